@@ -1,0 +1,20 @@
+import type { FloatArray, Kernels, MatrixView } from './types.js';
+
+/** Plain JavaScript kernels: the i-p-j loop order keeps the innermost loop on
+ *  contiguous rows of B and out whenever B is row-major. */
+export const jsKernels: Kernels = {
+  matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): void {
+    out.fill(0, outOffset, outOffset + m * n);
+    const { data: ad, offset: ao, rowStride: ars, colStride: acs } = a;
+    const { data: bd, offset: bo, rowStride: brs, colStride: bcs } = b;
+    for (let i = 0; i < m; i++) {
+      const row = outOffset + i * n;
+      for (let p = 0; p < k; p++) {
+        const aip = ad[ao + i * ars + p * acs]!;
+        if (aip === 0) continue;
+        const bRow = bo + p * brs;
+        for (let j = 0; j < n; j++) out[row + j]! += aip * bd[bRow + j * bcs]!;
+      }
+    }
+  },
+};

@@ -1,0 +1,20 @@
+/** Storage of every tensor: row-major or strided, float32 or float64. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** A matrix read in place: element (i, j) is `data[offset + i * rowStride + j * colStride]`.
+ *  A transposed operand is the same buffer with its strides swapped, so no kernel
+ *  ever needs a materialized transpose. */
+export interface MatrixView {
+  data: FloatArray;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** The compute kernels the graph code calls. One implementation is active at a time;
+ *  `setKernels` swaps it without touching any op. */
+export interface Kernels {
+  /** `out[m×n] = A[m×k] · B[k×n]`, written row-major and contiguous at `outOffset`
+   *  (overwriting what was there). A, B and out share one dtype. */
+  matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): void;
+}
