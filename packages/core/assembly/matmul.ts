@@ -1,0 +1,216 @@
+// WebAssembly SIMD128 matrix products, compiled by packages/core/scripts/build-wasm.ts.
+//
+// The structure is the one BLAS libraries use (Goto & van de Geijn): the k and n
+// dimensions are cut into blocks that stay in cache, each block of B and of A is
+// copied ("packed") into scratch memory in the exact order the inner kernel reads
+// it, and a register-blocked micro-kernel multiplies an MR-row panel of A by an
+// NR-column panel of B, keeping the MR×NR tile of C in SIMD registers for the
+// whole k block. Packing reads the operands through arbitrary strides, which is
+// how A·Bᵀ and Aᵀ·B run without ever materializing a transpose.
+//
+// All pointers are byte addresses in this module's memory, all strides are in
+// elements. The JavaScript side owns the memory layout above `operandBase()`.
+
+// MR rows × two v128 columns of C stay in registers: 4×8 for f32 (8 f32x4
+// accumulators), 4×4 for f64 (8 f64x2). T is f32 or f64; every branch on
+// sizeof<T>() is resolved at compile time.
+const MR: i32 = 4;
+// Block sizes: a KC×NR panel of B (8 KiB) stays in L1 while the MC×KC block of A
+// (128 KiB for f32) and the KC×NC block of B stay in L2.
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 1024;
+
+const PACKED_A_ELEMS: i32 = MC * KC;
+const PACKED_B_ELEMS: i32 = KC * NC;
+const TILE_ELEMS: i32 = MR * 8;
+// Scratch sized for 8-byte elements so both precisions share it.
+const SCRATCH_BYTES: i32 = (PACKED_A_ELEMS + PACKED_B_ELEMS + TILE_ELEMS) * 8;
+
+function scratchStart(): usize {
+  return (__heap_base + 15) & ~(<usize>15);
+}
+
+/** First byte the caller may use for operands; everything below is data and scratch. */
+export function operandBase(): usize {
+  return (scratchStart() + <usize>SCRATCH_BYTES + 15) & ~(<usize>15);
+}
+
+/** Columns of C per micro-tile: two v128 vectors. */
+// @ts-ignore: decorator
+@inline function nr<T>(): i32 {
+  return 32 / <i32>sizeof<T>();
+}
+
+// @ts-ignore: decorator
+@inline function at<T>(base: usize, index: i32): usize {
+  return base + (<usize>index) * sizeof<T>();
+}
+
+// @ts-ignore: decorator
+@inline function splatLoad<T>(ptr: usize): v128 {
+  if (sizeof<T>() == 4) return v128.load32_splat(ptr);
+  return v128.load64_splat(ptr);
+}
+
+// @ts-ignore: decorator
+@inline function add<T>(x: v128, y: v128): v128 {
+  if (sizeof<T>() == 4) return f32x4.add(x, y);
+  return f64x2.add(x, y);
+}
+
+/** c + a·b lane-wise (SIMD128 has no fused multiply-add; relaxed SIMD is not in Node 20). */
+// @ts-ignore: decorator
+@inline function madd<T>(c: v128, a: v128, b: v128): v128 {
+  if (sizeof<T>() == 4) return f32x4.add(c, f32x4.mul(a, b));
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
+/** Copies rows [0, mc) × columns [0, kc) of A into MR-row panels, each stored
+ *  column after column (MR values per k), zero-padding the last panel. */
+function packA<T>(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = min(MR, mc - i0);
+    for (let r = 0; r < MR; r++) {
+      let d = at<T>(dst, r);
+      if (r < rows) {
+        let src = at<T>(a, (i0 + r) * rs);
+        for (let p = 0; p < kc; p++) {
+          store<T>(d, load<T>(src));
+          src = at<T>(src, cs);
+          d = at<T>(d, MR);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          store<T>(d, 0);
+          d = at<T>(d, MR);
+        }
+      }
+    }
+    dst = at<T>(dst, MR * kc);
+  }
+}
+
+/** Copies rows [0, kc) × columns [0, nc) of B into NR-column panels, each stored
+ *  row after row (NR values per k), zero-padding the last panel. */
+function packB<T>(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+  const NR = nr<T>();
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const cols = min(NR, nc - j0);
+    if (cols == NR && cs == 1) {
+      let src = at<T>(b, j0);
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src = at<T>(src, rs);
+        dst += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = at<T>(b, p * rs + j0 * cs);
+        for (let j = 0; j < NR; j++) {
+          store<T>(at<T>(dst, j), j < cols ? load<T>(at<T>(src, j * cs)) : 0);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
+/** C[rows×cols] (row stride ldc) = (accumulate ? C : 0) + Apanel · Bpanel over kc.
+ *  A tile sticking out of C (rows < MR or cols < NR) is staged through `tile`. */
+function micro<T>(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, tile: usize): void {
+  const NR = nr<T>();
+  let c00 = i64x2.splat(0), c01 = i64x2.splat(0);
+  let c10 = i64x2.splat(0), c11 = i64x2.splat(0);
+  let c20 = i64x2.splat(0), c21 = i64x2.splat(0);
+  let c30 = i64x2.splat(0), c31 = i64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = splatLoad<T>(ap);
+    c00 = madd<T>(c00, a, b0);
+    c01 = madd<T>(c01, a, b1);
+    a = splatLoad<T>(at<T>(ap, 1));
+    c10 = madd<T>(c10, a, b0);
+    c11 = madd<T>(c11, a, b1);
+    a = splatLoad<T>(at<T>(ap, 2));
+    c20 = madd<T>(c20, a, b0);
+    c21 = madd<T>(c21, a, b1);
+    a = splatLoad<T>(at<T>(ap, 3));
+    c30 = madd<T>(c30, a, b0);
+    c31 = madd<T>(c31, a, b1);
+    ap = at<T>(ap, MR);
+    bp += 32;
+  }
+  const full = rows == MR && cols == NR;
+  let dst = full ? c : tile;
+  const ld: usize = full ? at<T>(0, ldc) : 32;
+  if (accumulate && full) {
+    v128.store(dst, add<T>(v128.load(dst), c00));
+    v128.store(dst, add<T>(v128.load(dst, 16), c01), 16);
+    dst += ld;
+    v128.store(dst, add<T>(v128.load(dst), c10));
+    v128.store(dst, add<T>(v128.load(dst, 16), c11), 16);
+    dst += ld;
+    v128.store(dst, add<T>(v128.load(dst), c20));
+    v128.store(dst, add<T>(v128.load(dst, 16), c21), 16);
+    dst += ld;
+    v128.store(dst, add<T>(v128.load(dst), c30));
+    v128.store(dst, add<T>(v128.load(dst, 16), c31), 16);
+    return;
+  }
+  v128.store(dst, c00);
+  v128.store(dst, c01, 16);
+  dst += ld;
+  v128.store(dst, c10);
+  v128.store(dst, c11, 16);
+  dst += ld;
+  v128.store(dst, c20);
+  v128.store(dst, c21, 16);
+  dst += ld;
+  v128.store(dst, c30);
+  v128.store(dst, c31, 16);
+  if (full) return;
+  for (let r = 0; r < rows; r++) {
+    const out = at<T>(c, r * ldc);
+    const src = at<T>(tile, r * NR);
+    for (let j = 0; j < cols; j++) {
+      const v = load<T>(at<T>(src, j));
+      store<T>(at<T>(out, j), accumulate ? load<T>(at<T>(out, j)) + v : v);
+    }
+  }
+}
+
+/** C (m×n, row-major, contiguous) = A (m×k) · B (k×n); A and B read through strides. */
+function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize): void {
+  const NR = nr<T>();
+  const packedA = scratchStart();
+  const packedB = packedA + (<usize>PACKED_A_ELEMS << 3);
+  const tile = packedB + (<usize>PACKED_B_ELEMS << 3);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB<T>(kc, nc, at<T>(b, pc * brs + jc * bcs), brs, bcs, packedB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA<T>(mc, kc, at<T>(a, ic * ars + pc * acs), ars, acs, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const bp = at<T>(packedB, jr * kc);
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro<T>(kc, at<T>(packedA, ir * kc), bp, at<T>(c, (ic + ir) * n + jc + jr), n, min(MR, mc - ir), min(NR, nc - jr), pc > 0, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize): void {
+  matmul<f32>(m, n, k, a, ars, acs, b, brs, bcs, c);
+}
+
+export function matmulF64(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize): void {
+  matmul<f64>(m, n, k, a, ars, acs, b, brs, bcs, c);
+}

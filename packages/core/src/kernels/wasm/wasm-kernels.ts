@@ -1,0 +1,152 @@
+import type { FloatArray, Kernels, MatrixView } from '../types.js';
+import { wasmBase64 } from './generated.js';
+
+interface MatmulExports {
+  memory: WebAssembly.Memory;
+  operandBase(): number;
+  matmulF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
+  matmulF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
+}
+
+const PAGE_BYTES = 65536;
+
+/** The module's bytes; atob exists in browsers and in Node ≥ 16, so no Buffer or fs is needed. */
+export function wasmBytes(): Uint8Array<ArrayBuffer> {
+  const text = atob(wasmBase64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Where one operand went in wasm memory: element (i, j) is at `ptr + (i * rowStride + j * colStride) * bytes`. */
+interface Placed {
+  ptr: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** Kernels that run the SIMD128 module. The tensors live in JavaScript memory, so each
+ *  call copies A and B into the module's linear memory and copies C back: O(mk + kn + mn)
+ *  copies against O(mnk) arithmetic. */
+class WasmMatmul {
+  private f32: Float32Array;
+  private f64: Float64Array;
+  private readonly base: number;
+
+  constructor(private readonly exports: MatmulExports) {
+    this.base = exports.operandBase();
+    this.f32 = new Float32Array(exports.memory.buffer);
+    this.f64 = new Float64Array(exports.memory.buffer);
+  }
+
+  matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): void {
+    const is32 = out instanceof Float32Array;
+    if ((a.data instanceof Float32Array) !== is32 || (b.data instanceof Float32Array) !== is32) {
+      throw new TypeError(
+        `matmul kernel: A, B and out must share one dtype, got A ${a.data.constructor.name}, B ${b.data.constructor.name}, out ${out.constructor.name}`,
+      );
+    }
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      out.fill(0, outOffset, outOffset + m * n);
+      return;
+    }
+    const bytes = is32 ? 4 : 8;
+    const aElems = placedSize(m, k, a);
+    const bElems = placedSize(k, n, b);
+    // Every region starts 16-byte aligned, so v128 loads of contiguous rows never straddle.
+    const aStart = this.base;
+    const bStart = align16(aStart + aElems * bytes);
+    const cStart = align16(bStart + bElems * bytes);
+    this.ensure(cStart + m * n * bytes);
+    const heap = is32 ? this.f32 : this.f64;
+    const pa = place(m, k, a, heap, aStart / bytes, bytes);
+    const pb = place(k, n, b, heap, bStart / bytes, bytes);
+    const run = is32 ? this.exports.matmulF32 : this.exports.matmulF64;
+    run(m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cStart);
+    const c = cStart / bytes;
+    out.set(heap.subarray(c, c + m * n), outOffset);
+  }
+
+  /** Grows memory to `bytes`. The module declares no memory for its packing scratch
+   *  (it lies between __heap_base and operandBase), so this call, which always covers
+   *  operandBase, is also what makes the scratch exist. */
+  private ensure(bytes: number): void {
+    const memory = this.exports.memory;
+    if (bytes > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+    }
+    // grow() detaches the old buffer, so the views are rebuilt whenever it changed.
+    if (this.f32.buffer !== memory.buffer) {
+      this.f32 = new Float32Array(memory.buffer);
+      this.f64 = new Float64Array(memory.buffer);
+    }
+  }
+}
+
+function align16(byte: number): number {
+  return (byte + 15) & ~15;
+}
+
+/** Index range [lo, hi) of `data` that a rows×cols view touches. */
+function span(rows: number, cols: number, v: MatrixView): [number, number] {
+  const r = (rows - 1) * v.rowStride;
+  const c = (cols - 1) * v.colStride;
+  return [v.offset + Math.min(0, r) + Math.min(0, c), v.offset + Math.max(0, r) + Math.max(0, c) + 1];
+}
+
+/** A view whose span is at most twice its element count (contiguous, transposed, or a
+ *  mildly strided slice) is copied as one block with its strides kept; a sparser one is
+ *  gathered row-major so the copy never exceeds twice the data. */
+function copiesSpan(rows: number, cols: number, v: MatrixView): boolean {
+  const [lo, hi] = span(rows, cols, v);
+  return hi - lo <= 2 * rows * cols;
+}
+
+function placedSize(rows: number, cols: number, v: MatrixView): number {
+  if (!copiesSpan(rows, cols, v)) return rows * cols;
+  const [lo, hi] = span(rows, cols, v);
+  return hi - lo;
+}
+
+function place(rows: number, cols: number, v: MatrixView, heap: FloatArray, at: number, bytes: number): Placed {
+  if (copiesSpan(rows, cols, v)) {
+    const [lo, hi] = span(rows, cols, v);
+    heap.set(v.data.subarray(lo, hi), at);
+    return { ptr: (at + v.offset - lo) * bytes, rowStride: v.rowStride, colStride: v.colStride };
+  }
+  const { data, offset, rowStride, colStride } = v;
+  let d = at;
+  for (let i = 0; i < rows; i++) {
+    const row = offset + i * rowStride;
+    for (let j = 0; j < cols; j++) heap[d++] = data[row + j * colStride]!;
+  }
+  return { ptr: at * bytes, rowStride: cols, colStride: 1 };
+}
+
+function kernelsOf(instance: WebAssembly.Instance): Kernels {
+  const impl = new WasmMatmul(instance.exports as unknown as MatmulExports);
+  return { matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset) };
+}
+
+/** Synchronous instantiation, or null where WebAssembly or SIMD128 is missing, or
+ *  where the host refuses synchronous compilation (browsers' main-thread size limit). */
+export function createWasmKernels(): Kernels | null {
+  if (typeof WebAssembly === 'undefined') return null;
+  const bytes = wasmBytes();
+  if (!WebAssembly.validate(bytes)) return null;
+  try {
+    return kernelsOf(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}));
+  } catch {
+    return null;
+  }
+}
+
+/** Asynchronous instantiation for hosts that refuse the synchronous one; null without SIMD128. */
+export async function loadWasmKernels(): Promise<Kernels | null> {
+  if (typeof WebAssembly === 'undefined') return null;
+  const bytes = wasmBytes();
+  if (!WebAssembly.validate(bytes)) return null;
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return kernelsOf(instance);
+}

@@ -1,0 +1,192 @@
+import fc from 'fast-check';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { assemblySourceHash } from '../scripts/assembly-hash.js';
+import { jsKernels, kernels, referenceKernels, wasmKernels } from '../src/kernels/index.js';
+import type { FloatArray, Kernels, MatrixView } from '../src/kernels/index.js';
+import { wasmSourceHash } from '../src/kernels/wasm/generated.js';
+import { createWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
+
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
+/** How an operand is laid out in its buffer. */
+type Layout = 'rowMajor' | 'transposed' | 'strided' | 'sparse' | 'flipped';
+const layouts: Layout[] = ['rowMajor', 'transposed', 'strided', 'sparse', 'flipped'];
+
+/** A seeded generator, so a failure names a reproducible case. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+/** A rows×cols view laid out as asked, with a nonzero offset and junk around it. */
+function makeView(T: Ctor, rows: number, cols: number, layout: Layout, rand: () => number): MatrixView {
+  const pad = 3;
+  switch (layout) {
+    case 'rowMajor': {
+      const data = new T(pad + rows * cols).map(rand);
+      return { data, offset: pad, rowStride: cols, colStride: 1 };
+    }
+    case 'transposed': {
+      // The buffer holds the cols×rows transpose row-major: strides swapped.
+      const data = new T(pad + rows * cols).map(rand);
+      return { data, offset: pad, rowStride: 1, colStride: rows };
+    }
+    case 'strided': {
+      // Every other column of a rows×(2·cols) matrix: span within 2× the elements.
+      const data = new T(pad + rows * cols * 2).map(rand);
+      return { data, offset: pad + 1, rowStride: 2 * cols, colStride: 2 };
+    }
+    case 'sparse': {
+      // A few columns of a much wider matrix: gathered, not copied by span.
+      const width = cols * 5 + 7;
+      const data = new T(pad + rows * width).map(rand);
+      return { data, offset: pad + 2, rowStride: width, colStride: 1 };
+    }
+    case 'flipped': {
+      // Rows in reverse order (negative row stride), as a step −1 slice gives.
+      const data = new T(pad + rows * cols).map(rand);
+      return { data, offset: pad + (rows - 1) * cols, rowStride: -cols, colStride: 1 };
+    }
+  }
+}
+
+function at(v: MatrixView, i: number, j: number): number {
+  return v.data[v.offset + i * v.rowStride + j * v.colStride]!;
+}
+
+/** Checks C against the reference within the classical bound |fl(AB) − AB| ≤ γ_k·|A||B|
+ *  (plus the reference's own final rounding), and that nothing outside C was written. */
+function check(kernel: Kernels, T: Ctor, m: number, n: number, k: number, la: Layout, lb: Layout, seed: number): void {
+  const rand = lcg(seed);
+  const a = makeView(T, m, k, la, rand);
+  const b = makeView(T, k, n, lb, rand);
+  const outOffset = 5;
+  const sentinel = 12345;
+  const out: FloatArray = new T(outOffset + m * n + 4).fill(sentinel);
+  const expected: FloatArray = new T(m * n);
+  referenceKernels.matmul(m, n, k, a, b, expected, 0);
+  kernel.matmul(m, n, k, a, b, out, outOffset);
+  const u = T === Float32Array ? 2 ** -24 : 2 ** -53;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let absDot = 0;
+      for (let p = 0; p < k; p++) absDot += Math.abs(at(a, i, p) * at(b, p, j));
+      const got = out[outOffset + i * n + j]!;
+      const want = expected[i * n + j]!;
+      const tol = (k + 2) * u * absDot + Number.MIN_VALUE;
+      if (!(Math.abs(got - want) <= tol)) {
+        throw new Error(`${T.name} ${m}×${k}·${k}×${n} (${la}, ${lb}, seed ${seed}): C[${i},${j}] = ${got}, want ${want} ± ${tol}`);
+      }
+    }
+  }
+  for (let i = 0; i < outOffset; i++) expect(out[i]).toBe(sentinel);
+  for (let i = outOffset + m * n; i < out.length; i++) expect(out[i]).toBe(sentinel);
+}
+
+// Shapes around every blocking edge of the wasm kernel: 1, primes, row and column
+// vectors, partial micro-tiles (MR = 4, NR = 8 or 4), k past one KC = 256 block,
+// m past one MC = 128 block, n past one NC = 1024 block.
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 1],
+  [7, 1, 1],
+  [1, 1, 13],
+  [1, 17, 5],
+  [17, 1, 5],
+  [3, 5, 7],
+  [4, 8, 16],
+  [5, 9, 3],
+  [13, 11, 17],
+  [31, 37, 29],
+  [6, 10, 257],
+  [9, 3, 300],
+  [131, 9, 7],
+  [2, 1031, 3],
+];
+
+const cases: [string, Kernels][] = [['js', jsKernels]];
+if (wasmKernels) cases.push(['wasm', wasmKernels]);
+
+describe.each(cases)('%s matmul kernel', (_name, kernel) => {
+  for (const T of [Float32Array, Float64Array]) {
+    it(`matches the reference on awkward shapes, every layout pair, ${T.name}`, () => {
+      let seed = 1;
+      for (const [m, n, k] of shapes) {
+        for (const la of layouts) for (const lb of layouts) check(kernel, T, m, n, k, la, lb, seed++);
+      }
+    });
+
+    it(`matches the reference on random shapes and layouts, ${T.name}`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 300 }),
+          fc.constantFrom(...layouts),
+          fc.constantFrom(...layouts),
+          fc.integer({ min: 1, max: 2 ** 30 }),
+          (m, n, k, la, lb, seed) => check(kernel, T, m, n, k, la, lb, seed),
+        ),
+        { numRuns: 60 },
+      );
+    });
+
+    it(`writes zeros for k = 0 and nothing for an empty C, ${T.name}`, () => {
+      const empty = { data: new T(0), offset: 0, rowStride: 0, colStride: 1 };
+      const out = new T(8).fill(7);
+      kernel.matmul(2, 3, 0, empty, empty, out, 1);
+      expect([...out]).toEqual([7, 0, 0, 0, 0, 0, 0, 7]);
+      kernel.matmul(0, 3, 2, empty, empty, out, 0);
+      kernel.matmul(2, 0, 2, empty, empty, out, 0);
+      expect([...out]).toEqual([7, 0, 0, 0, 0, 0, 0, 7]);
+    });
+  }
+
+  it('computes the 2×3 by 3×2 product exactly', () => {
+    const a = { data: Float64Array.from([1, 2, 3, 4, 5, 6]), offset: 0, rowStride: 3, colStride: 1 };
+    const b = { data: Float64Array.from([7, 8, 9, 10, 11, 12]), offset: 0, rowStride: 2, colStride: 1 };
+    const out = new Float64Array(4);
+    kernel.matmul(2, 2, 3, a, b, out, 0);
+    expect([...out]).toEqual([58, 64, 139, 154]);
+  });
+});
+
+describe('wasm kernels', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('are the active kernels on a host with WebAssembly SIMD', () => {
+    expect(wasmKernels).not.toBeNull();
+    expect(kernels().matmul).toBe(wasmKernels!.matmul);
+  });
+
+  it('were built from the current assembly sources', async () => {
+    const coreDir = fileURLToPath(new URL('..', import.meta.url));
+    expect(wasmSourceHash, 'generated.ts is stale: run `pnpm --filter @matgrad/core build:wasm`').toBe(
+      await assemblySourceHash(coreDir),
+    );
+  });
+
+  it('are not created where WebAssembly is missing, so the JavaScript kernels stay', () => {
+    vi.stubGlobal('WebAssembly', undefined);
+    expect(createWasmKernels()).toBeNull();
+  });
+
+  it('reject operands of mixed dtypes, naming them', () => {
+    const a = { data: new Float32Array(4), offset: 0, rowStride: 2, colStride: 1 };
+    const b = { data: new Float64Array(4), offset: 0, rowStride: 2, colStride: 1 };
+    expect(() => wasmKernels!.matmul(2, 2, 2, a, b, new Float32Array(4), 0)).toThrow(
+      /matmul kernel: A, B and out must share one dtype, got A Float32Array, B Float64Array, out Float32Array/,
+    );
+  });
+
+  it('keep working after memory grows between calls', () => {
+    check(wasmKernels!, Float32Array, 3, 4, 5, 'rowMajor', 'rowMajor', 11);
+    check(wasmKernels!, Float64Array, 300, 310, 20, 'transposed', 'rowMajor', 12);
+    check(wasmKernels!, Float32Array, 3, 4, 5, 'rowMajor', 'transposed', 13);
+  });
+});
