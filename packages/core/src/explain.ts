@@ -1,0 +1,72 @@
+import { backwardPass } from './engine.js';
+import { formatShape } from './shape.js';
+import { full, type Tensor } from './tensor.js';
+
+export interface ExplainedTensor {
+  label: string;
+  shape: readonly number[];
+}
+
+export interface ExplainedStep {
+  op: string;
+  /** The matrix identity the step applied. */
+  identity: string;
+  output: ExplainedTensor;
+  inputs: ExplainedTensor[];
+  /** The gradient that arrived at the output, and the ones sent to each input (null: none needed). */
+  dOutput: Tensor;
+  dInputs: (Tensor | null)[];
+}
+
+export interface Explanation {
+  steps: ExplainedStep[];
+  /** The steps as a readable table. */
+  toString(): string;
+}
+
+/** The backward pass from `loss`, step by step: which op's rule ran, on which shapes, with which
+ *  identity. Runs its own sweep (the graph is kept, no `.grad` is touched). Tensors are
+ *  labelled by their `name`, or t1, t2, ... in the order they were reached. */
+export function explainBackward(loss: Tensor, options: { gradient?: Tensor } = {}): Explanation {
+  if (!loss.requiresGrad) throw new Error(`explainBackward: the tensor (shape ${formatShape(loss.shape)}) does not depend on any tensor that requires grad`);
+  if (options.gradient === undefined && loss.size !== 1) {
+    throw new RangeError(`explainBackward: the output has shape ${formatShape(loss.shape)}; pass { gradient } for a non-scalar output`);
+  }
+  const labels = new Map<Tensor, string>();
+  const describe = (t: Tensor): ExplainedTensor => {
+    if (!labels.has(t)) labels.set(t, t.name ?? `t${labels.size + 1}`);
+    return { label: labels.get(t)!, shape: t.shape };
+  };
+  const steps: ExplainedStep[] = [];
+  const seed = options.gradient ?? full(loss.shape, 1, { dtype: loss.dtype });
+  backwardPass([loss], [seed], {
+    retainGraph: true,
+    onStep: (step) =>
+      steps.push({
+        op: step.op.name,
+        identity: step.op.identity,
+        output: describe(step.output),
+        inputs: step.inputs.map(describe),
+        dOutput: step.dOutput,
+        dInputs: [...step.dInputs],
+      }),
+  });
+  return { steps, toString: () => renderSteps(steps) };
+}
+
+function renderSteps(steps: ExplainedStep[]): string {
+  const show = (t: ExplainedTensor): string => `${t.label}${formatShape(t.shape)}`;
+  return steps
+    .map((s, i) => {
+      const sent = s.inputs
+        .map((input, k) => (s.dInputs[k] ? `d${input.label}${formatShape(s.dInputs[k]!.shape)}` : null))
+        .filter((x) => x !== null)
+        .join(', ');
+      return [
+        `${String(i + 1).padStart(2)}. ${s.op}: ${s.inputs.map(show).join(', ')} → ${show(s.output)}`,
+        `    rule: ${s.identity}`,
+        `    d${s.output.label}${formatShape(s.dOutput.shape)} → ${sent || '(no input needs a gradient)'}`,
+      ].join('\n');
+    })
+    .join('\n');
+}

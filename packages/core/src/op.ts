@@ -1,0 +1,71 @@
+import type { Storage } from './storage.js';
+import type { Tensor } from './tensor.js';
+
+/** What a gradient rule sees: the op's inputs and output (as tensors, so rules are
+ *  differentiable themselves) and its attributes (axis, shape, exponent, ...). */
+export interface OpContext<Attrs> {
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly attrs: Attrs;
+}
+
+/** dC arrives from upstream; a rule returns the gradient for one input. */
+export type GradientRule<Attrs> = (dC: Tensor, ctx: OpContext<Attrs>) => Tensor;
+
+export interface OpSpec<Attrs = undefined> {
+  name: string;
+  /** The forward computation in the notation of the rules table, e.g. `C = A·B`. */
+  forward: string;
+  /** The backward pass as a matrix identity, e.g. `dA = dC·Bᵀ, dB = Aᵀ·dC`. */
+  identity: string;
+  /** Computes the output storage from the inputs' storages (inputs arrive already checked). */
+  compute(inputs: Storage[], attrs: Attrs): Storage;
+  /** One rule per input, in input order. */
+  gradients: GradientRule<Attrs>[];
+}
+
+/** An op as the engine knows it; `Op` carries no type parameter so graphs can hold any op. */
+export interface Op {
+  readonly name: string;
+  readonly forward: string;
+  readonly identity: string;
+  compute(inputs: Storage[], attrs: unknown): Storage;
+  readonly gradients: readonly GradientRule<unknown>[];
+}
+
+/** The node a non-leaf tensor was made by: the edges of the computational graph. */
+export interface Creator {
+  readonly op: Op;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: unknown;
+  /** Set when a backward pass without `retainGraph` has run through this node. */
+  freed: boolean;
+}
+
+export interface Rule {
+  op: string;
+  forward: string;
+  backward: string;
+}
+
+const registry: Op[] = [];
+
+/** Declares an op once: its forward, its backward identity as text, and its rules. */
+export function defineOp<Attrs = undefined>(spec: OpSpec<Attrs>): Op {
+  if (registry.some((op) => op.name === spec.name)) throw new Error(`defineOp: op '${spec.name}' is declared twice`);
+  const op = spec as unknown as Op;
+  registry.push(op);
+  return op;
+}
+
+/** The engine's own rule: it is not an op, but it is half of every backward pass. */
+const FAN_OUT: Rule = {
+  op: 'branch (fan-out)',
+  forward: 'A feeds B and C',
+  backward: 'dA = dB + dC (gradients meeting at a node are summed)',
+};
+
+/** Every backward rule of the library, as a table: op, forward, matrix identity. */
+export function rules(): Rule[] {
+  return [FAN_OUT, ...registry.map((op) => ({ op: op.name, forward: op.forward, backward: op.identity }))];
+}

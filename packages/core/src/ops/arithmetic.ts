@@ -1,0 +1,100 @@
+import ops from 'ndarray-ops';
+import { promote, type DType } from '../dtype.js';
+import { apply } from '../engine.js';
+import { defineOp, type Op } from '../op.js';
+import { broadcastShapes } from '../shape.js';
+import { elementwise, type Storage } from '../storage.js';
+import { scalar, Tensor } from '../tensor.js';
+import { broadcastTo, cast } from './shape.js';
+
+/** A tensor or a plain number; a number takes the dtype of the tensor it meets (numpy's weak scalars). */
+export type Operand = Tensor | number;
+
+function binaryCompute(kernel: (out: Storage, a: Storage, b: Storage) => unknown) {
+  return ([a, b]: Storage[]) => elementwise(a!.dtype as DType, a!.shape, [a!, b!], kernel);
+}
+
+/** Numbers become tensors, dtypes are promoted and shapes broadcast — each step a node of
+ *  its own (cast, broadcastTo), so the binary ops' rules only ever see equal shapes. */
+export function binaryOperands(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
+  const dtype: DType =
+    a instanceof Tensor && b instanceof Tensor ? promote(a.dtype, b.dtype) : a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'float64';
+  const x = cast(toTensor(op, a, dtype), dtype);
+  const y = cast(toTensor(op, b, dtype), dtype);
+  const shape = broadcastShapes(op, x.shape, y.shape);
+  return [broadcastTo(x, shape), broadcastTo(y, shape)];
+}
+
+function toTensor(op: string, value: Operand, dtype: DType): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value !== 'number') throw new TypeError(`${op}: operand must be a Tensor or a number, got ${typeof value}`);
+  return scalar(value, dtype);
+}
+
+function binary(op: Op) {
+  return (a: Operand, b: Operand): Tensor => apply(op, binaryOperands(op.name, a, b));
+}
+
+const addOp = defineOp({
+  name: 'add',
+  forward: 'C = A + B',
+  identity: 'dA = dC, dB = dC (the gradient passes through unchanged)',
+  compute: binaryCompute(ops.add),
+  gradients: [(dC) => dC, (dC) => dC],
+});
+
+const subOp = defineOp({
+  name: 'sub',
+  forward: 'C = A − B',
+  identity: 'dA = dC, dB = −dC',
+  compute: binaryCompute(ops.sub),
+  gradients: [(dC) => dC, (dC) => neg(dC)],
+});
+
+const mulOp = defineOp({
+  name: 'mul',
+  forward: 'C = A∘B (Hadamard product)',
+  identity: 'dA = dC∘B, dB = dC∘A',
+  compute: binaryCompute(ops.mul),
+  gradients: [(dC, { inputs: [, b] }) => mul(dC, b!), (dC, { inputs: [a] }) => mul(dC, a!)],
+});
+
+const divOp = defineOp({
+  name: 'div',
+  forward: 'C = A / B',
+  identity: 'dA = dC / B, dB = −dC∘A / B²',
+  compute: binaryCompute(ops.div),
+  gradients: [(dC, { inputs: [, b] }) => div(dC, b!), (dC, { inputs: [a, b] }) => neg(div(mul(dC, a!), mul(b!, b!)))],
+});
+
+export const add = binary(addOp);
+export const sub = binary(subOp);
+export const mul = binary(mulOp);
+export const div = binary(divOp);
+
+const negOp = defineOp({
+  name: 'neg',
+  forward: 'C = −A',
+  identity: 'dA = −dC',
+  compute: ([a]) => elementwise(a!.dtype as DType, a!.shape, [a!], ops.neg),
+  gradients: [(dC) => neg(dC)],
+});
+
+export function neg(a: Tensor): Tensor {
+  return apply(negOp, [a]);
+}
+
+const powOp = defineOp<{ exponent: number }>({
+  name: 'pow',
+  forward: 'C = A^p (p a number)',
+  identity: 'dA = dC∘p·A^(p−1)',
+  compute: ([a], { exponent }) => elementwise(a!.dtype as DType, a!.shape, [a!], (out, x) => ops.pows(out, x, exponent)),
+  gradients: [(dC, { inputs: [a], attrs: { exponent } }) => mul(dC, mul(pow(a!, exponent - 1), exponent))],
+});
+
+export function pow(a: Tensor, exponent: number): Tensor {
+  if (typeof exponent !== 'number' || Number.isNaN(exponent)) {
+    throw new TypeError(`pow: the exponent must be a number, got ${String(exponent)}`);
+  }
+  return apply(powOp, [a], { exponent });
+}

@@ -1,0 +1,71 @@
+import type { DType } from '../dtype.js';
+import { apply } from '../engine.js';
+import { defineOp } from '../op.js';
+import { formatShape, sameShape } from '../shape.js';
+import { contiguous, createStorage } from '../storage.js';
+import { Tensor } from '../tensor.js';
+import { div, mul, neg, sub } from './arithmetic.js';
+import { cast } from './shape.js';
+import { logSoftmax, logSoftmaxStorage, softmax } from './softmax.js';
+
+const softmaxCrossEntropyOp = defineOp({
+  name: 'softmaxCrossEntropy',
+  forward: 'L = −(1/N)·Σ Y∘log softmax(A)',
+  identity: 'dA = dL·(B − Y)/N with B = softmax(A): stable, no division by B; dY = −dL·log softmax(A)/N',
+  compute: ([a, y]) => {
+    const logProbs = logSoftmaxStorage(a!, 1).data;
+    const targets = contiguous(y!).data;
+    let total = 0;
+    // Skipping zero targets keeps 0·log 0 (a probability that underflowed) out of the sum.
+    for (let i = 0; i < targets.length; i++) if (targets[i] !== 0) total -= targets[i]! * logProbs[i]!;
+    const loss = createStorage(a!.dtype as DType, []);
+    loss.data[0] = total / a!.shape[0]!;
+    return loss;
+  },
+  gradients: [
+    (dL, { inputs: [a, y] }) => mul(sub(softmax(a!), y!), div(dL, a!.shape[0]!)),
+    (dL, { inputs: [a] }) => mul(logSoftmax(a!), div(neg(dL), a!.shape[0]!)),
+  ],
+});
+
+/** Class indices (one per row), as numbers or a 1-D tensor; or one-hot / probability rows. */
+export type Targets = Tensor | readonly number[] | Int32Array | Uint8Array | Uint16Array;
+
+/** The fused softmax + cross-entropy loss, averaged over the batch: logits [N, C], targets
+ *  as N class indices or an [N, C] matrix of one-hot (or probability) rows. */
+export function softmaxCrossEntropy(logits: Tensor, targets: Targets): Tensor {
+  if (logits.shape.length !== 2) {
+    throw new RangeError(`softmaxCrossEntropy: logits must be 2-D [N, C] (a row of class scores per sample), got shape ${formatShape(logits.shape)}`);
+  }
+  const [n, c] = logits.shape as [number, number];
+  if (n === 0) throw new RangeError(`softmaxCrossEntropy: the batch is empty (logits shape ${formatShape(logits.shape)})`);
+  const y = targetMatrix(logits, targets, n, c);
+  return apply(softmaxCrossEntropyOp, [logits, y]);
+}
+
+function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): Tensor {
+  if (targets instanceof Tensor && targets.shape.length === 2) {
+    if (!sameShape(targets.shape, logits.shape)) {
+      throw new RangeError(`softmaxCrossEntropy: one-hot targets of shape ${formatShape(targets.shape)} do not match logits ${formatShape(logits.shape)}`);
+    }
+    return cast(targets, logits.dtype);
+  }
+  if (targets instanceof Tensor && targets.shape.length !== 1) {
+    throw new RangeError(`softmaxCrossEntropy: targets must be N class indices or an [N, C] one-hot matrix, got shape ${formatShape(targets.shape)} for logits ${formatShape(logits.shape)}`);
+  }
+  const indices = targets instanceof Tensor ? targets.values() : targets;
+  if (indices.length !== n) {
+    throw new RangeError(`softmaxCrossEntropy: ${indices.length} class indices for ${n} rows of logits ${formatShape(logits.shape)}`);
+  }
+  const oneHot = createStorage(logits.dtype, [n, c]);
+  for (let row = 0; row < n; row++) {
+    const k = indices[row]!;
+    if (!Number.isInteger(k) || k < 0 || k >= c) {
+      throw new RangeError(
+        `softmaxCrossEntropy: class index ${k} at row ${row} is out of range for ${c} classes (logits shape ${formatShape(logits.shape)}); expected an integer in [0, ${c - 1}]`,
+      );
+    }
+    oneHot.data[row * c + k] = 1;
+  }
+  return new Tensor(oneHot, { requiresGrad: false, creator: null });
+}

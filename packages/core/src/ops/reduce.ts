@@ -1,0 +1,85 @@
+import ops from 'ndarray-ops';
+import type { DType } from '../dtype.js';
+import { apply } from '../engine.js';
+import { defineOp } from '../op.js';
+import { normalizeAxes, type Shape } from '../shape.js';
+import { elementwise, reduceInto, wrap } from '../storage.js';
+import { Tensor } from '../tensor.js';
+import { div, mul } from './arithmetic.js';
+import { broadcastTo, reshape } from './shape.js';
+
+interface ReduceAttrs {
+  axes: number[];
+  keepDims: boolean;
+}
+
+/** The output shape with the reduced axes kept as 1s: the shape that broadcasts back. */
+function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function outputShape(shape: Shape, { axes, keepDims }: ReduceAttrs): number[] {
+  return keepDims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+}
+
+/** dC reshaped so its reduced axes are size 1 again, then repeated over them. */
+function broadcastBack(dC: Tensor, input: Tensor, axes: readonly number[]): Tensor {
+  return broadcastTo(reshape(dC, keptShape(input.shape, axes)), input.shape);
+}
+
+const sumOp = defineOp<ReduceAttrs>({
+  name: 'sum',
+  forward: 'C = Σ A over axes (C = 1ᵀ·A over the rows)',
+  identity: 'dA = dC broadcast back over the summed axes',
+  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), ops.addeq, 0).data, outputShape(a!.shape, attrs)),
+  gradients: [(dC, { inputs: [a], attrs }) => broadcastBack(dC, a!, attrs.axes)],
+});
+
+const meanOp = defineOp<ReduceAttrs>({
+  name: 'mean',
+  forward: 'C = Σ A / n over axes',
+  identity: 'dA = dC broadcast back over the averaged axes, ÷ n',
+  compute: ([a], attrs) => {
+    const sum = reduceInto(a!, keptShape(a!.shape, attrs.axes), ops.addeq, 0);
+    ops.divseq(sum, countOf(a!.shape, attrs.axes));
+    return wrap(sum.data, outputShape(a!.shape, attrs));
+  },
+  gradients: [(dC, { inputs: [a], attrs }) => div(broadcastBack(dC, a!, attrs.axes), countOf(a!.shape, attrs.axes))],
+});
+
+const maxOp = defineOp<ReduceAttrs>({
+  name: 'max',
+  forward: 'C = max A over axes',
+  identity: 'dA = dC broadcast back ∘ [A = max] / (number of ties)',
+  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), ops.maxeq, -Infinity).data, outputShape(a!.shape, attrs)),
+  gradients: [
+    (dC, { inputs: [a], output, attrs }) => {
+      const input = a!;
+      const best = broadcastBack(output.detach(), input, attrs.axes);
+      const winners = new Tensor(elementwise(input.dtype as DType, input.shape, [input.nd, best.nd], ops.eq), { requiresGrad: false, creator: null });
+      const ties = broadcastBack(winners.sum(attrs.axes, true), input, attrs.axes);
+      return mul(broadcastBack(dC, input, attrs.axes), div(winners, ties));
+    },
+  ],
+});
+
+function countOf(shape: Shape, axes: readonly number[]): number {
+  return axes.reduce((n, i) => n * shape[i]!, 1);
+}
+
+export type Axes = number | readonly number[];
+
+function reduction(op: typeof sumOp) {
+  return (a: Tensor, axis?: Axes, keepDims = false): Tensor => {
+    const axes = normalizeAxes(op.name, axis, a.shape.length);
+    if (op === maxOp) {
+      const empty = axes.find((i) => a.shape[i] === 0);
+      if (empty !== undefined) throw new RangeError(`max: cannot reduce over axis ${empty} of size 0 (shape [${a.shape.join(',')}])`);
+    }
+    return apply(op, [a], { axes, keepDims });
+  };
+}
+
+export const sum = reduction(sumOp);
+export const mean = reduction(meanOp);
+export const max = reduction(maxOp);

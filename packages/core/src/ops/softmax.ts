@@ -1,0 +1,71 @@
+import ops from 'ndarray-ops';
+import type { DType } from '../dtype.js';
+import { apply } from '../engine.js';
+import { defineOp } from '../op.js';
+import { normalizeAxis } from '../shape.js';
+import { broadcastView, copyAs, reduceInto, type Storage } from '../storage.js';
+import type { Tensor } from '../tensor.js';
+import { mul, sub } from './arithmetic.js';
+import { exp } from './elementwise.js';
+import { sum } from './reduce.js';
+
+interface AxisAttrs {
+  axis: number;
+}
+
+/** log Σ exp(A) along `axis`, with the axis kept (size 1). Shifted by each row's maximum so
+ *  that logits like 1000 stay finite; a row whose maximum is ±Infinity is left unshifted. */
+export function logSumExp(a: Storage, axis: number): Storage {
+  const keep = a.shape.map((d, i) => (i === axis ? 1 : d));
+  const shift = reduceInto(a, keep, ops.maxeq, -Infinity);
+  for (let i = 0; i < shift.data.length; i++) if (!Number.isFinite(shift.data[i]!)) shift.data[i] = 0;
+  const shifted = copyAs(a, a.dtype as DType);
+  ops.subeq(shifted, broadcastView(shift, a.shape));
+  ops.expeq(shifted);
+  const total = reduceInto(shifted, keep, ops.addeq, 0);
+  ops.logeq(total);
+  ops.addeq(total, shift);
+  return total;
+}
+
+/** A − logsumexp(A): the log-probabilities, computed without overflow. */
+export function logSoftmaxStorage(a: Storage, axis: number): Storage {
+  const out = copyAs(a, a.dtype as DType);
+  if (out.size > 0) ops.subeq(out, broadcastView(logSumExp(a, axis), a.shape));
+  return out;
+}
+
+const softmaxOp = defineOp<AxisAttrs>({
+  name: 'softmax',
+  forward: 'B = exp(A) / rowsum(exp(A))',
+  identity: 'dA = B∘(dB − rowsum(dB∘B)) (the diag(dB·Bᵀ) term of the derivation)',
+  compute: ([a], { axis }) => {
+    const out = logSoftmaxStorage(a!, axis);
+    ops.expeq(out);
+    return out;
+  },
+  gradients: [(dB, { output: b, attrs: { axis } }) => mul(b, sub(dB, sum(mul(dB, b), axis, true)))],
+});
+
+const logSoftmaxOp = defineOp<AxisAttrs>({
+  name: 'logSoftmax',
+  forward: 'B = A − log rowsum(exp(A))',
+  identity: 'dA = dB − softmax(A)∘rowsum(dB)',
+  compute: ([a], { axis }) => logSoftmaxStorage(a!, axis),
+  gradients: [(dB, { output: b, attrs: { axis } }) => sub(dB, mul(exp(b), sum(dB, axis, true)))],
+});
+
+function axisOf(op: string, a: Tensor, axis: number): number {
+  if (a.shape.length === 0) throw new RangeError(`${op}: needs at least 1 dimension, got a scalar`);
+  return normalizeAxis(op, axis, a.shape.length);
+}
+
+/** Probabilities along `axis` (default: the last, i.e. each row of a batch). */
+export function softmax(a: Tensor, axis = -1): Tensor {
+  return apply(softmaxOp, [a], { axis: axisOf('softmax', a, axis) });
+}
+
+export function logSoftmax(a: Tensor, axis = -1): Tensor {
+  return apply(logSoftmaxOp, [a], { axis: axisOf('logSoftmax', a, axis) });
+}
+

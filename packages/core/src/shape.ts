@@ -1,0 +1,66 @@
+export type Shape = readonly number[];
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function rowMajorStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function checkShape(where: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new TypeError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  return [...shape];
+}
+
+/** numpy's rule: align trailing axes; each pair must be equal or contain a 1. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(
+        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together ` +
+          `(axis ${i - n} has sizes ${da} and ${db}; expected equal sizes or a 1)`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+export function normalizeAxis(op: string, axis: number, ndim: number): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
+    throw new RangeError(`${op}: axis ${axis} is out of range for a tensor of ${ndim} dimension(s); expected an integer in [${-ndim}, ${ndim - 1}]`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Sorted, de-duplicated, non-negative axes; all axes when none are given. */
+export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, ndim: number): number[] {
+  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  const axes = [...new Set(list.map((a) => normalizeAxis(op, a, ndim)))].sort((x, y) => x - y);
+  if (axes.length !== list.length) throw new RangeError(`${op}: repeated axis in ${JSON.stringify(list)}`);
+  return axes;
+}

@@ -1,0 +1,94 @@
+import ndarray, { type NdArray } from 'ndarray';
+import ops from 'ndarray-ops';
+import { allocate, type DType } from './dtype.js';
+import type { FloatArray, MatrixView } from './kernels/types.js';
+import { rowMajorStrides, sizeOf, type Shape } from './shape.js';
+
+/** A tensor's storage: an ndarray view (shape, strides, offset) over a float buffer. */
+export type Storage = NdArray<FloatArray>;
+
+export function createStorage(dtype: DType, shape: Shape): Storage {
+  return ndarray(allocate(dtype, sizeOf(shape)), [...shape]);
+}
+
+export function wrap(data: FloatArray, shape: Shape): Storage {
+  return ndarray(data, [...shape]);
+}
+
+export function isContiguous(nd: Storage): boolean {
+  if (nd.offset !== 0 || nd.data.length !== nd.size) return false;
+  const expected = rowMajorStrides(nd.shape);
+  return nd.shape.every((d, i) => d === 1 || nd.stride[i] === expected[i]);
+}
+
+/** ndarray-ops cannot loop over 0-d arrays; a scalar is handed to them as one element. */
+export function kernelView(nd: Storage): Storage {
+  return nd.dimension === 0 ? ndarray(nd.data, [1], [1], nd.offset) : nd;
+}
+
+/** A row-major copy, or the storage itself when it already is one. */
+export function contiguous(nd: Storage): Storage {
+  return isContiguous(nd) ? nd : copyAs(nd, nd.dtype as DType);
+}
+
+/** A fresh row-major copy in `dtype`. */
+export function copyAs(nd: Storage, dtype: DType): Storage {
+  const out = createStorage(dtype, nd.shape);
+  if (out.size > 0) ops.assign(kernelView(out), kernelView(nd));
+  return out;
+}
+
+/** A read-only view of `nd` at a larger `shape`: broadcast axes get stride 0, no copy. */
+export function broadcastView(nd: Storage, shape: Shape): Storage {
+  const lead = shape.length - nd.dimension;
+  const stride = shape.map((d, i) => {
+    if (i < lead) return 0;
+    return nd.shape[i - lead] === 1 && d !== 1 ? 0 : nd.stride[i - lead]!;
+  });
+  return ndarray(nd.data, [...shape], stride, nd.offset);
+}
+
+/** Element (i, j) of the last two axes of `nd` at a batch offset, read in place. */
+export function matrixView(nd: Storage, batchOffset: number): MatrixView {
+  const r = nd.dimension;
+  return { data: nd.data, offset: nd.offset + batchOffset, rowStride: nd.stride[r - 2]!, colStride: nd.stride[r - 1]! };
+}
+
+/** Fresh storage computed elementwise from equally shaped inputs by an ndarray-ops kernel. */
+export function elementwise(
+  dtype: DType,
+  shape: Shape,
+  inputs: readonly Storage[],
+  kernel: (out: Storage, ...args: Storage[]) => unknown,
+): Storage {
+  const out = createStorage(dtype, shape);
+  if (out.size > 0) kernel(kernelView(out), ...inputs.map(kernelView));
+  return out;
+}
+
+/** Fresh storage from a contiguous copy of `input`, transformed element by element. */
+export function mapValues(input: Storage, f: (x: number) => number): Storage {
+  const src = contiguous(input).data;
+  const out = allocate(input.dtype as DType, src.length);
+  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+  return wrap(out, input.shape);
+}
+
+export function isFloatArray(x: unknown): x is FloatArray {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}
+
+/** Reduces `a` into fresh storage of `shape` (which broadcasts to `a`'s shape) by seeing the
+ *  output through a stride-0 view: each element of `a` meets the cell it was broadcast from.
+ *  `kernel` is an in-place ndarray-ops accumulation such as addeq or maxeq. */
+export function reduceInto(
+  a: Storage,
+  shape: Shape,
+  kernel: (acc: Storage, x: Storage) => unknown,
+  initial: number,
+): Storage {
+  const out = createStorage(a.dtype as DType, shape);
+  if (initial !== 0) out.data.fill(initial);
+  if (a.size > 0) kernel(kernelView(broadcastView(out, a.shape)), kernelView(a));
+  return out;
+}
