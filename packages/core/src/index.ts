@@ -26,3 +26,4 @@ export { explainBackward } from './explain.js';
 export type { Explanation, ExplainedStep, ExplainedTensor } from './explain.js';
 export { kernels, setKernels, jsKernels, referenceKernels } from './kernels/index.js';
 export type { Kernels, MatrixView, FloatArray } from './kernels/index.js';
+export * from './graph/dot.js';
