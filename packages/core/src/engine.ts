@@ -4,6 +4,8 @@ import { Tensor } from './tensor.js';
 
 let gradEnabled = true;
 let anomalyDetection = false;
+/** The op whose backward rule is running, so an anomaly inside a rule names it. */
+let ruleRunning: string | null = null;
 
 export function isGradEnabled(): boolean {
   return gradEnabled;
@@ -68,7 +70,9 @@ export function apply(op: Op, inputs: readonly Tensor[], attrs?: unknown): Tenso
   const tracked = gradEnabled && inputs.some((t) => t.requiresGrad);
   const creator: Creator | null = tracked ? { op, inputs, attrs, freed: false } : null;
   const out = new Tensor(storage, { requiresGrad: tracked, creator });
-  if (anomalyDetection) checkFinite(out, `the forward of '${op.name}'`);
+  if (anomalyDetection) {
+    checkFinite(out, `the forward of '${op.name}'${ruleRunning === null ? '' : ` inside the backward of '${ruleRunning}'`}`);
+  }
   return out;
 }
 
@@ -141,7 +145,13 @@ export function backwardPass(
       const ctx = { inputs: creator.inputs, output: t, attrs: creator.attrs };
       const dInputs = creator.inputs.map((input, k) => {
         if (!input.requiresGrad) return null;
-        const g = creator.op.gradients[k]!(dC, ctx);
+        ruleRunning = creator.op.name;
+        let g: Tensor;
+        try {
+          g = creator.op.gradients[k]!(dC, ctx);
+        } finally {
+          ruleRunning = null;
+        }
         if (!sameShape(g.shape, input.shape)) {
           throw new Error(
             `backward: rule of '${creator.op.name}' gave a gradient of shape ${formatShape(g.shape)} for input ${k} ` +

@@ -56,19 +56,21 @@ function formatCells(values: number[]): string[] {
 
 function positionalCells(values: number[]): string[] {
   const parts = values.map((v) => {
-    if (!Number.isFinite(v)) return { whole: special(v), fraction: '' };
-    const text = trimZeros(v.toFixed(PRECISION));
-    const [whole, fraction = ''] = text.split('.');
+    if (!Number.isFinite(v)) return null;
+    const [whole, fraction = ''] = trimZeros(v.toFixed(PRECISION)).split('.');
     return { whole: whole!, fraction: '.' + fraction };
   });
-  const wholeWidth = Math.max(...parts.map((p) => p.whole.length));
-  const fractionWidth = Math.max(...parts.map((p) => p.fraction.length));
-  return parts.map((p) => p.whole.padStart(wholeWidth) + p.fraction.padEnd(fractionWidth));
+  const finite = parts.filter((p) => p !== null);
+  const wholeWidth = Math.max(0, ...finite.map((p) => p.whole.length));
+  const fractionWidth = Math.max(0, ...finite.map((p) => p.fraction.length));
+  const cells = parts.map((p, i) => (p === null ? special(values[i]!) : p.whole.padStart(wholeWidth) + p.fraction.padEnd(fractionWidth)));
+  const width = Math.max(...cells.map((c) => c.length));
+  return cells.map((c) => c.padStart(width));
 }
 
 function scientificCells(values: number[]): string[] {
   const digits = Math.max(
-    1,
+    0,
     ...values.filter(Number.isFinite).map((v) => {
       const mantissa = trimZeros(v.toExponential(PRECISION).split('e')[0]!);
       return mantissa.split('.')[1]?.length ?? 0;
@@ -76,7 +78,8 @@ function scientificCells(values: number[]): string[] {
   );
   const cells = values.map((v) => {
     if (!Number.isFinite(v)) return special(v);
-    const [mantissa, exponent] = v.toExponential(digits).split('e') as [string, string];
+    const [digitsPart, exponent] = v.toExponential(digits).split('e') as [string, string];
+    const mantissa = digits === 0 ? digitsPart + '.' : digitsPart;
     const sign = exponent.startsWith('-') ? '-' : '+';
     return `${mantissa}e${sign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
   });

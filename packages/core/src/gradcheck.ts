@@ -1,4 +1,4 @@
-import { noGrad } from './engine.js';
+import { enableGrad } from './engine.js';
 import { gradients } from './functional.js';
 import { Rng } from './random.js';
 import { formatShape, type Shape } from './shape.js';
@@ -79,7 +79,8 @@ function numericJacobian(f: (...inputs: Tensor[]) => Tensor, xs: Tensor[], x: Te
   const values = x.values();
   const outSize = outShape.reduce((a, b) => a * b, 1);
   const jacobian = new Float64Array(outSize * x.size);
-  const evaluate = (): Float64Array => Float64Array.from(noGrad(() => f(...xs)).cast('float64').values());
+  // Evaluated with recording on: f may itself take gradients (gradGradCheck).
+  const evaluate = (): Float64Array => Float64Array.from(enableGrad(() => f(...xs)).cast('float64').values());
   for (let p = 0; p < x.size; p++) {
     const original = values[p]!;
     values[p] = original + eps;

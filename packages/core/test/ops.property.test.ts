@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gradCheck, softmaxCrossEntropy, tensor, type GradCheckOptions, type Tensor } from '../src/index.js';
+import { broadcastPair, dim, RUNS, shape, tensorOf, tensorOfShape, values, type ValueRange } from './support/arbitraries.js';
+
+function expectGradCheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options?: GradCheckOptions): void {
+  const result = gradCheck(f, inputs, options);
+  if (!result.ok) throw new Error(result.report);
+  expect(result.ok).toBe(true);
+}
+
+const POSITIVE: ValueRange = { min: 0.2, max: 3 };
+const NONZERO: ValueRange = { min: -2, max: 2, awayFromZero: 0.3 };
+const KINK_FREE: ValueRange = { min: -2, max: 2, awayFromZero: 1e-3 };
+
+function pairOf(rangeA?: ValueRange, rangeB?: ValueRange): fc.Arbitrary<[Tensor, Tensor]> {
+  return broadcastPair.chain(([sa, sb]) => fc.tuple(tensorOfShape(sa, rangeA), tensorOfShape(sb, rangeB)));
+}
+
+describe('binary ops with numpy broadcasting match finite differences', () => {
+  const cases: Array<[string, (a: Tensor, b: Tensor) => Tensor, ValueRange?, ValueRange?]> = [
+    ['add', (a, b) => a.add(b)],
+    ['sub', (a, b) => a.sub(b)],
+    ['mul', (a, b) => a.mul(b)],
+    ['div', (a, b) => a.div(b), undefined, NONZERO],
+  ];
+  for (const [name, f, ra, rb] of cases) {
+    it(name, () => {
+      fc.assert(fc.property(pairOf(ra, rb), ([a, b]) => expectGradCheck(f, [a, b])), RUNS);
+    });
+  }
+
+  it('numbers as operands (a·2 − 1) / 3 + 0.5', () => {
+    fc.assert(fc.property(tensorOf(shape()), (a) => expectGradCheck((x) => x.mul(2).sub(1).div(3).add(0.5), [a])), RUNS);
+  });
+
+  it('float32 with float64 promotes to float64 and the gradient flows back to float32', () => {
+    const a = tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
+    const b = tensor([0.5, 0.25, 2], { requiresGrad: true });
+    const c = a.mul(b);
+    expect(c.dtype).toBe('float64');
+    c.sum().backward();
+    expect(a.grad!.dtype).toBe('float32');
+    expect(Array.from(a.grad!.values())).toEqual([0.5, 0.25, 2]);
+  });
+});
+
+describe('unary ops match finite differences', () => {
+  const cases: Array<[string, (a: Tensor) => Tensor, ValueRange?]> = [
+    ['neg', (a) => a.neg()],
+    ['exp', (a) => a.exp()],
+    ['log', (a) => a.log(), POSITIVE],
+    ['sqrt', (a) => a.sqrt(), POSITIVE],
+    ['relu', (a) => a.relu(), KINK_FREE],
+    ['sigmoid', (a) => a.sigmoid()],
+    ['tanh', (a) => a.tanh()],
+    ['pow 3', (a) => a.pow(3)],
+    ['pow -1.5', (a) => a.pow(-1.5), POSITIVE],
+  ];
+  for (const [name, f, range] of cases) {
+    it(name, () => {
+      fc.assert(fc.property(tensorOf(shape(), range), (a) => expectGradCheck(f, [a])), RUNS);
+    });
+  }
+});
+
+describe('matmul matches finite differences', () => {
+  it('matrices [m,k]·[k,n]', () => {
+    const arb = fc.tuple(dim, dim, dim).chain(([m, k, n]) => fc.tuple(tensorOfShape([m, k]), tensorOfShape([k, n])));
+    fc.assert(fc.property(arb, ([a, b]) => expectGradCheck((x, y) => x.matmul(y), [a, b])), RUNS);
+  });
+
+  it('transposed operands, read in place', () => {
+    const arb = fc.tuple(dim, dim, dim).chain(([m, k, n]) => fc.tuple(tensorOfShape([k, m]), tensorOfShape([n, k])));
+    fc.assert(fc.property(arb, ([a, b]) => expectGradCheck((x, y) => x.T.matmul(y.T), [a, b])), RUNS);
+  });
+
+  it('batches with broadcast batch axes, and vectors', () => {
+    const arb = fc.tuple(dim, dim, dim, fc.constantFrom([2, 1], [1, 3], [3], [])).chain(([m, k, n, batch]) =>
+      fc.tuple(tensorOfShape([...batch, m, k]), tensorOfShape([2, 1, k, n].slice(4 - 2 - Math.min(batch.length, 2))), tensorOfShape([k]), tensorOfShape([m])),
+    );
+    fc.assert(
+      fc.property(arb, ([a, b, v, w]) => {
+        expectGradCheck((x, y) => x.matmul(y), [a, b]);
+        expectGradCheck((x, y) => x.matmul(y), [a, v]);
+        expectGradCheck((x, y) => x.matmul(y), [w, a]);
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
+
+describe('reductions match finite differences', () => {
+  const axisCase = shape(1, 3).chain((s) =>
+    fc.tuple(
+      tensorOfShape(s),
+      fc.option(fc.subarray(s.map((_, i) => i), { minLength: 1 }), { nil: undefined }),
+      fc.boolean(),
+    ),
+  );
+  it('sum', () => fc.assert(fc.property(axisCase, ([a, axes, keep]) => expectGradCheck((x) => x.sum(axes, keep), [a])), RUNS));
+  it('mean', () => fc.assert(fc.property(axisCase, ([a, axes, keep]) => expectGradCheck((x) => x.mean(axes, keep), [a])), RUNS));
+  it('max (distinct values)', () => {
+    const distinct = shape(1, 3).chain((s) => {
+      const n = s.reduce((x, y) => x * y, 1);
+      return fc.tuple(fc.shuffledSubarray(Array.from({ length: 80 }, (_, i) => (i - 40) / 9), { minLength: n, maxLength: n }), fc.integer({ min: -s.length, max: s.length - 1 })).map(([v, axis]) => [tensor(v, { shape: s }), axis] as const);
+    });
+    fc.assert(fc.property(distinct, ([a, axis]) => expectGradCheck((x) => x.max(axis), [a])), RUNS);
+  });
+  it('max splits the gradient evenly between ties', () => {
+    const a = tensor([[1, 3, 3], [2, 0, 1]], { requiresGrad: true });
+    a.max(1).sum().backward();
+    expect(a.grad!.toArray()).toEqual([[0, 0.5, 0.5], [1, 0, 0]]);
+  });
+});
+
+describe('shape ops match finite differences', () => {
+  it('transpose with a random permutation', () => {
+    const arb = shape(1, 4).chain((s) => fc.tuple(tensorOfShape(s), fc.shuffledSubarray(s.map((_, i) => i), { minLength: s.length, maxLength: s.length })));
+    fc.assert(fc.property(arb, ([a, perm]) => expectGradCheck((x) => x.transpose(perm).mul(x.transpose(perm)), [a])), RUNS);
+  });
+  it('reshape (with -1) of a transposed view', () => {
+    fc.assert(fc.property(tensorOf(shape(2, 3)), (a) => expectGradCheck((x) => x.T.reshape([-1]).mul(tensor(Array.from({ length: x.size }, (_, i) => i + 1))), [a])), RUNS);
+  });
+  it('broadcastTo and sumTo are adjoint', () => {
+    fc.assert(
+      fc.property(broadcastPair.chain(([sa, sb]) => tensorOfShape(sa).map((a) => [a, sb] as const)), ([a, other]) => {
+        const target = a.shape.length >= other.length ? [...a.shape] : [...other.slice(0, other.length - a.shape.length), ...a.shape];
+        expectGradCheck((x) => x.broadcastTo(target).mul(2).sumTo(x.shape), [a]);
+      }),
+      RUNS,
+    );
+  });
+  it('cast to float32 and back (a wide step: float32 rounds away differences of 1e-6)', () => {
+    const coarse = { eps: 1e-3, atol: 1e-3 };
+    fc.assert(fc.property(tensorOf(shape()), (a) => expectGradCheck((x) => x.cast('float32').cast('float64').mul(x), [a], coarse)), RUNS);
+  });
+});
+
+describe('softmax family matches finite differences', () => {
+  const withAxis = shape(1, 3).chain((s) => fc.tuple(tensorOfShape(s, { min: -4, max: 4 }), fc.integer({ min: -s.length, max: s.length - 1 })));
+  it('softmax(axis)', () => fc.assert(fc.property(withAxis, ([a, axis]) => expectGradCheck((x) => x.softmax(axis), [a])), RUNS));
+  it('logSoftmax(axis)', () => fc.assert(fc.property(withAxis, ([a, axis]) => expectGradCheck((x) => x.logSoftmax(axis), [a])), RUNS));
+
+  const batch = fc.tuple(dim, fc.integer({ min: 2, max: 5 })).chain(([n, c]) =>
+    fc.tuple(tensorOfShape([n, c], { min: -4, max: 4 }), fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }), values(n * c, { min: 0.01, max: 1 })),
+  );
+  it('softmaxCrossEntropy with class indices', () => {
+    fc.assert(fc.property(batch, ([a, labels]) => expectGradCheck((x) => softmaxCrossEntropy(x, labels), [a])), RUNS);
+  });
+  it('softmaxCrossEntropy with probability targets: gradients for logits and targets', () => {
+    fc.assert(
+      fc.property(batch, ([a, , raw]) => {
+        const y = tensor(raw, { shape: a.shape }).softmax(1);
+        expectGradCheck((x, t) => softmaxCrossEntropy(x, t), [a, y]);
+      }),
+      RUNS,
+    );
+  });
+});
