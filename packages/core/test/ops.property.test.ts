@@ -1,9 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradCheck, softmaxCrossEntropy, tensor, type GradCheckOptions, type Tensor } from '../src/index.js';
+import { gradCheck, rules, softmaxCrossEntropy, tensor, topologicalOrder, type GradCheckOptions, type Tensor } from '../src/index.js';
 import { broadcastPair, dim, RUNS, shape, tensorOf, tensorOfShape, values, type ValueRange } from './support/arbitraries.js';
 
+/** Every op that a checked graph went through; the last test demands all registered ops. */
+const checkedOps = new Set<string>();
+
 function expectGradCheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options?: GradCheckOptions): void {
+  const probe = f(...inputs.map((x) => x.detach().requireGrad()));
+  for (const t of topologicalOrder([probe])) if (t.creator) checkedOps.add(t.creator.op.name);
   const result = gradCheck(f, inputs, options);
   if (!result.ok) throw new Error(result.report);
   expect(result.ok).toBe(true);
@@ -157,4 +162,11 @@ describe('softmax family matches finite differences', () => {
       RUNS,
     );
   });
+});
+
+it('every registered op was checked against finite differences above', () => {
+  const ops = rules()
+    .slice(1)
+    .map((r) => r.op);
+  expect(ops.filter((op) => !checkedOps.has(op))).toEqual([]);
 });
