@@ -10,7 +10,7 @@ import { max, mean, sum, type Axes } from './ops/reduce.js';
 import * as shapeOps from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import { checkShape, formatShape, sameShape, sizeOf, type Shape } from './shape.js';
-import { contiguous, copyAs, isFloatArray, wrap, type Storage } from './storage.js';
+import { contiguous, copyAs, isContiguous, isFloatArray, wrap, type Storage } from './storage.js';
 
 type Operand = Tensor | number;
 
@@ -121,9 +121,10 @@ export class Tensor {
     const retainGrads = options.retainGrads === true;
     const grads = backwardPass([this], [seed], { retainGraph: options.retainGraph ?? createGraph, createGraph, retainGrads });
     const store = (): void => {
+      const aliased = aliasedBuffers(grads, seed);
       for (const [t, g] of grads) {
         if (!(t.isLeaf ? t.requiresGrad : retainGrads)) continue;
-        const own = createGraph ? g : materialize(g);
+        const own = createGraph || ownsBuffer(g, aliased) ? g : materialize(g);
         t.grad = t.grad === null ? own : t.grad.add(own);
       }
     };
@@ -336,4 +337,20 @@ function upstreamGradient(t: Tensor, gradient: Tensor | number | undefined): Ten
  *  hand out views, and an optimizer that clips gradients in place must not touch another's. */
 function materialize(g: Tensor): Tensor {
   return new Tensor(copyAs(g.nd, g.dtype), { requiresGrad: false, creator: null });
+}
+
+/** Buffers that more than one gradient views, and the caller's seed: those must be copied. */
+function aliasedBuffers(grads: Map<Tensor, Tensor>, seed: Tensor): Set<FloatArray> {
+  const seen = new Set<FloatArray>();
+  const aliased = new Set<FloatArray>([seed.nd.data]);
+  for (const g of grads.values()) {
+    if (seen.has(g.nd.data)) aliased.add(g.nd.data);
+    seen.add(g.nd.data);
+  }
+  return aliased;
+}
+
+/** A fresh row-major gradient nobody else views can be stored as it is, without a copy. */
+function ownsBuffer(g: Tensor, aliased: Set<FloatArray>): boolean {
+  return isContiguous(g.nd) && !aliased.has(g.nd.data);
 }
