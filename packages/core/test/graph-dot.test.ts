@@ -136,6 +136,25 @@ describe('toDot', () => {
     expect(() => toDot(b, { digits: 0 })).toThrow('toDot: digits must be an integer in 1..17, got 0');
   });
 
+  it('adds the caller\'s attributes to each tensor\'s node, so an SVG viewer can find it', () => {
+    const { total } = apples();
+    total.backward({ retainGrads: true });
+    const ids = new Map<string, Tensor>();
+    const dot = toDot(total, {
+      nodeAttributes: (t) => {
+        ids.set(`n${ids.size}`, t);
+        return { id: `n${ids.size - 1}`, tooltip: t.creator?.op.name ?? 'leaf' };
+      },
+    });
+    expect(ids.size).toBe(5);
+    expect(ids.get('n4')).toBe(total);
+    expect(dot).toMatch(/ \[shape=circle, .*label="×", id="n4", tooltip="mul"\];/);
+    expect(arrowsFrom(dot, 'apple')).toEqual({ forward: ['100'], backward: ['2.2'] });
+    expect(() => toDot(total, { nodeAttributes: () => ({ 'bad key': 'x' }) })).toThrow(
+      'toDot: nodeAttributes gave the attribute name "bad key", expected a Graphviz name (letters, digits, _)',
+    );
+  });
+
   it('walks a chain of 20,000 ops without overflowing the stack', () => {
     const x = tensor(1, { requiresGrad: true, name: 'x' });
     let y = x;

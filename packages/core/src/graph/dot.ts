@@ -7,6 +7,9 @@ export interface DotOptions {
   digits?: number;
   /** The font of every label; the renderer must have the same font to measure and draw them. */
   fontname?: string;
+  /** Extra Graphviz attributes for the node of each tensor, e.g. `id` or `tooltip`, so that a
+   *  viewer of the SVG can tell which tensor a node stands for; values are quoted here. */
+  nodeAttributes?: (t: Tensor) => Readonly<Record<string, string>>;
 }
 
 /** The colours of the seeds' figures (matplotlib's tab:blue, tab:red, tab:gray). */
@@ -44,7 +47,7 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
     '  rankdir=LR; ordering=out; bgcolor="white"; nodesep=0.35; ranksep=0.7;',
     `  graph [fontname=${font}]; node [fontname=${font}, fontsize=14]; edge [fontname=${font}, fontsize=12, arrowsize=0.7];`,
   ];
-  for (const t of order) lines.push(`  ${ids.get(t)!} [${nodeAttributes(t)}];`);
+  for (const t of order) lines.push(`  ${ids.get(t)!} [${nodeAttributes(t)}${callerAttributes(t, options)}];`);
   lines.push(`  output [shape=plaintext, label=${quote(root.name ?? 'output')}];`);
 
   for (const t of order) {
@@ -108,6 +111,18 @@ function nodeAttributes(t: Tensor): string {
   const symbol = op === 'pow' && typeof exponent === 'number' ? `^${exponent}` : CIRCLE_SYMBOLS[op];
   if (symbol !== undefined) return `shape=circle, fixedsize=true, width=0.5, fontsize=18, label=${quote(symbol)}`;
   return `shape=box, style=rounded, label=${quote(BOX_LABELS[op] ?? op)}`;
+}
+
+function callerAttributes(t: Tensor, options: DotOptions): string {
+  const extra = options.nodeAttributes?.(t) ?? {};
+  return Object.entries(extra)
+    .map(([key, value]) => {
+      if (!/^[A-Za-z_]\w*$/.test(key)) {
+        throw new Error(`toDot: nodeAttributes gave the attribute name ${JSON.stringify(key)}, expected a Graphviz name (letters, digits, _)`);
+      }
+      return `, ${key}=${quote(value)}`;
+    })
+    .join('');
 }
 
 function leafLabel(t: Tensor): string {
