@@ -1,0 +1,3 @@
+import { workedExamplesText } from '../worked/index.js';
+
+process.stdout.write(`${workedExamplesText()}\n`);
