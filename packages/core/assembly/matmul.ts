@@ -67,27 +67,88 @@ export function operandBase(): usize {
 }
 
 /** Copies rows [0, mc) × columns [0, kc) of A into MR-row panels, each stored
- *  column after column (MR values per k), zero-padding the last panel. */
+ *  column after column (MR values per k), zero-padding the last panel. Full panels
+ *  of a transposed A (rows contiguous down a column) copy one column per step; full
+ *  panels of a row-major A are transposed a SIMD block at a time. */
 function packA<T>(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, dst: usize): void {
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const rows = min(MR, mc - i0);
-    for (let r = 0; r < MR; r++) {
-      let d = at<T>(dst, r);
-      if (r < rows) {
-        let src = at<T>(a, (i0 + r) * rs);
-        for (let p = 0; p < kc; p++) {
-          store<T>(d, load<T>(src));
-          src = at<T>(src, cs);
-          d = at<T>(d, MR);
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          store<T>(d, 0);
-          d = at<T>(d, MR);
-        }
+    const src = at<T>(a, i0 * rs);
+    if (rows == MR && rs == 1) packColumns<T>(kc, src, cs, dst);
+    else if (rows == MR && cs == 1) packRows<T>(kc, src, rs, dst);
+    else packScalar<T>(rows, kc, src, rs, cs, dst);
+    dst = at<T>(dst, MR * kc);
+  }
+}
+
+/** MR contiguous values per column: one or two v128 copies per k. */
+function packColumns<T>(kc: i32, src: usize, cs: i32, dst: usize): void {
+  for (let p = 0; p < kc; p++) {
+    v128.store(dst, v128.load(src));
+    if (sizeof<T>() == 8) v128.store(dst, v128.load(src, 16), 16);
+    src = at<T>(src, cs);
+    dst = at<T>(dst, MR);
+  }
+}
+
+/** MR rows, each contiguous along k: load one v128 from every row and transpose the
+ *  block in registers (4×4 for f32, 4×2 for f64), then finish the tail in scalars. */
+function packRows<T>(kc: i32, src: usize, rs: i32, dst: usize): void {
+  const lanes = 16 / <i32>sizeof<T>();
+  const r1 = at<T>(src, rs);
+  const r2 = at<T>(src, 2 * rs);
+  const r3 = at<T>(src, 3 * rs);
+  let p = 0;
+  for (; p + lanes <= kc; p += lanes) {
+    const off = at<T>(0, p);
+    const v0 = v128.load(src + off);
+    const v1 = v128.load(r1 + off);
+    const v2 = v128.load(r2 + off);
+    const v3 = v128.load(r3 + off);
+    if (sizeof<T>() == 4) {
+      const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+      const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+      v128.store(dst, i64x2.shuffle(t0, t2, 0, 2));
+      v128.store(dst, i64x2.shuffle(t0, t2, 1, 3), 16);
+      v128.store(dst, i64x2.shuffle(t1, t3, 0, 2), 32);
+      v128.store(dst, i64x2.shuffle(t1, t3, 1, 3), 48);
+    } else {
+      v128.store(dst, i64x2.shuffle(v0, v1, 0, 2));
+      v128.store(dst, i64x2.shuffle(v2, v3, 0, 2), 16);
+      v128.store(dst, i64x2.shuffle(v0, v1, 1, 3), 32);
+      v128.store(dst, i64x2.shuffle(v2, v3, 1, 3), 48);
+    }
+    dst += 64;
+  }
+  for (; p < kc; p++) {
+    const off = at<T>(0, p);
+    store<T>(dst, load<T>(src + off));
+    store<T>(at<T>(dst, 1), load<T>(r1 + off));
+    store<T>(at<T>(dst, 2), load<T>(r2 + off));
+    store<T>(at<T>(dst, 3), load<T>(r3 + off));
+    dst = at<T>(dst, MR);
+  }
+}
+
+/** Any strides, and the last panel's missing rows as zeros. */
+function packScalar<T>(rows: i32, kc: i32, src: usize, rs: i32, cs: i32, dst: usize): void {
+  for (let r = 0; r < MR; r++) {
+    let d = at<T>(dst, r);
+    if (r < rows) {
+      let s = at<T>(src, r * rs);
+      for (let p = 0; p < kc; p++) {
+        store<T>(d, load<T>(s));
+        s = at<T>(s, cs);
+        d = at<T>(d, MR);
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        store<T>(d, 0);
+        d = at<T>(d, MR);
       }
     }
-    dst = at<T>(dst, MR * kc);
   }
 }
 
