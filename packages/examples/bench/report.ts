@@ -1,0 +1,167 @@
+// The benchmark's one table (printed), its JSON, and its bar chart (SVG and PNG).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FIGURE_FONT_FAMILY, writeSvgFigure } from '../src/figures/render.js';
+import type { Variant } from './protocol.js';
+import type { WorkloadSpec } from './workload.js';
+
+export interface Sample {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+export interface MatmulRow {
+  m: number;
+  k: number;
+  n: number;
+  variant: Variant;
+  /** Peer id → GFLOP/s and median ms per product. */
+  gflops: Record<string, number>;
+  ms: Record<string, number>;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: { node: string; platform: string };
+  workload: WorkloadSpec;
+  repeats: number;
+  peers: { id: string; detail: string }[];
+  epochs: Record<string, { ms: Sample; testAccuracy: number; meanLoss: number }>;
+  matmuls: MatmulRow[];
+}
+
+const MATGRAD = 'matgrad';
+
+function cell(text: string, width: number): string {
+  return text.padStart(width);
+}
+
+function fixed(x: number | undefined, digits: number): string {
+  return x === undefined ? '–' : x.toFixed(digits);
+}
+
+/** Rows of [label, per-peer cells]; ratios are always time(matgrad) / time(peer), so
+ *  below 1 means matgrad is faster. */
+export function tableLines(r: BenchResults): string[] {
+  const ids = r.peers.map((p) => p.id);
+  const rows: [string, string[]][] = [];
+  const mg = r.epochs[MATGRAD]!.ms.median;
+  rows.push(['epoch ms, median', ids.map((id) => fixed(r.epochs[id]?.ms.median, 1))]);
+  rows.push(['  spread min–max', ids.map((id) => `${fixed(r.epochs[id]?.ms.min, 0)}–${fixed(r.epochs[id]?.ms.max, 0)}`)]);
+  rows.push(['  ratio matgrad/peer', ids.map((id) => fixed(mg / r.epochs[id]!.ms.median, 3))]);
+  rows.push(['  test accuracy', ids.map((id) => fixed(r.epochs[id]?.testAccuracy, 4))]);
+  rows.push(['  mean train loss', ids.map((id) => fixed(r.epochs[id]?.meanLoss, 4))]);
+  for (const row of r.matmuls) {
+    rows.push([`${row.m}×${row.k}×${row.n} ${row.variant} GFLOP/s`, ids.map((id) => fixed(row.gflops[id], 1))]);
+    rows.push(['  ratio matgrad/peer', ids.map((id) => (row.ms[id] === undefined ? '–' : fixed(row.ms[MATGRAD]! / row.ms[id]!, 3)))]);
+  }
+  const labelWidth = Math.max(...rows.map(([l]) => l.length)) + 2;
+  const width = Math.max(12, ...ids.map((id) => id.length + 2), ...rows.flatMap(([, cs]) => cs.map((c) => c.length + 2)));
+  return [
+    ' '.repeat(labelWidth) + ids.map((id) => cell(id, width)).join(''),
+    ...rows.map(([label, cells]) => label.padEnd(labelWidth) + cells.map((c) => cell(c, width)).join('')),
+  ];
+}
+
+/** The issue's targets, each with the measured value and whether it is met. */
+export function targetLines(r: BenchResults): string[] {
+  const lines: string[] = [];
+  const mg = r.epochs[MATGRAD]!.ms.median;
+  const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const wasm = r.epochs['tfjs-wasm'];
+  if (wasm) {
+    const ratio = mg / wasm.ms.median;
+    lines.push(`epoch time ≤ 0.25× tfjs-wasm: ${ratio.toFixed(3)}× (${check(ratio <= 0.25)})`);
+  }
+  const numpy = r.epochs['numpy'];
+  if (numpy) lines.push(`epoch time vs numpy (goal ≤ 1.0×): ${(mg / numpy.ms.median).toFixed(2)}×`);
+  for (const row of r.matmuls.filter((x) => x.variant === 'AB' && x.m <= 256)) {
+    const g = row.gflops[MATGRAD]!;
+    lines.push(`matmul ${row.m}×${row.k}×${row.n} ≥ 30 GFLOP/s: ${g.toFixed(1)} (${check(g >= 30)})`);
+  }
+  const f64 = r.epochs['matgrad-f64'];
+  if (f64) {
+    const ratio = f64.ms.median / mg;
+    lines.push(`float64 epoch ≤ 2.5× float32: ${ratio.toFixed(2)}× (${check(ratio <= 2.5)})`);
+  }
+  const accuracies = Object.values(r.epochs).map((e) => e.testAccuracy);
+  const gap = Math.max(...accuracies) - Math.min(...accuracies);
+  lines.push(`all peers trained the same model: test accuracies within ${(gap * 100).toFixed(2)} points (${check(gap <= 0.005)})`);
+  return lines;
+}
+
+const PALETTE = ['#1f77b4', '#9467bd', '#ff7f0e', '#d62728', '#2ca02c', '#8c564b'];
+
+function escape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}
+
+/** Two panels: epoch time per peer on a log axis, and float32 A·B GFLOP/s per size. */
+export function chartSvg(r: BenchResults): string {
+  const ids = r.peers.map((p) => p.id);
+  const color = (id: string) => PALETTE[ids.indexOf(id) % PALETTE.length]!;
+  const W = 760;
+  const left = 120;
+  const plotW = W - left - 90;
+  const bar = 18;
+  const parts: string[] = [];
+  const text = (x: number, y: number, s: string, extra = '') =>
+    parts.push(`<text x="${x}" y="${y}" font-family="${FIGURE_FONT_FAMILY}" font-size="12" ${extra}>${escape(s)}</text>`);
+
+  // Panel 1: epoch time, log scale from 10 ms to the next power of ten above the slowest.
+  let y = 30;
+  text(10, y, `One training epoch, ${r.workload.trainCount} MNIST digits, MLP ${r.workload.inputs}-${r.workload.hidden}-${r.workload.classes} (median ms, log scale; shorter is faster)`, 'font-weight="bold"');
+  y += 20;
+  const slowest = Math.max(...Object.values(r.epochs).map((e) => e.ms.max));
+  const lo = 1;
+  const hi = Math.ceil(Math.log10(slowest));
+  const xOf = (ms: number) => left + ((Math.log10(Math.max(ms, 10)) - lo) / (hi - lo)) * plotW;
+  for (const id of ids) {
+    const e = r.epochs[id]!;
+    parts.push(`<rect x="${left}" y="${y}" width="${xOf(e.ms.median) - left}" height="${bar}" fill="${color(id)}"/>`);
+    parts.push(`<line x1="${xOf(e.ms.min)}" x2="${xOf(e.ms.max)}" y1="${y + bar / 2}" y2="${y + bar / 2}" stroke="black"/>`);
+    text(10, y + 13, id);
+    text(xOf(e.ms.max) + 6, y + 13, `${e.ms.median.toFixed(0)} ms`);
+    y += bar + 6;
+  }
+  for (let p = lo; p <= hi; p++) {
+    const x = xOf(10 ** p);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${y}" y2="${y + 4}" stroke="black"/>`);
+    text(x - 10, y + 16, `${10 ** p}`);
+  }
+  parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y}" y2="${y}" stroke="black"/>`);
+  y += 50;
+
+  // Panel 2: A·B GFLOP/s, one group per size, one bar per peer.
+  text(10, y, 'Matrix product A·B, float32 (matgrad-f64: float64), GFLOP/s (longer is faster)', 'font-weight="bold"');
+  y += 20;
+  const rows = r.matmuls.filter((m) => m.variant === 'AB');
+  const best = Math.max(...rows.flatMap((row) => Object.values(row.gflops)));
+  const gx = (g: number) => left + (g / best) * plotW;
+  for (const row of rows) {
+    text(10, y + 13, `${row.m}×${row.k}×${row.n}`, 'font-weight="bold"');
+    y += bar;
+    for (const id of ids) {
+      const g = row.gflops[id];
+      if (g === undefined) continue;
+      parts.push(`<rect x="${left}" y="${y}" width="${gx(g) - left}" height="${bar - 4}" fill="${color(id)}"/>`);
+      text(20, y + 11, id);
+      text(gx(g) + 6, y + 11, g.toFixed(1));
+      y += bar;
+    }
+    y += 8;
+  }
+  const height = y + 10;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
+}
+
+export async function writeReport(r: BenchResults, outDir: string): Promise<void> {
+  const lines = ['', ...tableLines(r), '', 'targets (issue 5):', ...targetLines(r).map((l) => `  ${l}`)];
+  console.log(lines.join('\n'));
+  const json = join(outDir, 'results.json');
+  await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
+  const { svgPath, pngPath } = await writeSvgFigure(chartSvg(r), join(outDir, 'results'));
+  console.log(`\nwrote ${json}, ${svgPath}, ${pngPath}`);
+}

@@ -1,0 +1,89 @@
+// `pnpm bench [--repeats N]`: matgrad against TensorFlow.js (pure-JS CPU and
+// WebAssembly SIMD backends) and numpy on one MLP training epoch and on matrix
+// products. Each peer is one long-lived process; the orchestrator interleaves them,
+// rotating who goes first, and reports median and spread. Writes runs/bench/.
+import { join } from 'node:path';
+import { median, type Variant } from './protocol.js';
+import { findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
+import { writeReport, type BenchResults, type MatmulRow, type Sample } from './report.js';
+import { ensureWorkload, SPEC } from './workload.js';
+
+function parseRepeats(argv: string[]): number {
+  const i = argv.indexOf('--repeats');
+  if (i < 0) return 5;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --repeats takes a positive integer, got ${argv[i + 1]}`);
+  return n;
+}
+
+/** [m, k, n]: the MLP's first layer product, then two square ones. */
+const SIZES: [number, number, number][] = [
+  [100, 784, 100],
+  [256, 256, 256],
+  [1024, 1024, 1024],
+];
+const VARIANTS: Variant[] = ['AB', 'ABt', 'AtB'];
+/** The pure-JS backend runs 1024³ at under 1 GFLOP/s: a dozen timed calls would take half a minute. */
+const SKIP: Record<string, (m: number) => boolean> = { 'tfjs-cpu': (m) => m >= 1024 };
+
+function sample(values: number[]): Sample {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+}
+
+const repeats = parseRepeats(process.argv.slice(2));
+const outDir = join(repoRoot, 'runs', 'bench');
+const workloadDir = join(outDir, 'workload');
+await ensureWorkload(workloadDir);
+const python = findNumpyPython();
+if (!python) console.log('numpy: no python3 with numpy found (tried python3, /usr/bin/python3); the numpy column is left out');
+
+const peers = await Promise.all(peerSpecs(workloadDir, python).map((s) => PeerProcess.start(s)));
+try {
+  for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
+  console.log(`\nepochs: 1 warm-up + ${repeats} timed per peer, interleaved`);
+  const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[] }]));
+  for (let round = -1; round < repeats; round++) {
+    const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
+    for (const p of order) {
+      const r = await p.request({ cmd: 'epoch' });
+      if (round < 0) continue;
+      const e = epochs.get(p.spec.id)!;
+      e.ms.push(r.epochMs);
+      e.accuracy.push(r.testAccuracy);
+      e.loss.push(r.meanLoss);
+      process.stdout.write(`  ${p.spec.id} ${r.epochMs.toFixed(1)} ms;`);
+    }
+    if (round >= 0) process.stdout.write('\n');
+  }
+
+  console.log('\nmatmul (float32 for all; matgrad-f64 in float64):');
+  const matmuls: MatmulRow[] = [];
+  for (const [m, k, n] of SIZES) {
+    for (const variant of VARIANTS) {
+      const row: MatmulRow = { m, k, n, variant, gflops: {}, ms: {} };
+      for (const p of peers) {
+        if (SKIP[p.spec.id]?.(m)) continue;
+        const r = await p.request({ cmd: 'matmul', m, k, n, variant });
+        row.gflops[p.spec.id] = r.gflops;
+        row.ms[p.spec.id] = r.ms;
+      }
+      console.log(`  ${m}×${k}×${n} ${variant}: ${Object.entries(row.gflops).map(([id, g]) => `${id} ${g.toFixed(1)}`).join(', ')} GFLOP/s`);
+      matmuls.push(row);
+    }
+  }
+
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}` },
+    workload: SPEC,
+    repeats,
+    peers: peers.map((p) => ({ id: p.spec.id, detail: p.detail })),
+    epochs: Object.fromEntries(
+      [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss) }]),
+    ),
+    matmuls,
+  };
+  await writeReport(results, outDir);
+} finally {
+  await Promise.all(peers.map((p) => p.stop()));
+}

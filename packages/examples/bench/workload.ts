@@ -1,0 +1,143 @@
+// The one training job every peer runs: written once as raw little-endian files so
+// that matgrad, TensorFlow.js and numpy start from the same weights and see the
+// batches in the same order.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Rng } from '@matgrad/core';
+import { loadMnistSplit, seededPermutation } from '../src/data/mnist.js';
+
+export interface WorkloadSpec {
+  inputs: number;
+  hidden: number;
+  classes: number;
+  batch: number;
+  learningRate: number;
+  trainCount: number;
+  testCount: number;
+  weightSeed: number;
+  orderSeed: number;
+}
+
+export const SPEC: WorkloadSpec = {
+  inputs: 784,
+  hidden: 100,
+  classes: 10,
+  batch: 100,
+  learningRate: 0.1,
+  trainCount: 8000,
+  testCount: 2000,
+  weightSeed: 7,
+  orderSeed: 11,
+};
+
+/** File name → element type. Every peer reads these by name. */
+export const FILES = {
+  trainX: 'train-x.f32',
+  trainY: 'train-y.i32',
+  testX: 'test-x.f32',
+  testY: 'test-y.i32',
+  w1: 'w1.f32',
+  b1: 'b1.f32',
+  w2: 'w2.f32',
+  b2: 'b2.f32',
+  order: 'order.i32',
+} as const;
+
+export interface Workload {
+  spec: WorkloadSpec;
+  trainX: Float32Array;
+  trainY: Int32Array;
+  testX: Float32Array;
+  testY: Int32Array;
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  /** The training rows in the order the epoch visits them, `batch` at a time. */
+  order: Int32Array;
+}
+
+/** He-normal weights (std √(2/fan-in), the usual choice before ReLU) and zero biases. */
+function heNormal(rng: Rng, fanIn: number, fanOut: number): Float32Array {
+  const std = Math.sqrt(2 / fanIn);
+  return Float32Array.from({ length: fanIn * fanOut }, () => rng.normal() * std);
+}
+
+async function writeWorkload(dir: string): Promise<void> {
+  const { train, test } = loadMnistSplit('float32');
+  if (train.count !== SPEC.trainCount || test.count !== SPEC.testCount) {
+    throw new Error(`bench workload: expected ${SPEC.trainCount}/${SPEC.testCount} digits, the MNIST split has ${train.count}/${test.count}`);
+  }
+  const rng = new Rng(SPEC.weightSeed);
+  const arrays: Record<keyof typeof FILES, Float32Array | Int32Array> = {
+    trainX: train.features as Float32Array,
+    trainY: train.labels,
+    testX: test.features as Float32Array,
+    testY: test.labels,
+    w1: heNormal(rng, SPEC.inputs, SPEC.hidden),
+    b1: new Float32Array(SPEC.hidden),
+    w2: heNormal(rng, SPEC.hidden, SPEC.classes),
+    b2: new Float32Array(SPEC.classes),
+    order: seededPermutation(SPEC.trainCount, SPEC.orderSeed),
+  };
+  await mkdir(dir, { recursive: true });
+  for (const [key, file] of Object.entries(FILES)) {
+    const a = arrays[key as keyof typeof FILES];
+    await writeFile(join(dir, file), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  // Written last: its presence says the folder is complete.
+  await writeFile(join(dir, 'workload.json'), JSON.stringify({ spec: SPEC, files: FILES }, null, 2));
+}
+
+/** Writes the workload into `dir` unless a complete one for this SPEC is already there. */
+export async function ensureWorkload(dir: string): Promise<void> {
+  const meta = join(dir, 'workload.json');
+  if (existsSync(meta) && JSON.stringify(JSON.parse(readFileSync(meta, 'utf8')).spec) === JSON.stringify(SPEC)) return;
+  await writeWorkload(dir);
+}
+
+function readTyped<T extends Float32Array | Int32Array>(dir: string, file: string, Ctor: { new (b: ArrayBuffer): T }): T {
+  const bytes = readFileSync(join(dir, file));
+  // Copied into a fresh buffer: Node's pooled Buffers need not be 4-byte aligned.
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return new Ctor(copy);
+}
+
+export function readWorkload(dir: string): Workload {
+  const meta = JSON.parse(readFileSync(join(dir, 'workload.json'), 'utf8')) as { spec: WorkloadSpec };
+  return {
+    spec: meta.spec,
+    trainX: readTyped(dir, FILES.trainX, Float32Array),
+    trainY: readTyped(dir, FILES.trainY, Int32Array),
+    testX: readTyped(dir, FILES.testX, Float32Array),
+    testY: readTyped(dir, FILES.testY, Int32Array),
+    w1: readTyped(dir, FILES.w1, Float32Array),
+    b1: readTyped(dir, FILES.b1, Float32Array),
+    w2: readTyped(dir, FILES.w2, Float32Array),
+    b2: readTyped(dir, FILES.b2, Float32Array),
+    order: readTyped(dir, FILES.order, Int32Array),
+  };
+}
+
+/** Fraction of rows whose largest logit is the label's. */
+export function accuracy(logits: ArrayLike<number>, labels: Int32Array, classes: number): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[i * classes + c]! > logits[i * classes + best]!) best = c;
+    if (best === labels[i]) correct++;
+  }
+  return correct / labels.length;
+}
+
+/** Copies the rows of batch `b` (in epoch order) into `x` and their labels into `y`. */
+export function gatherBatch(w: Workload, b: number, x: Float32Array, y: Int32Array): void {
+  const { inputs, batch } = w.spec;
+  for (let r = 0; r < batch; r++) {
+    const row = w.order[b * batch + r]!;
+    x.set(w.trainX.subarray(row * inputs, (row + 1) * inputs), r * inputs);
+    y[r] = w.trainY[row]!;
+  }
+}
