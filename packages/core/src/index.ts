@@ -8,6 +8,7 @@ export { add, sub, mul, div, neg, pow } from './ops/arithmetic.js';
 export type { Operand } from './ops/arithmetic.js';
 export { exp, log, sqrt, relu, sigmoid, tanh } from './ops/elementwise.js';
 export { matmul } from './ops/matmul.js';
+export { affine } from './ops/affine.js';
 export { sum, mean, max } from './ops/reduce.js';
 export type { Axes } from './ops/reduce.js';
 export { reshape, transpose, broadcastTo, sumTo, cast } from './ops/shape.js';

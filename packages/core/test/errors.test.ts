@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arange, fromBuffer, rand, softmaxCrossEntropy, tensor, zeros } from '../src/index.js';
+import { affine, arange, fromBuffer, rand, softmaxCrossEntropy, tensor, zeros } from '../src/index.js';
 
 describe('bad input gets an error naming the op, the shapes or values, and what was expected', () => {
   it('matmul [2,3]·[4,5]', () => {
@@ -32,6 +32,12 @@ describe('bad input gets an error naming the op, the shapes or values, and what 
   it('unknown dtype', () => {
     expect(() => tensor([1], { dtype: 'int8' as never })).toThrow(`tensor: unknown dtype "int8"; expected 'float32' or 'float64'`);
     expect(() => zeros([1]).cast('float16' as never)).toThrow(/cast: unknown dtype "float16"/);
+  });
+
+  it('affine with a bias of the wrong length', () => {
+    expect(() => affine(zeros([4, 3]), zeros([3, 2]), zeros([3]))).toThrow(
+      'affine: shapes Φ [4,3], W [3,2], b [3] do not fit; expected Φ [N, in], W [in, out], b [out]',
+    );
   });
 
   it('shapes that do not broadcast', () => {

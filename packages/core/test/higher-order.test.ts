@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradGradCheck, softmaxCrossEntropy, tensor, type Tensor } from '../src/index.js';
+import { affine, gradGradCheck, softmaxCrossEntropy, tensor, type Tensor } from '../src/index.js';
 import { broadcastPair, dim, shape, tensorOf, tensorOfShape } from './support/arbitraries.js';
 
 function expectSecondOrder(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
@@ -37,6 +37,11 @@ describe('second derivatives of the smooth ops match finite differences', () => 
   it('matmul', () => {
     const arb = fc.tuple(dim, dim, dim).chain(([m, k, n]) => fc.tuple(tensorOfShape([m, k]), tensorOfShape([k, n])));
     fc.assert(fc.property(arb, ([a, b]) => expectSecondOrder((x, y) => x.matmul(y).tanh(), [a, b])), FEW);
+  });
+
+  it('affine', () => {
+    const arb = fc.tuple(dim, dim, dim).chain(([n, k, m]) => fc.tuple(tensorOfShape([n, k]), tensorOfShape([k, m]), tensorOfShape([m])));
+    fc.assert(fc.property(arb, ([x, w, b]) => expectSecondOrder((p, q, r) => affine(p, q, r).sigmoid(), [x, w, b])), FEW);
   });
 
   it('softmaxCrossEntropy', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradCheck, rules, softmaxCrossEntropy, tensor, topologicalOrder, type GradCheckOptions, type Tensor } from '../src/index.js';
+import { affine, gradCheck, rules, softmaxCrossEntropy, tensor, topologicalOrder, type GradCheckOptions, type Tensor } from '../src/index.js';
 import { broadcastPair, dim, RUNS, shape, tensorOf, tensorOfShape, values, type ValueRange } from './support/arbitraries.js';
 
 /** Every op that a checked graph went through; the last test demands all registered ops. */
@@ -91,6 +91,23 @@ describe('matmul matches finite differences', () => {
         expectGradCheck((x, y) => x.matmul(y), [w, a]);
       }),
       { numRuns: 15 },
+    );
+  });
+});
+
+describe('affine (the fused layer Φ·W + b) matches finite differences and the unfused ops', () => {
+  const layer = fc.tuple(dim, dim, dim).chain(([n, k, m]) => fc.tuple(tensorOfShape([n, k]), tensorOfShape([k, m]), tensorOfShape([m])));
+  it('gradients for Φ, W and b', () => {
+    fc.assert(fc.property(layer, ([x, w, b]) => expectGradCheck((p, q, r) => affine(p, q, r), [x, w, b])), RUNS);
+  });
+  it('the same values as matmul + broadcast add, also with a transposed W', () => {
+    fc.assert(
+      fc.property(layer, ([x, w, b]) => {
+        expect(Array.from(affine(x, w, b).values())).toEqual(Array.from(x.matmul(w).add(b).values()));
+        const wt = tensor(w.T.values(), { shape: [w.shape[1]!, w.shape[0]!] });
+        expect(Array.from(affine(x, wt.T, b).values())).toEqual(Array.from(x.matmul(w).add(b).values()));
+      }),
+      RUNS,
     );
   });
 });
