@@ -1,0 +1,51 @@
+import { fromBuffer, Rng, Tensor, type DType } from '@matgrad/core';
+import { TensorDataset, type Labels } from './dataset.js';
+
+export interface SplitOptions {
+  /** The share of samples held out for testing, in (0, 1); or give `testSize`. */
+  testFraction?: number;
+  /** The number of samples held out for testing. */
+  testSize?: number;
+  /** Seeds the shuffle that precedes the split. */
+  seed: number;
+}
+
+/** A seeded random split into a training and a test set. */
+export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): { train: TensorDataset; test: TensorDataset } {
+  const n = dataset.length;
+  const { testFraction, testSize, seed } = options;
+  if ((testFraction === undefined) === (testSize === undefined)) {
+    throw new TypeError('trainTestSplit: give exactly one of testFraction and testSize');
+  }
+  if (testFraction !== undefined && !(testFraction > 0 && testFraction < 1)) {
+    throw new RangeError(`trainTestSplit: testFraction must be in (0, 1), got ${testFraction}`);
+  }
+  const nTest = testSize ?? Math.round(n * testFraction!);
+  if (!Number.isInteger(nTest) || nTest < 1 || nTest >= n) {
+    throw new RangeError(`trainTestSplit: the test set must hold between 1 and ${n - 1} of the ${n} samples, got ${nTest}`);
+  }
+  const order = new Rng(seed).permutation(n);
+  const take = (indices: Int32Array): TensorDataset => {
+    const { x, y } = dataset.batch(indices);
+    return new TensorDataset(x, y);
+  };
+  return { test: take(order.subarray(0, nTest)), train: take(order.subarray(nTest)) };
+}
+
+/** Class indices [N] → one-hot rows [N, numClasses]. */
+export function oneHot(labels: Labels, numClasses: number, options: { dtype?: DType } = {}): Tensor {
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+  if (labels instanceof Tensor && labels.shape.length !== 1) {
+    throw new RangeError(`oneHot: labels must be 1-D class indices, got shape [${labels.shape.join(',')}]`);
+  }
+  const values: ArrayLike<number> = labels instanceof Tensor ? labels.values() : labels;
+  const out = options.dtype === 'float32' ? new Float32Array(values.length * numClasses) : new Float64Array(values.length * numClasses);
+  for (let i = 0; i < values.length; i++) {
+    const k = values[i]!;
+    if (!Number.isInteger(k) || k < 0 || k >= numClasses) {
+      throw new RangeError(`oneHot: label ${k} at position ${i} is not a class index in [0, ${numClasses - 1}]`);
+    }
+    out[i * numClasses + k] = 1;
+  }
+  return fromBuffer(out, [values.length, numClasses]);
+}

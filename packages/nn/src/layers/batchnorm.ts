@@ -1,0 +1,80 @@
+import { ones, zeros, type DType, type Tensor } from '@matgrad/core';
+import { Module } from '../module.js';
+
+export interface BatchNormOptions {
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+  /** Weight of the newest batch in the running statistics. Default 0.1. */
+  momentum?: number;
+  dtype?: DType;
+}
+
+/**
+ * Batch normalization over the features of [N, C] inputs: y = γ∘(x − μ)/√(σ² + ε) + β.
+ * In training mode μ and σ² are the batch's mean and (biased) variance, and the running
+ * statistics move toward them; in eval mode the running statistics are used. Built from
+ * core's mean, sub, mul, sqrt and div, so its backward is their rules composed.
+ */
+export class BatchNorm1d extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
+    const { eps = 1e-5, momentum = 0.1, dtype = 'float64' } = options;
+    if (!(eps > 0)) throw new RangeError(`BatchNorm1d: eps must be positive, got ${eps}`);
+    if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`BatchNorm1d: momentum must be in [0, 1], got ${momentum}`);
+    this.numFeatures = numFeatures;
+    this.eps = eps;
+    this.momentum = momentum;
+    this.registerParameter('weight', ones([numFeatures], { dtype }));
+    this.registerParameter('bias', zeros([numFeatures], { dtype }));
+    this.registerBuffer('runningMean', zeros([numFeatures], { dtype }));
+    this.registerBuffer('runningVar', ones([numFeatures], { dtype }));
+  }
+
+  get weight(): Tensor {
+    return this.parameter('weight');
+  }
+  get bias(): Tensor {
+    return this.parameter('bias');
+  }
+  get runningMean(): Tensor {
+    return this.buffer('runningMean');
+  }
+  get runningVar(): Tensor {
+    return this.buffer('runningVar');
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) {
+      throw new RangeError(`BatchNorm1d(${this.numFeatures}): expected input [N, ${this.numFeatures}], got [${x.shape.join(',')}]`);
+    }
+    const n = x.shape[0]!;
+    if (!this.training) {
+      return x.sub(this.runningMean).div(this.runningVar.add(this.eps).sqrt()).mul(this.weight).add(this.bias);
+    }
+    if (n < 2) throw new RangeError(`BatchNorm1d(${this.numFeatures}): training mode needs at least 2 rows to estimate a variance, got [${x.shape.join(',')}]`);
+    const mu = x.mean(0);
+    const centered = x.sub(mu);
+    const variance = centered.mul(centered).mean(0);
+    const y = centered.div(variance.add(this.eps).sqrt()).mul(this.weight).add(this.bias);
+    this.#track(mu.values(), variance.values(), n);
+    return y;
+  }
+
+  /** Running mean and unbiased running variance, as PyTorch keeps them; written straight
+   *  into the buffers, so nothing is recorded in the graph. */
+  #track(batchMean: ArrayLike<number>, batchVar: ArrayLike<number>, n: number): void {
+    const m = this.momentum;
+    const mean = this.runningMean.values();
+    const variance = this.runningVar.values();
+    const unbias = n / (n - 1);
+    for (let c = 0; c < this.numFeatures; c++) {
+      mean[c] = (1 - m) * mean[c]! + m * batchMean[c]!;
+      variance[c] = (1 - m) * variance[c]! + m * batchVar[c]! * unbias;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { Tensor } from '@matgrad/core';
+import { Module } from '../module.js';
+
+/** Modules applied one after another; they are named '0', '1', … (so `layers.0.weight`). */
+export class Sequential extends Module {
+  readonly #layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.#layers = layers.map((layer, i) => this.registerModule(String(i), layer));
+  }
+
+  get length(): number {
+    return this.#layers.length;
+  }
+
+  at(index: number): Module {
+    const layer = this.#layers.at(index);
+    if (layer === undefined) throw new RangeError(`Sequential.at: index ${index} is out of range for ${this.#layers.length} layers`);
+    return layer;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.#layers[Symbol.iterator]();
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const layer of this.#layers) y = layer.forward(y);
+    return y;
+  }
+}

@@ -1,0 +1,16 @@
+import type { Tensor } from '@matgrad/core';
+import { formatShape, sameShape } from './shapes.js';
+
+export { softmaxCrossEntropy } from '@matgrad/core';
+
+/** Mean squared error over every element: mean((prediction − target)²). */
+export function mse(prediction: Tensor, target: Tensor): Tensor {
+  if (!sameShape(prediction.shape, target.shape)) {
+    throw new RangeError(`mse: prediction ${formatShape(prediction.shape)} and target ${formatShape(target.shape)} must have the same shape`);
+  }
+  const diff = prediction.sub(target);
+  return diff.mul(diff).mean();
+}
+
+/** A loss takes the model's output and the batch's targets and returns a scalar. */
+export type Loss = (output: Tensor, target: Tensor) => Tensor;

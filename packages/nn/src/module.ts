@@ -1,0 +1,196 @@
+import { Tensor } from '@matgrad/core';
+import { formatShape, sameShape } from './shapes.js';
+
+/** Names that could reach an object's prototype if a name were ever used as a plain-object key. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+function checkName(kind: string, owner: Module, name: string): void {
+  if (typeof name !== 'string' || name === '' || name.includes('.') || RESERVED_NAMES.has(name)) {
+    throw new TypeError(
+      `${owner.constructor.name}: ${kind} name ${JSON.stringify(name)} is not allowed; expected a non-empty string without '.' ` +
+        `(dots join the names of nested modules) other than __proto__, constructor or prototype`,
+    );
+  }
+}
+
+/**
+ * A layer or a network of layers, as in PyTorch's `torch.nn.Module`: it owns parameters
+ * (tensors the optimizer trains), buffers (state that is saved but not trained, such as
+ * BatchNorm's running statistics) and child modules, each under a name. Names of nested
+ * entries are joined with dots (`layers.0.weight`) in registration order, so they are stable
+ * across runs and match the names in saved weight files.
+ */
+export abstract class Module {
+  /** Training mode: Dropout drops and BatchNorm uses batch statistics. `eval()` clears it. */
+  training = true;
+  readonly #parameters = new Map<string, Tensor>();
+  readonly #buffers = new Map<string, Tensor>();
+  readonly #children = new Map<string, Module>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Registers a trainable tensor (it is marked requiresGrad) and returns it. */
+  protected registerParameter(name: string, value: Tensor): Tensor {
+    this.#checkFree(name);
+    if (!value.isLeaf) throw new TypeError(`${this.constructor.name}: parameter '${name}' must be a leaf tensor (use detach())`);
+    this.#parameters.set(name, value.requireGrad());
+    return value;
+  }
+
+  protected registerBuffer(name: string, value: Tensor): Tensor {
+    this.#checkFree(name);
+    this.#buffers.set(name, value);
+    return value;
+  }
+
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    this.#checkFree(name);
+    if (!(module instanceof Module)) throw new TypeError(`${this.constructor.name}: child '${name}' must be a Module`);
+    this.#children.set(name, module);
+    return module;
+  }
+
+  #checkFree(name: string): void {
+    checkName('entry', this, name);
+    if (this.#parameters.has(name) || this.#buffers.has(name) || this.#children.has(name)) {
+      throw new Error(`${this.constructor.name}: the name '${name}' is already registered`);
+    }
+  }
+
+  /** The parameter registered under `name` on this module (layers read theirs through it,
+   *  so `setParameter` and `functionalCall` can substitute another tensor). */
+  protected parameter(name: string): Tensor {
+    const p = this.#parameters.get(name);
+    if (p === undefined) throw new Error(`${this.constructor.name}: no parameter named '${name}'`);
+    return p;
+  }
+
+  protected buffer(name: string): Tensor {
+    const b = this.#buffers.get(name);
+    if (b === undefined) throw new Error(`${this.constructor.name}: no buffer named '${name}'`);
+    return b;
+  }
+
+  namedChildren(): Array<[string, Module]> {
+    return [...this.#children];
+  }
+
+  /** Every parameter of this module and its descendants, as [dotted name, tensor]. */
+  namedParameters(): Array<[string, Tensor]> {
+    return this.#collect((m) => m.#parameters);
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  namedBuffers(): Array<[string, Tensor]> {
+    return this.#collect((m) => m.#buffers);
+  }
+
+  /** Parameters and buffers by dotted name: what a weight file holds (PyTorch's state_dict). */
+  stateDict(): Map<string, Tensor> {
+    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /** A tensor shared by two modules (tied weights) is listed once, under its first name,
+   *  so an optimizer does not update it twice. */
+  #collect(pick: (m: Module) => Map<string, Tensor>, prefix = '', out: Array<[string, Tensor]> = [], seen = new Set<Tensor>()): Array<[string, Tensor]> {
+    for (const [name, t] of pick(this)) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      out.push([prefix + name, t]);
+    }
+    for (const [name, child] of this.#children) child.#collect(pick, `${prefix}${name}.`, out, seen);
+    return out;
+  }
+
+  /** The number of trainable scalars. */
+  parameterCount(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  /** Sets training mode on this module and every descendant. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const child of this.#children.values()) child.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /** Replaces the parameter at a dotted name with another tensor of the same shape and dtype;
+   *  returns the one it replaced. */
+  setParameter(name: string, value: Tensor): Tensor {
+    const { owner, key } = this.#resolve(name, 'setParameter');
+    const old = owner.#parameters.get(key);
+    if (old === undefined) throw new Error(`setParameter: ${this.constructor.name} has no parameter named '${name}'`);
+    if (!(value instanceof Tensor) || old.dtype !== value.dtype || !sameShape(old.shape, value.shape)) {
+      throw new RangeError(
+        `setParameter: '${name}' is ${old.dtype} ${formatShape(old.shape)}, the new tensor is ${value.dtype} ${formatShape(value.shape)}`,
+      );
+    }
+    owner.#parameters.set(key, value);
+    return old;
+  }
+
+  #resolve(name: string, where: string): { owner: Module; key: string } {
+    const parts = name.split('.');
+    let owner: Module = this;
+    for (const part of parts.slice(0, -1)) {
+      const child = owner.#children.get(part);
+      if (child === undefined) throw new Error(`${where}: ${this.constructor.name} has no submodule '${part}' on the way to '${name}'`);
+      owner = child;
+    }
+    return { owner, key: parts[parts.length - 1]! };
+  }
+
+  /**
+   * Copies every entry of `state` into this module's parameters and buffers, in place (an
+   * optimizer holding the parameters keeps working). Everything is checked first — every
+   * expected name present, none unexpected, same shape and dtype — so on any error the
+   * module is left exactly as it was.
+   */
+  loadStateDict(state: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>): void {
+    const given: ReadonlyMap<string, Tensor> = state instanceof Map ? state : new Map(Object.entries(state));
+    const own = this.stateDict();
+    const problems: string[] = [];
+    for (const [name, target] of own) {
+      const source = given.get(name);
+      if (source === undefined) {
+        problems.push(`'${name}' is missing (expected ${target.dtype} ${formatShape(target.shape)})`);
+      } else if (!(source instanceof Tensor)) {
+        problems.push(`'${name}' is not a Tensor`);
+      } else if (target.values() !== target.nd.data) {
+        problems.push(`'${name}' is not stored contiguously, so it cannot be written in place`);
+      } else if (source.dtype !== target.dtype || !sameShape(source.shape, target.shape)) {
+        problems.push(`'${name}' is ${source.dtype} ${formatShape(source.shape)}, expected ${target.dtype} ${formatShape(target.shape)}`);
+      }
+    }
+    for (const name of given.keys()) if (!own.has(name)) problems.push(`'${name}' is not an entry of this ${this.constructor.name}`);
+    if (problems.length > 0) throw new Error(`loadStateDict: nothing was loaded: ${problems.join('; ')}`);
+    for (const [name, target] of own) target.values().set(given.get(name)!.values());
+  }
+}
+
+/**
+ * Runs `fn` with some of `module`'s parameters replaced by other tensors (by dotted name),
+ * then puts the originals back (PyTorch's `torch.func.functional_call`). Gradients then flow
+ * to the substitutes: this is how a whole model is checked with `gradCheck`.
+ */
+export function functionalCall<T>(module: Module, parameters: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, fn: () => T): T {
+  const entries = parameters instanceof Map ? [...parameters] : Object.entries(parameters);
+  const replaced: Array<[string, Tensor]> = [];
+  try {
+    for (const [name, t] of entries) replaced.push([name, module.setParameter(name, t)]);
+    return fn();
+  } finally {
+    for (const [name, original] of replaced.reverse()) module.setParameter(name, original);
+  }
+}

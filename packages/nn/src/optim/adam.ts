@@ -1,0 +1,67 @@
+import type { FloatArray, Tensor } from '@matgrad/core';
+import type { Module } from '../module.js';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
+
+export interface AdamOptions extends Partial<OptimizerOptions> {
+  /** Default 0.001. */
+  lr?: number;
+  /** Decay of the first moment (mean of g). Default 0.9. */
+  beta1?: number;
+  /** Decay of the second moment (mean of g²). Default 0.999. */
+  beta2?: number;
+  /** Default 1e-8. */
+  eps?: number;
+}
+
+type AdamHyperparameters = { beta1: number; beta2: number; eps: number };
+
+/** The Adam step, with weight decay either in the gradient (Adam) or on the weights (AdamW). */
+abstract class AdamFamily extends Optimizer<AdamHyperparameters> {
+  readonly #decoupled: boolean;
+
+  protected constructor(kind: string, decoupled: boolean, params: Module | Iterable<Tensor>, options: AdamOptions, defaultWeightDecay: number) {
+    super(
+      kind,
+      params,
+      { lr: options.lr ?? 0.001, weightDecay: options.weightDecay ?? defaultWeightDecay, clipGradNorm: options.clipGradNorm ?? Infinity },
+      { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, eps: options.eps ?? 1e-8 },
+      ['m', 'v'],
+    );
+    this.#decoupled = decoupled;
+  }
+
+  protected update(w: FloatArray, g: FloatArray, slots: Record<string, FloatArray>, scale: number, t: number): void {
+    const { lr, weightDecay, beta1, beta2, eps } = this.hyperparameters;
+    const m = slots.m!;
+    const v = slots.v!;
+    const l2 = this.#decoupled ? 0 : weightDecay;
+    const shrink = this.#decoupled ? 1 - lr * weightDecay : 1;
+    const c1 = 1 - beta1 ** t;
+    const c2 = 1 - beta2 ** t;
+    for (let i = 0; i < w.length; i++) {
+      const gi = scale * g[i]! + l2 * w[i]!;
+      const mi = beta1 * m[i]! + (1 - beta1) * gi;
+      const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = w[i]! * shrink - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+    }
+  }
+}
+
+/** Adam (Kingma & Ba): m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g∘g;
+ *  w ← w − η·m̂ / (√v̂ + ε) with the bias corrections m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).
+ *  Weight decay is the L2 penalty added to g (for decoupled decay use AdamW). */
+export class Adam extends AdamFamily {
+  constructor(params: Module | Iterable<Tensor>, options: AdamOptions = {}) {
+    super('Adam', false, params, options, 0);
+  }
+}
+
+/** Adam with decoupled weight decay (Loshchilov & Hutter): w ← w·(1 − η·λ) before the Adam
+ *  step, so the decay is not rescaled by the adaptive denominator. Default λ = 0.01. */
+export class AdamW extends AdamFamily {
+  constructor(params: Module | Iterable<Tensor>, options: AdamOptions = {}) {
+    super('AdamW', true, params, options, 0.01);
+  }
+}

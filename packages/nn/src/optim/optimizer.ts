@@ -1,0 +1,180 @@
+import type { FloatArray, Tensor } from '@matgrad/core';
+import { Module } from '../module.js';
+
+export interface OptimizerOptions {
+  lr: number;
+  /** L2 penalty λ: λ·w is added to each gradient (AdamW instead decays the weights directly). Default 0. */
+  weightDecay?: number;
+  /** When set, gradients are scaled down so their global L2 norm is at most this. */
+  clipGradNorm?: number;
+}
+
+/** Everything needed to resume training: plain data (typed arrays, numbers), copied out. */
+export interface OptimizerState {
+  kind: string;
+  /** Steps taken so far. */
+  step: number;
+  hyperparameters: Record<string, number>;
+  /** Per parameter, in order, its running buffers by name (e.g. `m`, `v` for Adam). */
+  slots: Array<Record<string, FloatArray>>;
+}
+
+export type Hyperparameters = Record<string, number>;
+
+/**
+ * The shared machinery of the optimizers: the parameter list, gradient clipping, weight
+ * decay, step counting and state. Subclasses write `update`, which changes the weights in
+ * place through the typed arrays (no tensor is allocated per step).
+ */
+export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
+  /** The optimizer's name as recorded in `state()` (explicit: bundlers rename classes). */
+  readonly kind: string;
+  readonly params: readonly Tensor[];
+  readonly hyperparameters: H & { lr: number; weightDecay: number; clipGradNorm: number };
+  #step = 0;
+  readonly #slots: Array<Record<string, FloatArray>>;
+
+  protected constructor(kind: string, params: Module | Iterable<Tensor>, options: OptimizerOptions, extra: H, slotNames: readonly string[]) {
+    this.kind = kind;
+    this.params = checkParams(this.kind, params);
+    const { lr, weightDecay = 0, clipGradNorm = Infinity } = options;
+    this.hyperparameters = { ...extra, lr, weightDecay, clipGradNorm };
+    checkHyperparameters(this.kind, this.hyperparameters);
+    this.#slots = this.params.map((p) => Object.fromEntries(slotNames.map((name) => [name, newLike(p.values())])));
+  }
+
+  get lr(): number {
+    return this.hyperparameters.lr;
+  }
+  /** The learning rate may be changed between steps (schedules). */
+  set lr(value: number) {
+    checkHyperparameters(this.kind, { lr: value });
+    this.hyperparameters.lr = value;
+  }
+
+  get stepCount(): number {
+    return this.#step;
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.zeroGrad();
+  }
+
+  /** One update of every parameter that has a gradient. */
+  step(): void {
+    this.#step++;
+    const { clipGradNorm } = this.hyperparameters;
+    let scale = 1;
+    if (clipGradNorm !== Infinity) {
+      const norm = gradNorm(this.params);
+      if (norm > clipGradNorm) scale = clipGradNorm / (norm + 1e-6);
+    }
+    this.params.forEach((p, i) => {
+      if (p.grad === null) return;
+      this.update(p.values(), p.grad.values(), this.#slots[i]!, scale, this.#step);
+    });
+  }
+
+  /** Updates `w` in place from the gradient `g` (to be multiplied by `scale`, the clipping
+   *  factor), using and updating the parameter's `slots`; `t` counts steps from 1. */
+  protected abstract update(w: FloatArray, g: FloatArray, slots: Record<string, FloatArray>, scale: number, t: number): void;
+
+  state(): OptimizerState {
+    return {
+      kind: this.kind,
+      step: this.#step,
+      hyperparameters: { ...this.hyperparameters },
+      slots: this.#slots.map((s) => Object.fromEntries(Object.entries(s).map(([name, buf]) => [name, buf.slice()]))),
+    };
+  }
+
+  /** Restores a `state()`: checked in full first, so a mismatch leaves this optimizer as it was. */
+  loadState(state: OptimizerState): void {
+    const who = `${this.kind}.loadState`;
+    if (state === null || typeof state !== 'object') throw new TypeError(`${who}: expected a state object, got ${String(state)}`);
+    if (state.kind !== this.kind) throw new TypeError(`${who}: the state is of a ${String(state.kind)}, not a ${this.kind}`);
+    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`${who}: step must be a non-negative integer, got ${String(state.step)}`);
+    const names = Object.keys(this.hyperparameters);
+    const given = state.hyperparameters ?? {};
+    const keys = Object.keys(given);
+    if (keys.length !== names.length || !names.every((n) => Object.hasOwn(given, n))) {
+      throw new TypeError(`${who}: hyperparameters ${JSON.stringify(keys)} do not match ${JSON.stringify(names)}`);
+    }
+    checkHyperparameters(who, given);
+    if (!Array.isArray(state.slots) || state.slots.length !== this.params.length) {
+      throw new RangeError(`${who}: the state has ${Array.isArray(state.slots) ? state.slots.length : 'no'} parameter slots, this optimizer has ${this.params.length} parameters`);
+    }
+    state.slots.forEach((slot, i) => {
+      const own = this.#slots[i]!;
+      const expected = Object.keys(own);
+      if (slot === null || typeof slot !== 'object' || Object.keys(slot).length !== expected.length || !expected.every((n) => Object.hasOwn(slot, n))) {
+        throw new TypeError(`${who}: parameter ${i} has slots ${JSON.stringify(slot === null || typeof slot !== 'object' ? slot : Object.keys(slot))}, expected ${JSON.stringify(expected)}`);
+      }
+      for (const name of expected) {
+        const buf = slot[name];
+        if (!(buf instanceof Float32Array || buf instanceof Float64Array) || buf.length !== own[name]!.length) {
+          throw new RangeError(`${who}: slot '${name}' of parameter ${i} must be a Float32Array or Float64Array of ${own[name]!.length} elements`);
+        }
+      }
+    });
+    this.#step = state.step;
+    Object.assign(this.hyperparameters, given);
+    state.slots.forEach((slot, i) => {
+      for (const [name, buf] of Object.entries(this.#slots[i]!)) buf.set(slot[name]!);
+    });
+  }
+}
+
+function checkParams(who: string, params: Module | Iterable<Tensor>): Tensor[] {
+  const list = params instanceof Module ? params.parameters() : [...params];
+  if (list.length === 0) throw new RangeError(`${who}: got no parameters to optimize`);
+  if (new Set(list).size !== list.length) throw new Error(`${who}: a parameter is listed twice; it would be updated twice per step`);
+  list.forEach((p, i) => {
+    if (!p.isLeaf || !p.requiresGrad) throw new TypeError(`${who}: parameter ${i} must be a leaf tensor with requiresGrad: true`);
+    if (p.values() !== p.nd.data) throw new TypeError(`${who}: parameter ${i} is not stored contiguously, so it cannot be updated in place`);
+  });
+  return list;
+}
+
+/** Decay rates of running averages: a rate of 1 would never forget, above 1 diverges. */
+const RATES = new Set(['momentum', 'rho', 'beta1', 'beta2']);
+
+function checkHyperparameters(who: string, h: Record<string, number>): void {
+  for (const [name, value] of Object.entries(h)) {
+    if (name === 'clipGradNorm') {
+      if (!(typeof value === 'number' && value > 0)) throw new RangeError(`${who}: clipGradNorm must be a positive number (Infinity for no clipping), got ${String(value)}`);
+    } else if (RATES.has(name)) {
+      if (!(typeof value === 'number' && value >= 0 && value < 1)) throw new RangeError(`${who}: ${name} must be in [0, 1), got ${String(value)}`);
+    } else if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new RangeError(`${who}: ${name} must be a finite number ≥ 0, got ${String(value)}`);
+    }
+  }
+}
+
+function newLike(data: FloatArray): FloatArray {
+  return data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);
+}
+
+/** The L2 norm of all the parameters' gradients taken together. */
+export function gradNorm(params: Iterable<Tensor>): number {
+  let total = 0;
+  for (const p of params) {
+    if (p.grad === null) continue;
+    const g = p.grad.values();
+    for (let i = 0; i < g.length; i++) total += g[i]! * g[i]!;
+  }
+  return Math.sqrt(total);
+}
+
+/** Scales the gradients in place so their global L2 norm is at most `maxNorm` (PyTorch's
+ *  clip_grad_norm_); returns the norm before clipping. */
+export function clipGradNorm(params: Module | Iterable<Tensor>, maxNorm: number): number {
+  if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be a positive number, got ${maxNorm}`);
+  const list = params instanceof Module ? params.parameters() : [...params];
+  const norm = gradNorm(list);
+  if (norm > maxNorm) {
+    const scale = maxNorm / (norm + 1e-6);
+    for (const p of list) p.grad?.values().forEach((v, i, g) => (g[i] = v * scale));
+  }
+  return norm;
+}

@@ -1,0 +1,98 @@
+import { noGrad, softmaxCrossEntropy, type Tensor } from '@matgrad/core';
+import type { Batch } from '../data/dataset.js';
+import type { Loss } from '../losses.js';
+import type { Module } from '../module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { countCorrect, RunningScore } from './metrics.js';
+
+export interface Evaluation {
+  /** Mean loss per sample. */
+  loss: number;
+  /** Share of samples classified right; null when the targets are not classes. */
+  accuracy: number | null;
+  count: number;
+}
+
+export interface EpochRecord {
+  /** Counted from 1. */
+  epoch: number;
+  /** Mean training loss per sample over the epoch (the model changing as it went). */
+  loss: number;
+  accuracy: number | null;
+  /** Wall time of the epoch's training, in milliseconds. */
+  time: number;
+  /** On the validation data, after the epoch, when `validation` was given. */
+  validation?: Evaluation;
+}
+
+export interface BatchReport {
+  epoch: number;
+  /** Counted from 0 within the epoch. */
+  batch: number;
+  loss: number;
+  size: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  optimizer: Optimizer;
+  /** Default: softmaxCrossEntropy (the output is taken as logits). */
+  loss?: Loss;
+  validation?: Iterable<Batch>;
+  onBatch?: (report: BatchReport) => void;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+const defaultLoss: Loss = (output: Tensor, target: Tensor) => softmaxCrossEntropy(output, target);
+
+/** The training loop: for each epoch and batch, forward, loss, backward, optimizer step.
+ *  Returns one record per epoch. */
+export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions): EpochRecord[] {
+  const { epochs, optimizer, loss = defaultLoss, validation, onBatch, onEpoch } = options;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (optimizer === undefined) throw new TypeError('fit: options.optimizer is required (e.g. new SGD(model, { lr: 0.1 }))');
+  const history: EpochRecord[] = [];
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    model.train();
+    const score = new RunningScore();
+    const started = performance.now();
+    let batch = 0;
+    for (const { x, y } of loader) {
+      optimizer.zeroGrad();
+      const output = model.forward(x);
+      const value = loss(output, y);
+      value.backward();
+      optimizer.step();
+      const lossValue = value.item();
+      const size = x.shape[0]!;
+      score.add(lossValue, size, countCorrect(output, y));
+      onBatch?.({ epoch, batch: batch++, loss: lossValue, size });
+    }
+    if (score.count === 0) throw new RangeError('fit: the loader gave no batches');
+    const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started };
+    if (validation !== undefined) record.validation = evaluate(model, validation, { loss });
+    history.push(record);
+    onEpoch?.(record);
+  }
+  return history;
+}
+
+/** Loss and accuracy over a loader, in eval mode and without recording a graph; the
+ *  model's mode is restored afterwards. */
+export function evaluate(model: Module, loader: Iterable<Batch>, options: { loss?: Loss } = {}): Evaluation {
+  const loss = options.loss ?? defaultLoss;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return noGrad(() => {
+      const score = new RunningScore();
+      for (const { x, y } of loader) {
+        const output = model.forward(x);
+        score.add(loss(output, y).item(), x.shape[0]!, countCorrect(output, y));
+      }
+      return { loss: score.loss, accuracy: score.accuracy, count: score.count };
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+}
