@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { fromBuffer, toDot, type Tensor } from '@matgrad/core';
+import { PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
+import { appleBill, appleOrangeBill } from '../worked/bills.js';
+import { initTwoLayerParams, twoLayerForward, type TwoLayerNet } from '../worked/two-layer-net.js';
+import { writeDotFigure, type WrittenFigure } from './render.js';
+
+/** The book's two-layer net: 784-50-10, batches of 100. */
+export const MLP_FIGURE_SHAPE = { batch: 100, hidden: 50, classes: 10 } as const;
+
+/** The first batch of `digits` through a freshly initialised 784-50-10 ReLU net, after backward. */
+export function mlpAfterOneBatch(digits: Digits, seed = 1): TwoLayerNet {
+  const { batch, hidden, classes } = MLP_FIGURE_SHAPE;
+  if (digits.count < batch) throw new RangeError(`mlpAfterOneBatch: needs ${batch} digits for one batch, got ${digits.count}`);
+  const dtype = digits.features instanceof Float32Array ? 'float32' : 'float64';
+  const X = fromBuffer(digits.features.subarray(0, batch * PIXELS_PER_DIGIT), [batch, PIXELS_PER_DIGIT]);
+  const params = initTwoLayerParams({ inputs: PIXELS_PER_DIGIT, hidden, classes, seed, dtype });
+  const net = twoLayerForward(X, digits.labels.subarray(0, batch), params, 'relu');
+  net.L.backward({ retainGrads: true });
+  return net;
+}
+
+export interface GraphFigure {
+  /** File name without extension. */
+  name: string;
+  root: Tensor;
+}
+
+/** The figures of the `graph` command: both bills of the seeds and the two-layer net. */
+export function graphFigures(digits: Digits): GraphFigure[] {
+  return [
+    { name: 'apple', root: appleBill().total },
+    { name: 'apple-orange', root: appleOrangeBill().total },
+    { name: 'mlp', root: mlpAfterOneBatch(digits).L },
+  ];
+}
+
+export async function writeGraphFigures(figures: GraphFigure[], folder: string): Promise<WrittenFigure[]> {
+  const written: WrittenFigure[] = [];
+  // One at a time: Graphviz's WebAssembly instance is shared.
+  for (const { name, root } of figures) written.push(await writeDotFigure(toDot(root), join(folder, name)));
+  return written;
+}
