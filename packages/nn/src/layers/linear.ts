@@ -1,4 +1,4 @@
-import { zeros, type DType, type Tensor } from '@matgrad/core';
+import { affine, zeros, type DType, type Tensor } from '@matgrad/core';
 import { initWeight, rngOf, type Init, type Seeded } from '../init.js';
 import { Module } from '../module.js';
 
@@ -12,8 +12,8 @@ export interface LinearOptions extends Seeded {
 }
 
 /** The Affine layer of the seeds' book: Z = Φ·W + b, with W of shape [in, out] and b of
- *  shape [out] added to every row. Its gradients are core's matmul and broadcast-add rules:
- *  dW = Φᵀ·dZ, db = 1ᵀ·dZ, dΦ = dZ·Wᵀ. */
+ *  shape [out] added to every row — core's `affine` op, whose rule is the layer's identities
+ *  dW = Φᵀ·dZ, db = 1ᵀ·dZ, dΦ = dZ·Wᵀ (without a bias, plain matmul). */
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
@@ -47,8 +47,7 @@ export class Linear extends Module {
     const w = this.weight;
     // A silent promotion would turn a float32 model's whole forward and backward into float64.
     if (x.dtype !== w.dtype) throw new TypeError(`Linear(${this.inFeatures}, ${this.outFeatures}): the input is ${x.dtype} but the weights are ${w.dtype}; cast one of them`);
-    const z = x.matmul(w);
     const b = this.bias;
-    return b === null ? z : z.add(b);
+    return b === null ? x.matmul(w) : affine(x, w, b);
   }
 }
