@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { assemblySourceHash } from './assembly-hash.js';
 
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
-const entry = 'assembly/matmul.ts';
+const entry = 'assembly/index.ts';
 const target = 'src/kernels/wasm/generated.ts';
 
 let wasm: Uint8Array | undefined;
 const { error, stderr } = await asc.main(
-  [entry, '--outFile', 'matmul.wasm', '--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert', '--baseDir', coreDir],
+  [entry, '--outFile', 'kernels.wasm', '--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert', '--baseDir', coreDir],
   {
     writeFile(name: string, contents: Uint8Array | string) {
       if (name.endsWith('.wasm') && typeof contents !== 'string') wasm = contents;

@@ -145,6 +145,33 @@ describe.each(cases)('%s matmul kernel', (_name, kernel) => {
     });
   }
 
+  for (const T of [Float32Array, Float64Array]) {
+    it(`axpy matches the reference on subarrays of every small length, ${T.name}`, () => {
+      const rand = lcg(99);
+      for (const n of [0, 1, 2, 3, 4, 5, 7, 8, 17, 1001]) {
+        const alpha = -0.1 - rand();
+        // Offsets of 1 and 3 elements: the arrays need not be 16-byte aligned.
+        const x = new T(n + 1).map(rand).subarray(1);
+        const y = new T(n + 5).map(rand).subarray(3, 3 + n);
+        const want = y.slice();
+        referenceKernels.axpy(alpha, x, want);
+        kernel.axpy(alpha, x, y);
+        // f32 kernels may round α·x to f32 before adding: one rounding more than the reference.
+        const u = T === Float32Array ? 2 ** -23 : 0;
+        for (let i = 0; i < n; i++) {
+          expect(Math.abs(y[i]! - want[i]!)).toBeLessThanOrEqual(u * (Math.abs(y[i]!) + Math.abs(alpha * x[i]!)));
+        }
+      }
+    });
+  }
+
+  it('axpy rejects arrays of different lengths or dtypes, naming both', () => {
+    expect(() => kernel.axpy(1, new Float32Array(3), new Float32Array(4))).toThrow(
+      /axpy kernel: x and y must have one dtype and length, got x Float32Array\(3\) and y Float32Array\(4\)/,
+    );
+    expect(() => kernel.axpy(1, new Float64Array(4), new Float32Array(4))).toThrow(/got x Float64Array\(4\) and y Float32Array\(4\)/);
+  });
+
   it('computes the 2×3 by 3×2 product exactly', () => {
     const a = { data: Float64Array.from([1, 2, 3, 4, 5, 6]), offset: 0, rowStride: 3, colStride: 1 };
     const b = { data: Float64Array.from([7, 8, 9, 10, 11, 12]), offset: 0, rowStride: 2, colStride: 1 };
@@ -162,6 +189,7 @@ describe('wasm kernels', () => {
   it('are the active kernels on a host with WebAssembly SIMD', () => {
     expect(wasmKernels).not.toBeNull();
     expect(kernels().matmul).toBe(wasmKernels!.matmul);
+    expect(kernels().axpy).toBe(wasmKernels!.axpy);
   });
 
   it('were built from the current assembly sources', async () => {

@@ -1,3 +1,4 @@
+import { referenceKernels } from './reference.js';
 import type { FloatArray, Kernels, MatrixView } from './types.js';
 
 /** Plain JavaScript kernels: the i-p-j loop order keeps the innermost loop on
@@ -17,4 +18,6 @@ export const jsKernels: Kernels = {
       }
     }
   },
+  // The textbook loop is already what JavaScript does best here.
+  axpy: referenceKernels.axpy,
 };

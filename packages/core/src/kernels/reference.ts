@@ -1,3 +1,4 @@
+import { checkAxpy } from './checks.js';
 import type { FloatArray, Kernels, MatrixView } from './types.js';
 
 /** The textbook triple loop: the yardstick the fast kernels are tested against. */
@@ -12,5 +13,9 @@ export const referenceKernels: Kernels = {
         out[outOffset + i * n + j] = s;
       }
     }
+  },
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+    checkAxpy(x, y);
+    for (let i = 0; i < y.length; i++) y[i] = y[i]! + alpha * x[i]!;
   },
 };

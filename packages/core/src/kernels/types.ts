@@ -17,4 +17,7 @@ export interface Kernels {
   /** `out[m×n] = A[m×k] · B[k×n]`, written row-major and contiguous at `outOffset`
    *  (overwriting what was there). A, B and out share one dtype. */
   matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): void;
+  /** `y ← y + alpha·x`, in place on y, elementwise over two arrays of one dtype and length
+   *  (pass subarrays for parts of a buffer): the optimizers' update w ← w − η·g. */
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
 }

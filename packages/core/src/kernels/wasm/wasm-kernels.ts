@@ -1,9 +1,12 @@
+import { checkAxpy } from '../checks.js';
 import type { FloatArray, Kernels, MatrixView } from '../types.js';
 import { wasmBase64 } from './generated.js';
 
-interface MatmulExports {
+interface KernelExports {
   memory: WebAssembly.Memory;
   operandBase(): number;
+  axpyF32(n: number, alpha: number, x: number, y: number): void;
+  axpyF64(n: number, alpha: number, x: number, y: number): void;
   matmulF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
   matmulF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
 }
@@ -26,14 +29,15 @@ interface Placed {
 }
 
 /** Kernels that run the SIMD128 module. The tensors live in JavaScript memory, so each
- *  call copies A and B into the module's linear memory and copies C back: O(mk + kn + mn)
- *  copies against O(mnk) arithmetic. */
-class WasmMatmul {
+ *  call copies its operands into the module's linear memory and the result back: for
+ *  matmul O(mk + kn + mn) copies against O(mnk) arithmetic; for axpy the copies are
+ *  memcpy-fast while the SIMD loop is several times faster than a JavaScript one. */
+class WasmKernels {
   private f32: Float32Array;
   private f64: Float64Array;
   private readonly base: number;
 
-  constructor(private readonly exports: MatmulExports) {
+  constructor(private readonly exports: KernelExports) {
     this.base = exports.operandBase();
     this.f32 = new Float32Array(exports.memory.buffer);
     this.f64 = new Float64Array(exports.memory.buffer);
@@ -66,6 +70,21 @@ class WasmMatmul {
     run(m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cStart);
     const c = cStart / bytes;
     out.set(heap.subarray(c, c + m * n), outOffset);
+  }
+
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+    checkAxpy(x, y);
+    const is32 = y instanceof Float32Array;
+    const bytes = is32 ? 4 : 8;
+    const n = y.length;
+    const xStart = this.base;
+    const yStart = align16(xStart + n * bytes);
+    this.ensure(yStart + n * bytes);
+    const heap = is32 ? this.f32 : this.f64;
+    heap.set(x, xStart / bytes);
+    heap.set(y, yStart / bytes);
+    (is32 ? this.exports.axpyF32 : this.exports.axpyF64)(n, alpha, xStart, yStart);
+    y.set(heap.subarray(yStart / bytes, yStart / bytes + n));
   }
 
   /** Grows memory to `bytes`. The module declares no memory for its packing scratch
@@ -125,8 +144,11 @@ function place(rows: number, cols: number, v: MatrixView, heap: FloatArray, at: 
 }
 
 function kernelsOf(instance: WebAssembly.Instance): Kernels {
-  const impl = new WasmMatmul(instance.exports as unknown as MatmulExports);
-  return { matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset) };
+  const impl = new WasmKernels(instance.exports as unknown as KernelExports);
+  return {
+    matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset),
+    axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
+  };
 }
 
 /** Synchronous instantiation, or null where WebAssembly or SIMD128 is missing, or

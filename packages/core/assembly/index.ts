@@ -1,0 +1,3 @@
+// The module's exports: every kernel file of this folder.
+export * from './matmul';
+export * from './axpy';
