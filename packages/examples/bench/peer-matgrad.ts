@@ -1,6 +1,8 @@
 // matgrad peer: `peer-matgrad.ts <workload dir> float32|float64`. Trains with
-// @matgrad/core's ops and backward; float64 runs the same job on widened copies.
-import { add, fromBuffer, kernels, matmul, noGrad, relu, softmaxCrossEntropy, transpose, type Tensor } from '@matgrad/core';
+// @matgrad/nn (Linear, ReLU, SGD) on @matgrad/core; float64 runs the same job on
+// widened copies of the data and weights.
+import { fromBuffer, jsKernels, kernels, matmul, noGrad, softmaxCrossEntropy, transpose, type Tensor } from '@matgrad/core';
+import { Linear, ReLU, SGD, Sequential } from '@matgrad/nn';
 import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
 import { accuracy, gatherBatch, readWorkload } from './workload.js';
 
@@ -12,41 +14,39 @@ const Float = dtype === 'float32' ? Float32Array : Float64Array;
 
 const w = readWorkload(dir);
 const { inputs, hidden, classes, batch, learningRate, trainCount } = w.spec;
-const init = [w.w1, w.b1, w.w2, w.b2];
-const shapes = [[inputs, hidden], [hidden], [hidden, classes], [classes]];
-const params: Tensor[] = init.map((v, i) => fromBuffer(Float.from(v), shapes[i]!, { requiresGrad: true }));
-const [W1, B1, W2, B2] = params as [Tensor, Tensor, Tensor, Tensor];
+// The seed only satisfies Linear; epoch() overwrites every parameter with the workload's.
+const first = new Linear(inputs, hidden, { dtype, seed: 1 });
+const second = new Linear(hidden, classes, { dtype, seed: 2 });
+const model = new Sequential(first, new ReLU(), second);
+const optimizer = new SGD(model, { lr: learningRate });
+const initial: [Tensor, Float32Array][] = [
+  [first.weight, w.w1],
+  [first.bias!, w.b1],
+  [second.weight, w.w2],
+  [second.bias!, w.b2],
+];
 const testX = fromBuffer(Float.from(w.testX), [w.testY.length, inputs]);
 const x32 = new Float32Array(batch * inputs);
 const xBatch = new Float(batch * inputs);
 const y = new Int32Array(batch);
 
-function logits(x: Tensor): Tensor {
-  return add(matmul(relu(add(matmul(x, W1), B1)), W2), B2);
-}
-
 function epoch(): EpochResult {
-  params.forEach((p, i) => p.values().set(init[i]!));
+  // values() shares the parameters' memory, so this resets the model in place.
+  for (const [p, v] of initial) p.values().set(v);
   let lossSum = 0;
   const steps = trainCount / batch;
   const t0 = performance.now();
   for (let b = 0; b < steps; b++) {
     gatherBatch(w, b, x32, y);
     xBatch.set(x32);
-    const loss = softmaxCrossEntropy(logits(fromBuffer(xBatch, [batch, inputs])), y);
+    optimizer.zeroGrad();
+    const loss = softmaxCrossEntropy(model.forward(fromBuffer(xBatch, [batch, inputs])), y);
     loss.backward();
+    optimizer.step();
     lossSum += loss.item();
-    noGrad(() => {
-      for (const p of params) {
-        const v = p.values();
-        const g = p.grad!.values();
-        for (let i = 0; i < v.length; i++) v[i]! -= learningRate * g[i]!;
-        p.grad = null;
-      }
-    });
   }
   const epochMs = performance.now() - t0;
-  const testAccuracy = accuracy(noGrad(() => logits(testX)).values(), w.testY, classes);
+  const testAccuracy = accuracy(noGrad(() => model.forward(testX)).values(), w.testY, classes);
   return { epochMs, testAccuracy, meanLoss: lossSum / steps };
 }
 
@@ -62,5 +62,6 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, timeCalls(() => matmul(a, b)));
 }
 
-const kernelName = kernels().matmul.name || 'active';
-await servePeer({ detail: `matgrad ${dtype}, ${kernelName} matmul kernel`, epoch, matmul: matmulBench });
+// jsKernels is the fallback; anything else active by default is the WebAssembly set.
+const kernelName = kernels().matmul === jsKernels.matmul ? 'JavaScript' : 'WebAssembly SIMD128';
+await servePeer({ detail: `matgrad ${dtype} (nn Linear/ReLU/SGD), ${kernelName} kernels`, epoch, matmul: matmulBench });
