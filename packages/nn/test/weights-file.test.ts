@@ -1,0 +1,88 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MLP, toSafetensors, type Module } from '../src/index.js';
+import { loadWeights, saveWeights } from '../src/node.js';
+
+/** Lets a test make the next write stop half-way (as a full disk or a crash would) or the rename fail. */
+const failure = vi.hoisted(() => ({ mode: null as null | 'write' | 'rename' }));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...fs,
+    open: async (...args: Parameters<typeof fs.open>) => {
+      const handle = await fs.open(...args);
+      if (failure.mode !== 'write') return handle;
+      return new Proxy(handle, {
+        get(target, key) {
+          if (key === 'writeFile') {
+            return async (data: Uint8Array) => {
+              await target.write(data.subarray(0, data.length >> 1));
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            };
+          }
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    },
+    rename: async (...args: Parameters<typeof fs.rename>) => {
+      if (failure.mode === 'rename') throw Object.assign(new Error('EXDEV: cross-device link not permitted, rename'), { code: 'EXDEV' });
+      return fs.rename(...args);
+    },
+  };
+});
+
+const snapshot = (m: Module): Array<[string, number[]]> => [...m.stateDict()].map(([name, t]) => [name, [...t.values()]]);
+
+let dir = '';
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'matgrad-nn-'));
+  failure.mode = null;
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('saveWeights / loadWeights', () => {
+  it('round-trip through a file', async () => {
+    const path = join(dir, 'model.safetensors');
+    const a = new MLP({ sizes: [4, 3, 2], batchNorm: true, dtype: 'float32', seed: 1 });
+    await saveWeights(a, path, { metadata: { note: 'spiral' } });
+    expect(new Uint8Array(await readFile(path))).toEqual(toSafetensors(a, { metadata: { note: 'spiral' } }));
+    const b = new MLP({ sizes: [4, 3, 2], batchNorm: true, dtype: 'float32', seed: 2 });
+    expect(await loadWeights(b, path)).toEqual({ note: 'spiral' });
+    expect(snapshot(b)).toEqual(snapshot(a));
+    expect(await readdir(dir)).toEqual(['model.safetensors']);
+  });
+
+  for (const mode of ['write', 'rename'] as const) {
+    it(`leave the old file intact when the ${mode} fails, and no temporary file behind`, async () => {
+      const path = join(dir, 'model.safetensors');
+      const old = new MLP({ sizes: [4, 3, 2], seed: 1 });
+      await saveWeights(old, path);
+      const oldBytes = await readFile(path);
+      failure.mode = mode;
+      await expect(saveWeights(new MLP({ sizes: [4, 3, 2], seed: 2 }), path)).rejects.toThrow(`saveWeights: could not write ${path}: ${mode === 'write' ? 'ENOSPC' : 'EXDEV'}`);
+      failure.mode = null;
+      expect(await readFile(path)).toEqual(oldBytes);
+      expect(await readdir(dir)).toEqual(['model.safetensors']);
+      const reloaded = new MLP({ sizes: [4, 3, 2], seed: 3 });
+      await loadWeights(reloaded, path);
+      expect(snapshot(reloaded)).toEqual(snapshot(old));
+    });
+  }
+
+  it('report a missing folder or file, and a bad file by its path, leaving the model unchanged', async () => {
+    const model = new MLP({ sizes: [4, 3, 2], seed: 1 });
+    await expect(saveWeights(model, join(dir, 'no', 'such.safetensors'))).rejects.toThrow(/saveWeights: could not write .*no\/such\.safetensors: ENOENT/);
+    await expect(loadWeights(model, join(dir, 'absent.safetensors'))).rejects.toThrow(/ENOENT/);
+    const path = join(dir, 'short.safetensors');
+    await writeFile(path, new Uint8Array([1, 2, 3]));
+    const before = snapshot(model);
+    await expect(loadWeights(model, path)).rejects.toThrow(`loadWeights: ${path}: readSafetensors: the file is 3 bytes, too short for the 8-byte header length`);
+    expect(snapshot(model)).toEqual(before);
+  });
+});
