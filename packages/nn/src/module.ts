@@ -4,10 +4,10 @@ import { formatShape, sameShape } from './shapes.js';
 /** Names that could reach an object's prototype if a name were ever used as a plain-object key. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
-function checkName(kind: string, owner: Module, name: string): void {
+function checkName(owner: Module, name: string): void {
   if (typeof name !== 'string' || name === '' || name.includes('.') || RESERVED_NAMES.has(name)) {
     throw new TypeError(
-      `${owner.constructor.name}: ${kind} name ${JSON.stringify(name)} is not allowed; expected a non-empty string without '.' ` +
+      `${owner.constructor.name}: the name ${JSON.stringify(name)} is not allowed; expected a non-empty string without '.' ` +
         `(dots join the names of nested modules) other than __proto__, constructor or prototype`,
     );
   }
@@ -51,7 +51,7 @@ export abstract class Module {
   }
 
   #checkFree(name: string): void {
-    checkName('entry', this, name);
+    checkName(this, name);
     if (this.#parameters.has(name) || this.#buffers.has(name) || this.#children.has(name)) {
       throw new Error(`${this.constructor.name}: the name '${name}' is already registered`);
     }

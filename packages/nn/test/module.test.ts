@@ -1,8 +1,8 @@
 import { tensor, zeros, type Tensor } from '@matgrad/core';
 import { describe, expect, it } from 'vitest';
 import { BatchNorm1d, functionalCall, Linear, MLP, Module, ReLU, Sequential } from '../src/index.js';
+import { snapshot } from './helpers.js';
 
-const snapshot = (m: Module): Array<[string, number[]]> => [...m.stateDict()].map(([name, t]) => [name, [...t.values()]]);
 
 describe('Module', () => {
   it('names parameters by their path, in registration order', () => {

@@ -1,8 +1,8 @@
 import { tensor, type Tensor } from '@matgrad/core';
 import { describe, expect, it } from 'vitest';
-import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensors, type Module } from '../src/index.js';
+import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensors } from '../src/index.js';
+import { snapshot } from './helpers.js';
 
-const snapshot = (m: Module): Array<[string, number[]]> => [...m.stateDict()].map(([name, t]) => [name, [...t.values()]]);
 
 /** A file with the given header text (padded with spaces to 8 bytes) and data section. */
 function craft(header: string, data: Uint8Array = new Uint8Array(0)): Uint8Array {

@@ -2,8 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MLP, toSafetensors, type Module } from '../src/index.js';
+import { MLP, toSafetensors } from '../src/index.js';
 import { loadWeights, saveWeights } from '../src/node.js';
+import { snapshot } from './helpers.js';
 
 /** Lets a test make the next write stop half-way (as a full disk or a crash would) or the rename fail. */
 const failure = vi.hoisted(() => ({ mode: null as null | 'write' | 'rename' }));
@@ -35,7 +36,6 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-const snapshot = (m: Module): Array<[string, number[]]> => [...m.stateDict()].map(([name, t]) => [name, [...t.values()]]);
 
 let dir = '';
 beforeEach(async () => {
