@@ -1,0 +1,84 @@
+export interface ChartPoint {
+  x: number;
+  y: number;
+}
+
+export interface ChartOptions {
+  xLabel: string;
+  yLabel: string;
+  colour: string;
+}
+
+/** Rounds a range's step to 1, 2 or 5 times a power of ten, for tick marks a person can read. */
+export function niceStep(range: number, ticks: number): number {
+  if (!(range > 0)) return 1;
+  const raw = range / ticks;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const scaled = raw / power;
+  return (scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * power;
+}
+
+function tickText(value: number): string {
+  return Math.abs(value) >= 1000 ? `${value / 1000}k` : String(Number(value.toPrecision(3)));
+}
+
+/** A line chart on a canvas, starting its y axis at 0 (losses fall towards it). */
+export function drawLineChart(canvas: HTMLCanvasElement, points: readonly ChartPoint[], options: ChartOptions): void {
+  const ctx = canvas.getContext('2d');
+  if (ctx === null) throw new Error('drawLineChart: the canvas has no 2-D context');
+  const { width, height } = fitToDevicePixels(canvas, ctx);
+  const pad = { left: 48, right: 12, top: 12, bottom: 34 };
+  const plotW = width - pad.left - pad.right;
+  const plotH = height - pad.top - pad.bottom;
+  const xMax = Math.max(1, ...points.map((p) => p.x));
+  const yMax = Math.max(1e-9, ...points.map((p) => p.y)) * 1.05;
+  const sx = (x: number) => pad.left + (x / xMax) * plotW;
+  const sy = (y: number) => pad.top + plotH - (y / yMax) * plotH;
+
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = '11px "DejaVu Sans", sans-serif';
+  ctx.fillStyle = '#5b6475';
+  ctx.strokeStyle = '#e3e7ee';
+  ctx.lineWidth = 1;
+  const yStep = niceStep(yMax, 4);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (let y = 0; y <= yMax; y += yStep) {
+    ctx.beginPath();
+    ctx.moveTo(pad.left, sy(y));
+    ctx.lineTo(width - pad.right, sy(y));
+    ctx.stroke();
+    ctx.fillText(tickText(y), pad.left - 6, sy(y));
+  }
+  const xStep = niceStep(xMax, 5);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  for (let x = 0; x <= xMax; x += xStep) ctx.fillText(tickText(x), sx(x), pad.top + plotH + 4);
+  ctx.fillText(options.xLabel, pad.left + plotW / 2, height - 14);
+  ctx.save();
+  ctx.translate(12, pad.top + plotH / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(options.yLabel, 0, -6);
+  ctx.restore();
+
+  if (points.length === 0) return;
+  ctx.strokeStyle = options.colour;
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  points.forEach((p, i) => (i === 0 ? ctx.moveTo(sx(p.x), sy(p.y)) : ctx.lineTo(sx(p.x), sy(p.y))));
+  ctx.stroke();
+}
+
+/** Sizes the canvas's pixels to its CSS box times the device pixel ratio, so lines stay sharp;
+ *  returns the size in CSS pixels, which the context now draws in. */
+export function fitToDevicePixels(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D): { width: number; height: number } {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || canvas.width;
+  const height = canvas.clientHeight || canvas.height;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+  }
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return { width, height };
+}
