@@ -59,10 +59,22 @@ function at(v: MatrixView, i: number, j: number): number {
 
 /** Checks C against the reference within the classical bound |fl(AB) − AB| ≤ γ_k·|A||B|
  *  (plus the reference's own final rounding), and that nothing outside C was written. */
-function check(kernel: Kernels, T: Ctor, m: number, n: number, k: number, la: Layout, lb: Layout, seed: number): void {
+/** Zeros most columns of A and scattered single entries, as MNIST pixels and ReLU
+ *  outputs have them: the wasm kernel skips k steps whose A values are all zero. */
+function sparsify(v: MatrixView, rows: number, cols: number, rand: () => number): void {
+  for (let j = 0; j < cols; j++) {
+    const wholeColumn = rand() < 0.1;
+    for (let i = 0; i < rows; i++) {
+      if (wholeColumn || rand() < 0.2) v.data[v.offset + i * v.rowStride + j * v.colStride] = 0;
+    }
+  }
+}
+
+function check(kernel: Kernels, T: Ctor, m: number, n: number, k: number, la: Layout, lb: Layout, seed: number, sparseA = false): void {
   const rand = lcg(seed);
   const a = makeView(T, m, k, la, rand);
   const b = makeView(T, k, n, lb, rand);
+  if (sparseA) sparsify(a, m, k, rand);
   const outOffset = 5;
   const sentinel = 12345;
   const out: FloatArray = new T(outOffset + m * n + 4).fill(sentinel);
@@ -117,6 +129,28 @@ describe.each(cases)('%s matmul kernel', (_name, kernel) => {
       for (const [m, n, k] of shapes) {
         for (const la of layouts) for (const lb of layouts) check(kernel, T, m, n, k, la, lb, seed++);
       }
+    });
+
+    it(`matches the reference when A is mostly zeros, ${T.name}`, () => {
+      let seed = 500;
+      for (const [m, n, k] of shapes) {
+        for (const la of layouts) for (const lb of ['rowMajor', 'transposed'] as const) check(kernel, T, m, n, k, la, lb, seed++, true);
+      }
+    });
+
+    it(`gives NaN for 0·Inf and 0·NaN as the reference does, even where A is all zeros, ${T.name}`, () => {
+      const [m, n, k] = [9, 11, 40];
+      const a = { data: new T(m * k), offset: 0, rowStride: k, colStride: 1 };
+      a.data[3 * k + 5] = 2; // one nonzero, so A is not all zeros but nearly
+      const b = { data: new T(k * n).fill(1), offset: 0, rowStride: n, colStride: 1 };
+      b.data[7 * n + 2] = Infinity; // row 7 meets only zeros of A
+      b.data[20 * n + 4] = NaN;
+      const want = new T(m * n);
+      const got = new T(m * n);
+      referenceKernels.matmul(m, n, k, a, b, want, 0);
+      kernel.matmul(m, n, k, a, b, got, 0);
+      expect(Number.isNaN(want[2]!)).toBe(true);
+      expect([...got]).toEqual([...want]);
     });
 
     it(`matches the reference on random shapes and layouts, ${T.name}`, () => {
