@@ -68,14 +68,14 @@ function epoch(): EpochResult {
 function matmul(m: number, k: number, n: number, variant: Variant) {
   const a = variant === 'AtB' ? tf.tensor2d(filler(k * m, 1), [k, m]) : tf.tensor2d(filler(m * k, 1), [m, k]);
   const b = variant === 'ABt' ? tf.tensor2d(filler(n * k, 2), [n, k]) : tf.tensor2d(filler(k * n, 2), [k, n]);
-  const ms = timeCalls(() => {
+  const perCall = timeCalls(() => {
     const c = tf.matMul(a, b, variant === 'AtB', variant === 'ABt');
     c.dataSync();
     c.dispose();
   });
   a.dispose();
   b.dispose();
-  return matmulResult(m, k, n, ms);
+  return matmulResult(m, k, n, perCall);
 }
 
 await servePeer({ detail: `TensorFlow.js ${tf.version_core}, backend ${tf.getBackend()}`, epoch, matmul });

@@ -23,8 +23,12 @@ export interface EpochResult {
 }
 
 export interface MatmulResult {
-  /** Median milliseconds per product. */
+  /** Milliseconds per product in the fastest chunk of calls: the one least disturbed by
+   *  other processes on the machine, as Python's timeit advises. */
   ms: number;
+  /** Milliseconds per product, median over the chunks. */
+  medianMs: number;
+  /** From `ms`. */
   gflops: number;
 }
 
@@ -56,9 +60,9 @@ export async function servePeer(peer: Peer): Promise<void> {
   process.exit(0);
 }
 
-/** Median milliseconds per call of `run`: after warm-up calls, chunks of calls sized to
- *  about 40 ms each, seven chunks. */
-export function timeCalls(run: () => void): number {
+/** Milliseconds per call of `run` in seven chunks of calls (about 40 ms each, after
+ *  warm-up calls). */
+export function timeCalls(run: () => void): number[] {
   for (let i = 0; i < 3; i++) run();
   let t = performance.now();
   run();
@@ -70,7 +74,7 @@ export function timeCalls(run: () => void): number {
     for (let r = 0; r < reps; r++) run();
     perCall.push((performance.now() - t) / reps);
   }
-  return median(perCall);
+  return perCall;
 }
 
 export function median(xs: readonly number[]): number {
@@ -79,8 +83,9 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function matmulResult(m: number, k: number, n: number, ms: number): MatmulResult {
-  return { ms, gflops: (2 * m * k * n) / (ms * 1e6) };
+export function matmulResult(m: number, k: number, n: number, perCall: readonly number[]): MatmulResult {
+  const ms = Math.min(...perCall);
+  return { ms, medianMs: median(perCall), gflops: (2 * m * k * n) / (ms * 1e6) };
 }
 
 /** Uniform values in [-0.5, 0.5) from a fixed linear congruential stream: the operands'

@@ -60,12 +60,13 @@ try {
   const matmuls: MatmulRow[] = [];
   for (const [m, k, n] of SIZES) {
     for (const variant of VARIANTS) {
-      const row: MatmulRow = { m, k, n, variant, gflops: {}, ms: {} };
+      const row: MatmulRow = { m, k, n, variant, gflops: {}, ms: {}, medianMs: {} };
       for (const p of peers) {
         if (SKIP[p.spec.id]?.(m)) continue;
         const r = await p.request({ cmd: 'matmul', m, k, n, variant });
         row.gflops[p.spec.id] = r.gflops;
         row.ms[p.spec.id] = r.ms;
+        row.medianMs[p.spec.id] = r.medianMs;
       }
       console.log(`  ${m}×${k}×${n} ${variant}: ${Object.entries(row.gflops).map(([id, g]) => `${id} ${g.toFixed(1)}`).join(', ')} GFLOP/s`);
       matmuls.push(row);
