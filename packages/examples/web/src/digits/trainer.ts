@@ -1,0 +1,75 @@
+import { fromBuffer, noGrad } from '@matgrad/core';
+import { DataLoader, evaluate, MLP, TensorDataset } from '@matgrad/nn';
+import { makeOptimizer, SteppedTraining, type OptimizerName } from '../train/session.js';
+import { DIGIT_PIXELS, type DigitSet, type PackedDigits } from './format.js';
+
+export const DIGIT_CLASSES = 10;
+
+export interface DigitsConfig {
+  hidden: number;
+  optimizer: OptimizerName;
+  lr: number;
+  batchSize: number;
+  seed: number;
+}
+
+export const DEFAULT_DIGITS_CONFIG: DigitsConfig = { hidden: 100, optimizer: 'adam', lr: 0.002, batchSize: 50, seed: 1 };
+
+export interface DigitsProgress {
+  steps: number;
+  /** Epochs done, with the fraction of the current one. */
+  epoch: number;
+  /** Mean loss of the mini-batches since the last report; null when none ran. */
+  trainLoss: number | null;
+}
+
+function dataset(set: DigitSet): TensorDataset {
+  return new TensorDataset(fromBuffer(set.pixels, [set.count, DIGIT_PIXELS]), set.labels);
+}
+
+/** A 784-hidden-10 MLP of @matgrad/nn learning the packed MNIST digits, and predicting drawn ones. */
+export class DigitsTrainer {
+  readonly training: SteppedTraining;
+  readonly #test: DataLoader;
+  readonly stepsPerEpoch: number;
+  #lossSum = 0;
+  #lossCount = 0;
+
+  constructor(data: PackedDigits, config: DigitsConfig = DEFAULT_DIGITS_CONFIG) {
+    const { hidden, optimizer, lr, batchSize, seed } = config;
+    const model = new MLP({ sizes: [DIGIT_PIXELS, hidden, DIGIT_CLASSES], activation: 'relu', dtype: 'float32', seed });
+    const loader = new DataLoader(dataset(data.train), { batchSize, shuffle: true, seed });
+    this.training = new SteppedTraining(model, loader, makeOptimizer(optimizer, model, lr));
+    this.#test = new DataLoader(dataset(data.test), { batchSize: 500 });
+    this.stepsPerEpoch = loader.length;
+  }
+
+  step(): number {
+    const loss = this.training.step();
+    this.#lossSum += loss;
+    this.#lossCount++;
+    return loss;
+  }
+
+  /** Where training stands; the running training loss starts over after each call. */
+  progress(): DigitsProgress {
+    const trainLoss = this.#lossCount === 0 ? null : this.#lossSum / this.#lossCount;
+    this.#lossSum = 0;
+    this.#lossCount = 0;
+    return { steps: this.training.steps, epoch: this.training.steps / this.stepsPerEpoch, trainLoss };
+  }
+
+  /** Share of the held-out digits classified right (a pass over all of them: call it sparingly). */
+  testAccuracy(): number {
+    return evaluate(this.training.model, this.#test).accuracy ?? 0;
+  }
+
+  /** Class probabilities for one 28×28 image with values in [0, 1]. */
+  predict(pixels: Float32Array): Float32Array {
+    if (pixels.length !== DIGIT_PIXELS) throw new RangeError(`DigitsTrainer.predict: expected ${DIGIT_PIXELS} pixels (28×28), got ${pixels.length}`);
+    const model = this.training.model;
+    model.eval();
+    const probabilities = noGrad(() => model.forward(fromBuffer(Float32Array.from(pixels), [1, DIGIT_PIXELS])).softmax(1));
+    return Float32Array.from(probabilities.values());
+  }
+}
