@@ -1,7 +1,7 @@
 import { explainBackward, type Tensor } from '@matgrad/core';
 import { element, required } from '../shared/dom.js';
 import { formatTensor, shapeText } from './describe.js';
-import { drawGraph, explainOnHover } from './render.js';
+import { drawGraph, explainOnHover, type DrawnGraph } from './render.js';
 import { evaluate, initialValues, parseField, SCENARIOS, type Field, type Scenario } from './scenarios.js';
 
 /**
@@ -30,10 +30,17 @@ export function mountGraphs(section: HTMLElement): void {
       error.hidden = false;
       return;
     }
-    error.hidden = true;
     const staging = element('div');
-    const graph = await drawGraph(root, staging);
+    let graph: DrawnGraph;
+    try {
+      graph = await drawGraph(root, staging);
+    } catch (e) {
+      error.textContent = `Graphviz could not draw the graph: ${(e as Error).message}`;
+      error.hidden = false;
+      return;
+    }
     if (ticket !== drawing) return;
+    error.hidden = true;
     host.replaceChildren(...staging.childNodes);
     explainOnHover(graph, card);
     fillGradients(gradients, root, [...graph.tensors.values()]);
