@@ -25,6 +25,6 @@ export type { Rule, Op, Creator } from './op.js';
 export { rulesMarkdown } from './rules-doc.js';
 export { explainBackward } from './explain.js';
 export type { Explanation, ExplainedStep, ExplainedTensor } from './explain.js';
-export { kernels, setKernels, jsKernels, referenceKernels } from './kernels/index.js';
+export { kernels, setKernels, jsKernels, referenceKernels, wasmKernels } from './kernels/index.js';
 export type { Kernels, MatrixView, FloatArray } from './kernels/index.js';
 export * from './graph/dot.js';

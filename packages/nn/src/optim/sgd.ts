@@ -1,4 +1,4 @@
-import type { FloatArray, Tensor } from '@matgrad/core';
+import { kernels, type FloatArray, type Tensor } from '@matgrad/core';
 import type { Module } from '../module.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
@@ -11,7 +11,7 @@ export class SGD extends Optimizer<Record<never, number>> {
   protected update(w: FloatArray, g: FloatArray, _slots: Record<string, FloatArray>, scale: number): void {
     const { lr, weightDecay } = this.hyperparameters;
     if (scale === 1 && weightDecay === 0) {
-      for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!;
+      kernels().axpy(-lr, g, w);
       return;
     }
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (scale * g[i]! + weightDecay * w[i]!);
