@@ -2,8 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
 import type { Digits } from '../../src/data/digits.js';
 import { loadMnistSplit } from '../../src/data/mnist.js';
-import { DIGITS_FILE, packDigits, type DigitSet } from '../src/digits/format.js';
-
+import { DIGIT_PIXELS, DIGITS_FILE, packDigits, type DigitSet } from '../src/digits/format.js';
 
 export interface DigitsAssetOptions {
   /** Digits taken from the training part of examples' fixed 8000/2000 split. */
@@ -18,7 +17,7 @@ function firstRows(digits: Digits, count: number, part: string): DigitSet {
   }
   return {
     count,
-    pixels: Float32Array.from(digits.features.subarray(0, count * 784)),
+    pixels: Float32Array.from(digits.features.subarray(0, count * DIGIT_PIXELS)),
     labels: Uint8Array.from(digits.labels.subarray(0, count)),
   };
 }

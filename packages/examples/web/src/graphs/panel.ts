@@ -42,6 +42,8 @@ export function mountGraphs(section: HTMLElement): void {
     if (ticket !== drawing) return;
     error.hidden = true;
     host.replaceChildren(...staging.childNodes);
+    // The node under the pointer may have just been replaced, which fires no mouseleave.
+    card.hidden = true;
     explainOnHover(graph, card);
     fillGradients(gradients, root, [...graph.tensors.values()]);
     steps.textContent = explainBackward(root).toString();
