@@ -1,20 +1,21 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { mersenne } from 'pure-rand/generator/mersenne';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { allocate, checkDtype } from './dtype.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { wrap } from './storage.js';
 import { Tensor, type CreateOptions } from './tensor.js';
 
-/** A seeded random stream (pure-rand's xoroshiro128+): the same seed gives the same numbers
- *  on every machine, which is what makes initializations, shuffles and masks reproducible. */
+/** A seeded random stream (pure-rand's Mersenne Twister): the same seed gives the same numbers
+ *  on every machine, which is what makes initializations, shuffles and masks reproducible.
+ *  (Not xoroshiro128+: seeded with a small integer, its first outputs are all close to 1.) */
 export class Rng {
   readonly #generator: RandomGenerator;
   #spareNormal: number | null = null;
 
   constructor(seed: number) {
     if (!Number.isInteger(seed)) throw new TypeError(`Rng: the seed must be an integer, got ${String(seed)}`);
-    this.#generator = xoroshiro128plus(seed);
+    this.#generator = mersenne(seed);
   }
 
   /** Uniform in [0, 1). */

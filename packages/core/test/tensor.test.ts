@@ -72,3 +72,12 @@ describe('creating and reading tensors', () => {
     expect(s[0]! + s[1]! + s[2]!).toBeCloseTo(1, 15);
   });
 });
+
+describe('Rng', () => {
+  it('starts well mixed even from small seeds (no first draw stuck near 1)', () => {
+    const firsts = Array.from({ length: 50 }, (_, seed) => new Rng(seed).uniform());
+    const mean = firsts.reduce((a, b) => a + b, 0) / firsts.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.15);
+    expect(firsts.filter((u) => u > 0.99).length).toBeLessThan(5);
+  });
+});
