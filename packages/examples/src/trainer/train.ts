@@ -1,0 +1,156 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromBuffer } from '@matgrad/core';
+import { DataLoader, fit, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
+import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
+import { writeSvgFigure } from '../figures/render.js';
+import { confusionSpec, curveSpec, vegaLiteToSvg } from './charts.js';
+import { accuracyOf, confusionMatrix, predictDigits } from './confusion.js';
+import { limitDigits, loadTrainingData } from './data.js';
+import { buildModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
+import { createOptimizer, scheduledLr } from './optimizer.js';
+import type { TrainOptions } from './options.js';
+import { toReadableJson } from './readable-json.js';
+import { createRunFolder } from './run-folder.js';
+import { ShiftedDigits } from './shifted-digits.js';
+
+export interface TrainIo {
+  /** The summary, line by line (stdout). */
+  log: (line: string) => void;
+  /** Where the epoch progress goes: a bar redrawn in place on a terminal, plain lines otherwise. */
+  progress: ProgressStream;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  lr: number;
+  loss: number;
+  accuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+/** What metrics.json holds. */
+export interface TrainReport {
+  options: TrainOptions;
+  data: { source: string; train: number; test: number };
+  model: ModelSpec & { parameters: number };
+  epochs: EpochMetrics[];
+  test: { accuracy: number; loss: number; correct: number; count: number };
+  confusionMatrix: { rows: 'true digit'; columns: 'predicted digit'; counts: number[][] };
+  time: { seconds: number; trainSeconds: number; samplesPerSecond: number };
+  files: Record<'weights' | 'metrics' | 'lossCurve' | 'accuracyCurve' | 'confusionMatrix', string[]>;
+}
+
+export const METRICS_FILE = 'metrics.json';
+
+function featuresTensor(digits: Digits) {
+  return fromBuffer(digits.features, [digits.count, PIXELS_PER_DIGIT]);
+}
+
+function trainingSet(train: Digits, options: TrainOptions): Dataset {
+  return options.shift > 0 ? new ShiftedDigits(train, options.shift, options.seed) : new TensorDataset(featuresTensor(train), train.labels);
+}
+
+const figureFiles = (name: string) => [`${name}.svg`, `${name}.png`];
+
+/** Trains an MLP on MNIST with nn's fit and writes the run folder: weights, metrics, curves, confusion matrix. */
+export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ folder: string; report: TrainReport }> {
+  const started = performance.now();
+  const data = await loadTrainingData(options.idx, options.dtype);
+  // After the data loaded: a bad --idx leaves no empty run folder behind.
+  const folder = await createRunFolder(options.out);
+  const train = limitDigits(data.train, options.limit);
+  const test = data.test;
+
+  const spec: ModelSpec = { sizes: [PIXELS_PER_DIGIT, ...options.hidden, DIGIT_CLASSES], activation: options.activation, dropout: options.dropout, dtype: options.dtype };
+  const model = buildModel(spec, options.seed);
+  const optimizer = createOptimizer(options.optimizer, model, options.lr);
+  const loader = new DataLoader(trainingSet(train, options), { batchSize: options.batchSize, shuffle: true, seed: options.seed });
+  const heldOut = new DataLoader(new TensorDataset(featuresTensor(test), test.labels), { batchSize: 1000 });
+
+  io.log(
+    `training ${spec.sizes.join('-')} ${spec.activation} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
+      `on ${train.count} digits, testing on ${test.count}; ${data.source}`,
+  );
+  const progress = createEpochProgress(io.progress);
+  const lrs: number[] = [];
+  let seen = 0;
+  let lossSum = 0;
+  const history: EpochRecord[] = fit(model, loader, {
+    epochs: options.epochs,
+    optimizer,
+    validation: heldOut,
+    onBatch: ({ epoch, batch, loss, size }) => {
+      if (batch === 0) {
+        lrs.push(optimizer.lr);
+        progress.startEpoch(epoch, options.epochs, loader.length);
+        seen = 0;
+        lossSum = 0;
+      }
+      seen += size;
+      lossSum += loss * size;
+      progress.batch(batch + 1, lossSum / seen);
+    },
+    onEpoch: (record) => {
+      progress.endEpoch({
+        loss: record.loss,
+        accuracy: record.accuracy ?? undefined,
+        testLoss: record.validation?.loss,
+        testAccuracy: record.validation?.accuracy ?? undefined,
+        seconds: record.time / 1000,
+        samples: train.count,
+      });
+      if (record.epoch < options.epochs) optimizer.lr = scheduledLr(options.schedule, options.lr, record.epoch + 1, options.epochs);
+    },
+  });
+
+  const epochs: EpochMetrics[] = history.map((r, i) => ({
+    epoch: r.epoch,
+    lr: lrs[i]!,
+    loss: r.loss,
+    accuracy: r.accuracy!,
+    testLoss: r.validation!.loss,
+    testAccuracy: r.validation!.accuracy!,
+    seconds: r.time / 1000,
+    samplesPerSecond: train.count / (r.time / 1000),
+  }));
+  const last = history[history.length - 1]!.validation!;
+  const counts = confusionMatrix(test.labels, predictDigits(model, test));
+  const correct = counts.reduce((sum, row, i) => sum + row[i]!, 0);
+  if (Math.abs(accuracyOf(counts) - last.accuracy!) > 1e-12) {
+    throw new Error(`train: the confusion matrix gives accuracy ${accuracyOf(counts)}, but evaluate gave ${last.accuracy}`);
+  }
+  const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
+
+  await saveModel(model, spec, data.source, join(folder, WEIGHTS_FILE));
+  const curves = epochs.map((e) => ({ epoch: e.epoch, loss: { train: e.loss, test: e.testLoss }, accuracy: { train: e.accuracy, test: e.testAccuracy } }));
+  await writeSvgFigure(await vegaLiteToSvg(curveSpec('Loss per epoch', 'mean cross-entropy', curves.map((c) => ({ epoch: c.epoch, ...c.loss })))), join(folder, 'loss'));
+  await writeSvgFigure(
+    await vegaLiteToSvg(curveSpec('Accuracy per epoch', 'accuracy', curves.map((c) => ({ epoch: c.epoch, ...c.accuracy })), { percent: true })),
+    join(folder, 'accuracy'),
+  );
+  await writeSvgFigure(await vegaLiteToSvg(confusionSpec(counts, last.accuracy!)), join(folder, 'confusion-matrix'));
+
+  const report: TrainReport = {
+    options,
+    data: { source: data.source, train: train.count, test: test.count },
+    model: { ...spec, parameters: model.parameterCount() },
+    epochs,
+    test: { accuracy: last.accuracy!, loss: last.loss, correct, count: test.count },
+    confusionMatrix: { rows: 'true digit', columns: 'predicted digit', counts },
+    time: { seconds: (performance.now() - started) / 1000, trainSeconds, samplesPerSecond: (train.count * epochs.length) / trainSeconds },
+    files: {
+      weights: [WEIGHTS_FILE],
+      metrics: [METRICS_FILE],
+      lossCurve: figureFiles('loss'),
+      accuracyCurve: figureFiles('accuracy'),
+      confusionMatrix: figureFiles('confusion-matrix'),
+    },
+  };
+  await writeFile(join(folder, METRICS_FILE), `${toReadableJson(report)}\n`);
+  return { folder, report };
+}
