@@ -76,12 +76,21 @@ export function apply(op: Op, inputs: readonly Tensor[], attrs?: unknown): Tenso
   return out;
 }
 
-/** Every tensor that `roots` depend on through tensors requiring grad, inputs before outputs.
- *  Iterative, so a chain of 100,000 ops does not overflow the call stack. */
-export function topologicalOrder(roots: readonly Tensor[], stopAt: ReadonlySet<Tensor> = new Set()): Tensor[] {
+export interface OrderOptions {
+  /** Treat these tensors as independent variables: do not go past them. */
+  stopAt?: ReadonlySet<Tensor>;
+  /** Also list inputs that need no gradient (constants, targets), as a drawing does. */
+  constants?: boolean;
+}
+
+/** Every tensor that `roots` depend on (by default only through tensors requiring grad),
+ *  inputs before the ops that use them and in argument order. Iterative, so a chain of
+ *  100,000 ops does not overflow the call stack. */
+export function topologicalOrder(roots: readonly Tensor[], options: OrderOptions = {}): Tensor[] {
+  const { stopAt, constants = false } = options;
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
-  const stack: Array<[Tensor, boolean]> = roots.map((r) => [r, false]);
+  const stack: Array<[Tensor, boolean]> = roots.map((r): [Tensor, boolean] => [r, false]).reverse();
   while (stack.length > 0) {
     const [t, inputsDone] = stack.pop()!;
     if (inputsDone) {
@@ -91,9 +100,11 @@ export function topologicalOrder(roots: readonly Tensor[], stopAt: ReadonlySet<T
     if (visited.has(t)) continue;
     visited.add(t);
     stack.push([t, true]);
-    if (stopAt.has(t)) continue;
-    for (const input of t.creator?.inputs ?? []) {
-      if (input.requiresGrad && !visited.has(input)) stack.push([input, false]);
+    if (stopAt?.has(t)) continue;
+    const inputs = t.creator?.inputs ?? [];
+    for (let i = inputs.length - 1; i >= 0; i--) {
+      const input = inputs[i]!;
+      if ((constants || input.requiresGrad) && !visited.has(input)) stack.push([input, false]);
     }
   }
   return order;
@@ -129,7 +140,7 @@ export function backwardPass(
   const grads = new Map<Tensor, Tensor>();
   roots.forEach((root, i) => accumulate(grads, root, seeds[i]!));
   const stopAt = options.stopAt ?? new Set<Tensor>();
-  const order = topologicalOrder(roots, stopAt);
+  const order = topologicalOrder(roots, { stopAt });
   withGradMode(options.createGraph === true, () => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;

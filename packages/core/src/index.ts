@@ -16,6 +16,7 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { softmaxCrossEntropy } from './ops/loss.js';
 export type { Targets } from './ops/loss.js';
 export { noGrad, enableGrad, isGradEnabled, setAnomalyDetection, isAnomalyDetectionEnabled, detectAnomaly, topologicalOrder } from './engine.js';
+export type { OrderOptions } from './engine.js';
 export { gradients, grad, valueAndGrad } from './functional.js';
 export type { GradientsOptions, GradOptions } from './functional.js';
 export { gradCheck, gradGradCheck } from './gradcheck.js';

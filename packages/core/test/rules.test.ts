@@ -28,13 +28,13 @@ describe('explainBackward', () => {
     const b = tensor([0.01, 0.02, 0.03], { requiresGrad: true, name: 'b' });
     const loss = softmaxCrossEntropy(x.matmul(w).add(b).named('Z').relu(), [0, 1, 2]).named('L');
     const explanation = explainBackward(loss);
-    expect(explanation.steps.map((s) => s.op)).toEqual(['softmaxCrossEntropy', 'relu', 'add', 'matmul', 'broadcastTo']);
-    const matmulStep = explanation.steps[3]!;
+    expect(explanation.steps.map((s) => s.op)).toEqual(['softmaxCrossEntropy', 'relu', 'add', 'broadcastTo', 'matmul']);
+    const matmulStep = explanation.steps[4]!;
     expect(matmulStep.identity).toBe('dA = dC·Bᵀ, dB = Aᵀ·dC');
     expect(matmulStep.inputs.map((t) => [t.label, t.shape])).toEqual([['Φ', [3, 2]], ['W', [2, 3]]]);
     expect(matmulStep.dInputs[0]).toBeNull();
     expect(matmulStep.dInputs[1]!.shape).toEqual([2, 3]);
-    expect(explanation.steps[4]!.identity).toMatch(/db = 1ᵀ·dC/);
+    expect(explanation.steps[3]!.identity).toMatch(/db = 1ᵀ·dC/);
     expect(String(explanation)).toContain('matmul: Φ[3,2], W[2,3] → ');
     expect(w.grad).toBeNull();
     loss.backward();

@@ -143,7 +143,7 @@ describe('the two-layer net of the matrix-rules note, step by step', () => {
 
   it('prints the explained steps and each layer rule with its shapes', () => {
     const text = formatWalkthrough(walkThroughBackward(noteExampleNet()));
-    expect(text).toContain('3. matmul: Phi1[4,4], W2[4,3] → Phi1W2[4,3]');
+    expect(text).toContain('4. matmul: Phi1[4,4], W2[4,3] → Phi1W2[4,3]');
     expect(text).toContain('rule: dA = dC·Bᵀ, dB = Aᵀ·dC');
     expect(text).toContain('dB1[4,4] → db1[4]');
     expect(text).toMatch(/Δ2 = dZ2 = \(softmax\(Z2\) − Y\)\/N\s+\[4,3\]/);

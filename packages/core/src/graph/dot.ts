@@ -1,4 +1,4 @@
-import { noGrad } from '../engine.js';
+import { noGrad, topologicalOrder } from '../engine.js';
 import type { Creator } from '../op.js';
 import type { Tensor } from '../tensor.js';
 
@@ -40,7 +40,7 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
   }
   const font = quote(options.fontname ?? 'DejaVu Sans');
   const text = (t: Tensor) => describe(t, digits);
-  const order = graphOrder(root);
+  const order = topologicalOrder([root], { constants: true });
   const ids = new Map<Tensor, string>(order.map((t, i) => [t, `t${i}`]));
   const lines = [
     'digraph computational_graph {',
@@ -69,27 +69,6 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
   lines.push(`  ${last} -> output [${edge(root.grad === null ? '' : gradientText(root, root.grad, digits), BACKWARD)}, dir=back];`);
   lines.push('}');
   return lines.join('\n') + '\n';
-}
-
-/** Every tensor `root` was computed from, inputs before the ops that use them (iterative: deep
- *  graphs must not overflow the stack). Constants are included so their arrows can be drawn. */
-function graphOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
-  const stack: Array<[Tensor, boolean]> = [[root, false]];
-  while (stack.length > 0) {
-    const [t, inputsDone] = stack.pop()!;
-    if (inputsDone) {
-      order.push(t);
-      continue;
-    }
-    if (visited.has(t)) continue;
-    visited.add(t);
-    stack.push([t, true]);
-    const inputs = t.creator?.inputs ?? [];
-    for (let i = inputs.length - 1; i >= 0; i--) if (!visited.has(inputs[i]!)) stack.push([inputs[i]!, false]);
-  }
-  return order;
 }
 
 /** The gradient the op that made `output` sends back to its input k: its rule applied to output.grad. */
