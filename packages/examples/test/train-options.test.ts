@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/cli/command.js';
 import { parseTrainArgs, TRAIN_HELP, trainCommand } from '../src/cli/train.js';
 import { DEFAULT_LR, TRAIN_DEFAULTS } from '../src/trainer/options.js';
-import { scheduledLr } from '../src/trainer/optimizer.js';
+import { scheduledLr } from '../src/trainer/lr-schedule.js';
 
 describe('train: command line', () => {
   it('defaults to the settings that reach 95.5% on the held-out digits', () => {

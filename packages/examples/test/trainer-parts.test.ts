@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIXELS_PER_DIGIT, type Digits } from '../src/data/digits.js';
-import { accuracyOf, confusionMatrix } from '../src/trainer/confusion.js';
 import { toReadableJson } from '../src/trainer/readable-json.js';
 import { createRunFolder, timestamp } from '../src/trainer/run-folder.js';
 import { ShiftedDigits } from '../src/trainer/shifted-digits.js';
@@ -58,20 +57,6 @@ describe('ShiftedDigits', () => {
     ]);
     expect(() => new ShiftedDigits(digits, 28, 1)).toThrow('ShiftedDigits: maxShift must be an integer in 0..27, got 28');
     expect(() => new ShiftedDigits(digits, 1, 1).batch([2])).toThrow('ShiftedDigits.batch: index 2 is out of range for 2 digits');
-  });
-});
-
-describe('confusion matrix', () => {
-  it('counts true digit by predicted digit', () => {
-    const counts = confusionMatrix([0, 1, 1, 2, 2, 2], [0, 1, 2, 2, 2, 0], 3);
-    expect(counts).toEqual([
-      [1, 0, 0],
-      [0, 1, 1],
-      [1, 0, 2],
-    ]);
-    expect(accuracyOf(counts)).toBe(4 / 6);
-    expect(() => confusionMatrix([0, 1], [0], 3)).toThrow('confusionMatrix: 2 labels but 1 predictions');
-    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow('confusionMatrix: sample 1 has label 3 and prediction 1, expected classes 0..2');
   });
 });
 

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SPIRAL_CONFIG, SPIRAL_CLASSES, SpiralTrainer, VIEW_EXTENT } from '../web/src/spiral/trainer.js';
+import { PAGE_OPTIMIZERS } from '../web/src/train/session.js';
 import { TimeSlicer } from '../web/src/train/slicer.js';
 
 describe('playground spiral trainer', () => {
@@ -48,7 +50,7 @@ describe('playground spiral trainer', () => {
     expect(() => (trainer.lr = -1)).toThrow(/lr must be a finite number ≥ 0, got -1/);
     expect(() => new SpiralTrainer({ ...DEFAULT_SPIRAL_CONFIG, layers: 0 })).toThrow('SpiralTrainer: layers must be 1, 2 or 3, got 0');
     expect(() => new SpiralTrainer({ ...DEFAULT_SPIRAL_CONFIG, optimizer: 'lbfgs' as never })).toThrow(
-      'makeOptimizer: unknown optimizer "lbfgs"; expected one of sgd, momentum, adagrad, rmsprop, adam',
+      'createOptimizer: unknown optimizer "lbfgs"; expected one of sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw',
     );
   });
 
@@ -67,5 +69,11 @@ describe('playground spiral trainer', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     endless.pause();
     expect(endless.running).toBe(false);
+  });
+
+  it("offers in the page's optimizer menu exactly the page's optimizers", () => {
+    const page = readFileSync(new URL('../web/index.html', import.meta.url), 'utf8');
+    const menu = /<select name="optimizer">([\s\S]*?)<\/select>/.exec(page)?.[1] ?? '';
+    expect([...menu.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1])).toEqual([...PAGE_OPTIMIZERS]);
   });
 });

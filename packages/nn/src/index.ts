@@ -11,10 +11,12 @@ export { Optimizer, clipGradNorm, gradNorm, type OptimizerOptions, type Optimize
 export { SGD, Momentum, Nesterov, type MomentumOptions } from './optim/sgd.js';
 export { AdaGrad, RMSprop, type AdaGradOptions, type RMSpropOptions } from './optim/adaptive.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { createOptimizer, OPTIMIZER_NAMES, type OptimizerName, type OptimizerOptionsByName } from './optim/by-name.js';
 export { TensorDataset, type Batch, type Dataset, type Labels } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions } from './data/loader.js';
 export { trainTestSplit, oneHot, type SplitOptions } from './data/split.js';
 export { spiral, type SpiralOptions } from './data/spiral.js';
 export { fit, evaluate, type FitOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
-export { countCorrect } from './train/metrics.js';
+export { predict } from './train/predict.js';
+export { countCorrect, confusionMatrix, accuracyFromCounts } from './train/metrics.js';
 export { toSafetensors, fromSafetensors, readSafetensors, MAX_HEADER_BYTES, type SafetensorsContents, type TensorSource } from './io/safetensors.js';

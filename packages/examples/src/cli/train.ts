@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
+import { OPTIMIZER_NAMES } from '@matgrad/nn';
 import { trainMnist, type TrainIo } from '../trainer/train.js';
 import {
   ACTIVATIONS,
   DEFAULT_LR,
   DTYPES,
   MAX_SHIFT,
-  OPTIMIZERS,
   parseChoice,
   parseHidden,
   parseInteger,
@@ -31,7 +31,7 @@ Model
   --dropout P          dropout after each hidden layer, in [0, 1) (default ${d.dropout})
   --dtype NAME         ${DTYPES.join(' or ')} (default ${d.dtype}; float64 is slower)
 Training
-  --optimizer NAME     ${OPTIMIZERS.join(', ')} (default ${d.optimizer})
+  --optimizer NAME     ${OPTIMIZER_NAMES.join(', ')} (default ${d.optimizer})
   --lr X               learning rate (default ${DEFAULT_LR.adam} for adam, adamw, rmsprop; ${DEFAULT_LR.sgd} for sgd; ${DEFAULT_LR.momentum} otherwise)
   --schedule NAME      cosine (lr falls towards 0 over the epochs) or constant (default ${d.schedule})
   --epochs N           passes over the training digits (default ${d.epochs})
@@ -75,7 +75,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     }),
   );
   if (v.help) return { help: true };
-  const optimizer = v.optimizer === undefined ? d.optimizer : parseChoice('optimizer', v.optimizer, OPTIMIZERS);
+  const optimizer = v.optimizer === undefined ? d.optimizer : parseChoice('optimizer', v.optimizer, OPTIMIZER_NAMES);
   const options: TrainOptions = {
     hidden: v.hidden === undefined ? [...d.hidden] : parseHidden(v.hidden),
     activation: v.activation === undefined ? d.activation : parseChoice('activation', v.activation, ACTIVATIONS),

@@ -1,7 +1,6 @@
 import { fromBuffer } from '@matgrad/core';
-import { DataLoader, evaluate, TensorDataset } from '@matgrad/nn';
-import { PIXELS_PER_DIGIT } from '../data/digits.js';
-import { accuracyOf, confusionMatrix, predictDigits } from './confusion.js';
+import { accuracyFromCounts, confusionMatrix, DataLoader, evaluate, predict, TensorDataset } from '@matgrad/nn';
+import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { loadTrainingData } from './data.js';
 import { loadModel, type ModelSpec } from './model-file.js';
 
@@ -25,13 +24,13 @@ export async function evaluateSavedModel(path: string, idx: string | null): Prom
   const { test } = data;
   const loader = new DataLoader(new TensorDataset(fromBuffer(test.features, [test.count, PIXELS_PER_DIGIT]), test.labels), { batchSize: 1000 });
   const result = evaluate(model, loader);
-  const counts = confusionMatrix(test.labels, predictDigits(model, test));
+  const counts = confusionMatrix(test.labels, predict(model, loader), DIGIT_CLASSES);
   return {
     weights,
     model: spec,
     trainedOn: dataSource,
     testedOn: data.source,
-    accuracy: accuracyOf(counts),
+    accuracy: accuracyFromCounts(counts),
     loss: result.loss,
     correct: counts.reduce((sum, row, i) => sum + row[i]!, 0),
     count: test.count,

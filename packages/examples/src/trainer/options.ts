@@ -1,9 +1,7 @@
 import type { DType } from '@matgrad/core';
-import type { Activation } from '@matgrad/nn';
+import type { Activation, OptimizerName } from '@matgrad/nn';
 import { UsageError } from '../cli/command.js';
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
 export const SCHEDULES = ['cosine', 'constant'] as const;
 export type Schedule = (typeof SCHEDULES)[number];

@@ -1,15 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromBuffer } from '@matgrad/core';
-import { DataLoader, fit, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { accuracyFromCounts, confusionMatrix, createOptimizer, DataLoader, fit, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
 import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
 import { writeSvgFigure } from '../figures/render.js';
 import { confusionSpec, curveSpec, vegaLiteToSvg } from './charts.js';
-import { accuracyOf, confusionMatrix, predictDigits } from './confusion.js';
 import { limitDigits, loadTrainingData } from './data.js';
+import { scheduledLr } from './lr-schedule.js';
 import { buildModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
-import { createOptimizer, scheduledLr } from './optimizer.js';
 import type { TrainOptions } from './options.js';
 import { toReadableJson } from './readable-json.js';
 import { createRunFolder } from './run-folder.js';
@@ -68,7 +67,7 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
 
   const spec: ModelSpec = { sizes: [PIXELS_PER_DIGIT, ...options.hidden, DIGIT_CLASSES], activation: options.activation, dropout: options.dropout, dtype: options.dtype };
   const model = buildModel(spec, options.seed);
-  const optimizer = createOptimizer(options.optimizer, model, options.lr);
+  const optimizer = createOptimizer(options.optimizer, model, { lr: options.lr });
   const loader = new DataLoader(trainingSet(train, options), { batchSize: options.batchSize, shuffle: true, seed: options.seed });
   const heldOut = new DataLoader(new TensorDataset(featuresTensor(test), test.labels), { batchSize: 1000 });
 
@@ -119,10 +118,10 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
     samplesPerSecond: train.count / (r.time / 1000),
   }));
   const last = history[history.length - 1]!.validation!;
-  const counts = confusionMatrix(test.labels, predictDigits(model, test));
+  const counts = confusionMatrix(test.labels, predict(model, heldOut), DIGIT_CLASSES);
   const correct = counts.reduce((sum, row, i) => sum + row[i]!, 0);
-  if (Math.abs(accuracyOf(counts) - last.accuracy!) > 1e-12) {
-    throw new Error(`train: the confusion matrix gives accuracy ${accuracyOf(counts)}, but evaluate gave ${last.accuracy}`);
+  if (Math.abs(accuracyFromCounts(counts) - last.accuracy!) > 1e-12) {
+    throw new Error(`train: the confusion matrix gives accuracy ${accuracyFromCounts(counts)}, but evaluate gave ${last.accuracy}`);
   }
   const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
 

@@ -1,8 +1,9 @@
-import { noGrad, softmaxCrossEntropy, type Tensor } from '@matgrad/core';
+import { softmaxCrossEntropy, type Tensor } from '@matgrad/core';
 import type { Batch } from '../data/dataset.js';
 import type { Loss } from '../losses.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { inInferenceMode } from './inference.js';
 import { countCorrect, RunningScore } from './metrics.js';
 
 export interface Evaluation {
@@ -81,18 +82,12 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
  *  model's mode is restored afterwards. */
 export function evaluate(model: Module, loader: Iterable<Batch>, options: { loss?: Loss } = {}): Evaluation {
   const loss = options.loss ?? defaultLoss;
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return noGrad(() => {
-      const score = new RunningScore();
-      for (const { x, y } of loader) {
-        const output = model.forward(x);
-        score.add(loss(output, y).item(), x.shape[0]!, countCorrect(output, y));
-      }
-      return { loss: score.loss, accuracy: score.accuracy, count: score.count };
-    });
-  } finally {
-    model.train(wasTraining);
-  }
+  return inInferenceMode(model, () => {
+    const score = new RunningScore();
+    for (const { x, y } of loader) {
+      const output = model.forward(x);
+      score.add(loss(output, y).item(), x.shape[0]!, countCorrect(output, y));
+    }
+    return { loss: score.loss, accuracy: score.accuracy, count: score.count };
+  });
 }

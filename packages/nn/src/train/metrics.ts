@@ -21,10 +21,45 @@ export function countCorrect(output: Tensor, target: Tensor): number | null {
   return correct;
 }
 
-function argmax(values: ArrayLike<number>, offset: number, length: number): number {
+/** The index of the largest of `values[offset .. offset + length)` (the first, on ties). */
+export function argmax(values: ArrayLike<number>, offset: number, length: number): number {
   let best = 0;
   for (let k = 1; k < length; k++) if (values[offset + k]! > values[offset + best]!) best = k;
   return best;
+}
+
+/** counts[true class][predicted class] over the samples, for labels and predictions that are
+ *  class indices in 0..classes − 1. */
+export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>, classes: number): number[][] {
+  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`confusionMatrix: classes must be a positive integer, got ${classes}`);
+  if (labels.length !== predictions.length) {
+    throw new RangeError(`confusionMatrix: ${labels.length} labels but ${predictions.length} predictions`);
+  }
+  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < labels.length; i++) {
+    const [actual, predicted] = [labels[i]!, predictions[i]!];
+    if (!(isClass(actual, classes) && isClass(predicted, classes))) {
+      throw new RangeError(`confusionMatrix: sample ${i} has label ${actual} and prediction ${predicted}, expected classes 0..${classes - 1}`);
+    }
+    counts[actual]![predicted]!++;
+  }
+  return counts;
+}
+
+function isClass(k: number, classes: number): boolean {
+  return Number.isInteger(k) && k >= 0 && k < classes;
+}
+
+/** The share of samples on the diagonal of a confusion matrix; NaN when it counts none. */
+export function accuracyFromCounts(counts: readonly (readonly number[])[]): number {
+  counts.forEach((row, i) => {
+    if (row.length !== counts.length) {
+      throw new RangeError(`accuracyFromCounts: expected a square matrix of counts, but row ${i} has ${row.length} entries for ${counts.length} classes`);
+    }
+  });
+  const total = counts.flat().reduce((a, b) => a + b, 0);
+  const correct = counts.reduce((sum, row, i) => sum + row[i]!, 0);
+  return total === 0 ? NaN : correct / total;
 }
 
 /** Sums of per-batch losses (weighted by batch size) and correct counts over an epoch. */

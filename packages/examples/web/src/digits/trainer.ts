@@ -1,13 +1,13 @@
 import { fromBuffer, noGrad } from '@matgrad/core';
-import { DataLoader, evaluate, MLP, TensorDataset } from '@matgrad/nn';
-import { makeOptimizer, SteppedTraining, type OptimizerName } from '../train/session.js';
+import { createOptimizer, DataLoader, evaluate, MLP, TensorDataset } from '@matgrad/nn';
+import { SteppedTraining, type PageOptimizerName } from '../train/session.js';
 import { DIGIT_PIXELS, type DigitSet, type PackedDigits } from './format.js';
 
 export const DIGIT_CLASSES = 10;
 
 export interface DigitsConfig {
   hidden: number;
-  optimizer: OptimizerName;
+  optimizer: PageOptimizerName;
   lr: number;
   batchSize: number;
   seed: number;
@@ -39,7 +39,7 @@ export class DigitsTrainer {
     const { hidden, optimizer, lr, batchSize, seed } = config;
     const model = new MLP({ sizes: [DIGIT_PIXELS, hidden, DIGIT_CLASSES], activation: 'relu', dtype: 'float32', seed });
     const loader = new DataLoader(dataset(data.train), { batchSize, shuffle: true, seed });
-    this.training = new SteppedTraining(model, loader, makeOptimizer(optimizer, model, lr));
+    this.training = new SteppedTraining(model, loader, createOptimizer(optimizer, model, { lr }));
     this.#test = new DataLoader(dataset(data.test), { batchSize: 500 });
     this.stepsPerEpoch = loader.length;
   }

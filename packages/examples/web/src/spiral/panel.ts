@@ -1,7 +1,7 @@
 import type { Activation } from '@matgrad/nn';
 import { drawLineChart, fitToDevicePixels, type ChartPoint } from '../shared/line-chart.js';
 import { required } from '../shared/dom.js';
-import type { OptimizerName } from '../train/session.js';
+import { PAGE_OPTIMIZERS, type PageOptimizerName } from '../train/session.js';
 import type { SpiralReport, SpiralRequest } from './protocol.js';
 import { DEFAULT_SPIRAL_CONFIG, SPIRAL_CLASSES, VIEW_EXTENT, type SpiralConfig } from './trainer.js';
 
@@ -13,7 +13,7 @@ const CLASS_COLOURS: readonly [number, number, number][] = [
 ];
 
 /** A learning rate each optimizer learns the spiral with in a few thousand steps. */
-const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 1, momentum: 0.1, adagrad: 0.1, rmsprop: 0.01, adam: 0.01 };
+const DEFAULT_LR: Record<PageOptimizerName, number> = { sgd: 1, momentum: 0.1, adagrad: 0.1, rmsprop: 0.01, adam: 0.01 };
 
 const MAX_CURVE_POINTS = 2000;
 
@@ -104,7 +104,7 @@ export function mountSpiral(section: HTMLElement): void {
       }
       return;
     }
-    if (name === 'optimizer') field(form, 'lr').value = String(DEFAULT_LR[field(form, 'optimizer').value as OptimizerName]);
+    if (name === 'optimizer') field(form, 'lr').value = String(DEFAULT_LR[field(form, 'optimizer').value as PageOptimizerName]);
     reset();
   });
   form.addEventListener('submit', (e) => e.preventDefault());
@@ -134,13 +134,19 @@ function readLearningRate(form: HTMLFormElement): number {
   return lr;
 }
 
+function readOptimizer(form: HTMLFormElement): PageOptimizerName {
+  const name = field(form, 'optimizer').value;
+  if (!(PAGE_OPTIMIZERS as readonly string[]).includes(name)) throw new Error(`optimizer: '${name}' is not one of ${PAGE_OPTIMIZERS.join(', ')}`);
+  return name as PageOptimizerName;
+}
+
 function readConfig(form: HTMLFormElement): SpiralConfig {
   return {
     ...DEFAULT_SPIRAL_CONFIG,
     hidden: Number(field(form, 'hidden').value),
     layers: Number(field(form, 'layers').value),
     activation: field(form, 'activation').value as Activation,
-    optimizer: field(form, 'optimizer').value as OptimizerName,
+    optimizer: readOptimizer(form),
     lr: readLearningRate(form),
   };
 }

@@ -1,6 +1,6 @@
 import { fromBuffer, noGrad, type Tensor } from '@matgrad/core';
-import { DataLoader, evaluate, MLP, spiral, type Activation, type TensorDataset } from '@matgrad/nn';
-import { makeOptimizer, SteppedTraining, type OptimizerName } from '../train/session.js';
+import { createOptimizer, DataLoader, evaluate, MLP, spiral, type Activation, type TensorDataset } from '@matgrad/nn';
+import { SteppedTraining, type PageOptimizerName } from '../train/session.js';
 
 export const SPIRAL_CLASSES = 3;
 /** The spiral's points lie in [−1, 1]²; the painted square shows a margin around them. */
@@ -11,7 +11,7 @@ export interface SpiralConfig {
   /** Hidden layers of `hidden` units each. */
   layers: number;
   activation: Activation;
-  optimizer: OptimizerName;
+  optimizer: PageOptimizerName;
   lr: number;
   batchSize: number;
   seed: number;
@@ -47,7 +47,7 @@ export class SpiralTrainer {
     this.data = spiral({ pointsPerClass: 100, classes: SPIRAL_CLASSES, seed, dtype: 'float32' });
     const model = new MLP({ sizes: [2, ...Array<number>(layers).fill(hidden), SPIRAL_CLASSES], activation, dtype: 'float32', seed });
     const loader = new DataLoader(this.data, { batchSize, shuffle: true, seed });
-    this.training = new SteppedTraining(model, loader, makeOptimizer(optimizer, model, lr));
+    this.training = new SteppedTraining(model, loader, createOptimizer(optimizer, model, { lr }));
     this.#everything = new DataLoader(this.data, { batchSize: this.data.length });
   }
 

@@ -1,26 +1,9 @@
 import { softmaxCrossEntropy, type Tensor } from '@matgrad/core';
-import { AdaGrad, Adam, Momentum, RMSprop, SGD, type Batch, type Module, type Optimizer } from '@matgrad/nn';
+import type { Batch, Module, Optimizer, OptimizerName } from '@matgrad/nn';
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
-
-/** The page's optimizer choice, as @matgrad/nn's optimizer over the model's parameters. */
-export function makeOptimizer(name: OptimizerName, model: Module, lr: number): Optimizer {
-  switch (name) {
-    case 'sgd':
-      return new SGD(model, { lr });
-    case 'momentum':
-      return new Momentum(model, { lr });
-    case 'adagrad':
-      return new AdaGrad(model, { lr });
-    case 'rmsprop':
-      return new RMSprop(model, { lr });
-    case 'adam':
-      return new Adam(model, { lr });
-    default:
-      throw new TypeError(`makeOptimizer: unknown optimizer ${JSON.stringify(name)}; expected one of ${OPTIMIZERS.join(', ')}`);
-  }
-}
+/** The optimizers the page's menu offers (web/index.html; a test keeps the two the same), a subset of nn's. */
+export const PAGE_OPTIMIZERS = ['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam'] as const satisfies readonly OptimizerName[];
+export type PageOptimizerName = (typeof PAGE_OPTIMIZERS)[number];
 
 /**
  * Mini-batch training one step at a time, so the caller can stop between any two steps (the
