@@ -78,17 +78,47 @@ export function isFloatArray(x: unknown): x is FloatArray {
   return x instanceof Float32Array || x instanceof Float64Array;
 }
 
-/** Reduces `a` into fresh storage of `shape` (which broadcasts to `a`'s shape) by seeing the
- *  output through a stride-0 view: each element of `a` meets the cell it was broadcast from.
- *  `kernel` is an in-place ndarray-ops accumulation such as addeq or maxeq. */
-export function reduceInto(
-  a: Storage,
-  shape: Shape,
-  kernel: (acc: Storage, x: Storage) => unknown,
-  initial: number,
-): Storage {
+export type Reduction = 'sum' | 'max';
+
+/** Reduces `a` into fresh storage of `shape` (which broadcasts to `a`'s shape): each element
+ *  of `a` is summed into (or compared with) the output cell it was broadcast from. */
+export function reduceInto(a: Storage, shape: Shape, reduction: Reduction): Storage {
   const out = createStorage(a.dtype as DType, shape);
-  if (initial !== 0) out.data.fill(initial);
-  if (a.size > 0) kernel(kernelView(broadcastView(out, a.shape)), kernelView(a));
+  if (reduction === 'max') out.data.fill(-Infinity);
+  if (a.size === 0) return out;
+  const kept = [...new Array<number>(a.dimension - shape.length).fill(1), ...shape];
+  if (isContiguous(a) && reduceMatrix(a.data, kept, a.shape, out.data, reduction)) return out;
+  // The general case sees the output through a stride-0 view of a's shape.
+  const accumulate = reduction === 'max' ? ops.maxeq : ops.addeq;
+  accumulate(kernelView(broadcastView(out, a.shape)), kernelView(a));
   return out;
+}
+
+/** The common reductions of a row-major array, over all leading axes (a bias gradient,
+ *  1ᵀ·A) or all trailing axes (a row sum), as plain loops over rows × cols. Returns false
+ *  for any other pattern of axes. */
+function reduceMatrix(src: FloatArray, kept: Shape, full: Shape, dst: FloatArray, reduction: Reduction): boolean {
+  const n = full.length;
+  let lead = n;
+  while (lead > 0 && kept[lead - 1] === full[lead - 1]) lead--;
+  let trail = 0;
+  while (trail < n && kept[trail] === full[trail]) trail++;
+  const max = reduction === 'max';
+  if (kept.slice(0, lead).every((d) => d === 1)) {
+    const cols = sizeOf(full.slice(lead));
+    for (let row = 0; row < src.length; row += cols) {
+      for (let c = 0; c < cols; c++) dst[c] = max ? Math.max(dst[c]!, src[row + c]!) : dst[c]! + src[row + c]!;
+    }
+    return true;
+  }
+  if (kept.slice(trail).every((d) => d === 1)) {
+    const cols = sizeOf(full.slice(trail));
+    for (let r = 0, row = 0; row < src.length; r++, row += cols) {
+      let acc = dst[r]!;
+      for (let c = 0; c < cols; c++) acc = max ? Math.max(acc, src[row + c]!) : acc + src[row + c]!;
+      dst[r] = acc;
+    }
+    return true;
+  }
+  return false;
 }

@@ -31,7 +31,7 @@ const sumOp = defineOp<ReduceAttrs>({
   name: 'sum',
   forward: 'C = Σ A over axes (C = 1ᵀ·A over the rows)',
   identity: 'dA = dC broadcast back over the summed axes',
-  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), ops.addeq, 0).data, outputShape(a!.shape, attrs)),
+  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), 'sum').data, outputShape(a!.shape, attrs)),
   gradients: [(dC, { inputs: [a], attrs }) => broadcastBack(dC, a!, attrs.axes)],
 });
 
@@ -40,7 +40,7 @@ const meanOp = defineOp<ReduceAttrs>({
   forward: 'C = Σ A / n over axes',
   identity: 'dA = dC broadcast back over the averaged axes, ÷ n',
   compute: ([a], attrs) => {
-    const sum = reduceInto(a!, keptShape(a!.shape, attrs.axes), ops.addeq, 0);
+    const sum = reduceInto(a!, keptShape(a!.shape, attrs.axes), 'sum');
     ops.divseq(sum, countOf(a!.shape, attrs.axes));
     return wrap(sum.data, outputShape(a!.shape, attrs));
   },
@@ -51,7 +51,7 @@ const maxOp = defineOp<ReduceAttrs>({
   name: 'max',
   forward: 'C = max A over axes',
   identity: 'dA = dC broadcast back ∘ [A = max] / (number of ties)',
-  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), ops.maxeq, -Infinity).data, outputShape(a!.shape, attrs)),
+  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), 'max').data, outputShape(a!.shape, attrs)),
   gradients: [
     (dC, { inputs: [a], output, attrs }) => {
       const input = a!;

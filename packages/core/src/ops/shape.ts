@@ -1,4 +1,3 @@
-import ops from 'ndarray-ops';
 import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
@@ -91,7 +90,7 @@ const sumToOp = defineOp<{ shape: number[] }>({
   name: 'sumTo',
   forward: 'C = A summed down to a smaller shape (c = 1ᵀ·A over broadcast axes)',
   identity: 'dA = broadcastTo(dC, shape of A)',
-  compute: ([a], { shape }) => reduceInto(a!, shape, ops.addeq, 0),
+  compute: ([a], { shape }) => reduceInto(a!, shape, 'sum'),
   gradients: [(dC, { inputs: [a] }) => broadcastTo(dC, a!.shape)],
 });
 

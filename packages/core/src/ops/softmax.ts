@@ -17,12 +17,12 @@ interface AxisAttrs {
  *  that logits like 1000 stay finite; a row whose maximum is ±Infinity is left unshifted. */
 export function logSumExp(a: Storage, axis: number): Storage {
   const keep = a.shape.map((d, i) => (i === axis ? 1 : d));
-  const shift = reduceInto(a, keep, ops.maxeq, -Infinity);
+  const shift = reduceInto(a, keep, 'max');
   for (let i = 0; i < shift.data.length; i++) if (!Number.isFinite(shift.data[i]!)) shift.data[i] = 0;
   const shifted = copyAs(a, a.dtype as DType);
   ops.subeq(shifted, broadcastView(shift, a.shape));
   ops.expeq(shifted);
-  const total = reduceInto(shifted, keep, ops.addeq, 0);
+  const total = reduceInto(shifted, keep, 'sum');
   ops.logeq(total);
   ops.addeq(total, shift);
   return total;
