@@ -135,7 +135,7 @@ describe('evaluate: finding and refusing weights', () => {
     const foreign = join(root, 'foreign.safetensors');
     await saveWeights(new MLP({ sizes: [784, 4, 10], seed: 1 }), foreign);
     await expect(evaluateCommand([foreign], () => {})).rejects.toThrow(
-      `evaluate: ${foreign} has no model description; it was not written by the trainer (expected metadata 'matgrad.mlp' with sizes, activation, dropout, dtype)`,
+      `evaluate: ${foreign} has no model description; it was not written by the trainer (expected metadata 'matgrad.mlp' with sizes 784-...-10, activation, dropout, dtype)`,
     );
     const garbage = join(root, 'garbage.safetensors');
     await writeFile(garbage, 'not a safetensors file');

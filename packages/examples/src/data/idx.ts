@@ -119,12 +119,11 @@ async function findIdxFile(dir: string, stem: string, kind: string): Promise<str
 
 /** The full MNIST from its four standard IDX files: 60,000 training and 10,000 test digits. */
 export async function loadIdxMnist(dir: string, dtype: FeatureDtype = 'float32'): Promise<DigitsSplit> {
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
-    findIdxFile(dir, 'train-images', 'idx3-ubyte'),
-    findIdxFile(dir, 'train-labels', 'idx1-ubyte'),
-    findIdxFile(dir, 't10k-images', 'idx3-ubyte'),
-    findIdxFile(dir, 't10k-labels', 'idx1-ubyte'),
-  ]);
+  // Looked up one after another, so that with several missing the error always names the first.
+  const trainImages = await findIdxFile(dir, 'train-images', 'idx3-ubyte');
+  const trainLabels = await findIdxFile(dir, 'train-labels', 'idx1-ubyte');
+  const testImages = await findIdxFile(dir, 't10k-images', 'idx3-ubyte');
+  const testLabels = await findIdxFile(dir, 't10k-labels', 'idx1-ubyte');
   const [train, test] = await Promise.all([
     readIdxDigits(trainImages, trainLabels, dtype),
     readIdxDigits(testImages, testLabels, dtype),

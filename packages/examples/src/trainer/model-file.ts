@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DType } from '@matgrad/core';
 import { fromSafetensors, MLP, readSafetensors, type Activation } from '@matgrad/nn';
 import { saveWeights } from '@matgrad/nn/node';
+import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 /** The metadata key under which the weights file records how to rebuild its model. */
@@ -34,7 +35,7 @@ export interface LoadedModel {
 
 function parseSpec(path: string, text: string | undefined): ModelSpec {
   const fail = (why: string) =>
-    new Error(`evaluate: ${path} ${why}; it was not written by the trainer (expected metadata '${MODEL_KEY}' with sizes, activation, dropout, dtype)`);
+    new Error(`evaluate: ${path} ${why}; it was not written by the trainer (expected metadata '${MODEL_KEY}' with sizes ${PIXELS_PER_DIGIT}-...-${DIGIT_CLASSES}, activation, dropout, dtype)`);
   if (text === undefined) throw fail('has no model description');
   let spec: unknown;
   try {
@@ -47,6 +48,8 @@ function parseSpec(path: string, text: string | undefined): ModelSpec {
     s !== null &&
     Array.isArray(s.sizes) &&
     s.sizes.every((n) => Number.isInteger(n) && n > 0) &&
+    s.sizes[0] === PIXELS_PER_DIGIT &&
+    s.sizes[s.sizes.length - 1] === DIGIT_CLASSES &&
     (s.activation === 'relu' || s.activation === 'sigmoid' || s.activation === 'tanh') &&
     typeof s.dropout === 'number' &&
     (s.dtype === 'float32' || s.dtype === 'float64');
