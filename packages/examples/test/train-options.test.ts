@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/cli/command.js';
 import { parseTrainArgs, TRAIN_HELP, trainCommand } from '../src/cli/train.js';
 import { DEFAULT_LR, TRAIN_DEFAULTS } from '../src/trainer/options.js';
-import { scheduledLr } from '../src/trainer/lr-schedule.js';
 
 describe('train: command line', () => {
   it('defaults to the settings that reach 95.5% on the held-out digits', () => {
@@ -65,16 +64,5 @@ describe('train: command line', () => {
     }
     expect(help).toContain('(default 256;');
     expect(help).toContain('(default 30)');
-  });
-});
-
-describe('learning-rate schedule', () => {
-  it('cosine starts at lr, falls every epoch and stays above 0; constant stays', () => {
-    const lrs = Array.from({ length: 10 }, (_, i) => scheduledLr('cosine', 0.01, i + 1, 10));
-    expect(lrs[0]).toBe(0.01);
-    for (let i = 1; i < lrs.length; i++) expect(lrs[i]!).toBeLessThan(lrs[i - 1]!);
-    expect(lrs[9]!).toBeGreaterThan(0);
-    expect(scheduledLr('cosine', 0.01, 6, 10)).toBeCloseTo(0.005, 12);
-    expect(scheduledLr('constant', 0.01, 7, 10)).toBe(0.01);
   });
 });

@@ -11,6 +11,7 @@ export { Optimizer, clipGradNorm, gradNorm, type OptimizerOptions, type Optimize
 export { SGD, Momentum, Nesterov, type MomentumOptions } from './optim/sgd.js';
 export { AdaGrad, RMSprop, type AdaGradOptions, type RMSpropOptions } from './optim/adaptive.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { constantLr, cosineLr, stepLr, exponentialLr, type LrSchedule } from './optim/schedules.js';
 export { createOptimizer, OPTIMIZER_NAMES, type OptimizerName, type OptimizerOptionsByName } from './optim/by-name.js';
 export { TensorDataset, type Batch, type Dataset, type Labels } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions } from './data/loader.js';

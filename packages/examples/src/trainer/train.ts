@@ -1,13 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromBuffer } from '@matgrad/core';
-import { accuracyFromCounts, confusionMatrix, createOptimizer, DataLoader, fit, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fit, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
 import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
 import { writeSvgFigure } from '../figures/render.js';
 import { confusionSpec, curveSpec, vegaLiteToSvg } from './charts.js';
 import { limitDigits, loadTrainingData } from './data.js';
-import { scheduledLr } from './lr-schedule.js';
 import { buildModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
 import type { TrainOptions } from './options.js';
 import { toReadableJson } from './readable-json.js';
@@ -76,25 +75,24 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
       `on ${train.count} digits, testing on ${test.count}; ${data.source}`,
   );
   const progress = createEpochProgress(io.progress);
-  const lrs: number[] = [];
   let seen = 0;
   let lossSum = 0;
   const history: EpochRecord[] = fit(model, loader, {
     epochs: options.epochs,
     optimizer,
     validation: heldOut,
-    onBatch: ({ epoch, batch, loss, size }) => {
-      if (batch === 0) {
-        lrs.push(optimizer.lr);
-        progress.startEpoch(epoch, options.epochs, loader.length);
-        seen = 0;
-        lossSum = 0;
-      }
+    lrSchedule: options.schedule === 'cosine' ? cosineLr({ lr: options.lr, epochs: options.epochs }) : constantLr(options.lr),
+    onEpochStart: (epoch) => {
+      progress.startEpoch(epoch, options.epochs, loader.length);
+      seen = 0;
+      lossSum = 0;
+    },
+    onBatch: ({ batch, loss, size }) => {
       seen += size;
       lossSum += loss * size;
       progress.batch(batch + 1, lossSum / seen);
     },
-    onEpoch: (record) => {
+    onEpoch: (record) =>
       progress.endEpoch({
         loss: record.loss,
         accuracy: record.accuracy ?? undefined,
@@ -102,14 +100,12 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
         testAccuracy: record.validation?.accuracy ?? undefined,
         seconds: record.time / 1000,
         samples: train.count,
-      });
-      if (record.epoch < options.epochs) optimizer.lr = scheduledLr(options.schedule, options.lr, record.epoch + 1, options.epochs);
-    },
+      }),
   });
 
-  const epochs: EpochMetrics[] = history.map((r, i) => ({
+  const epochs: EpochMetrics[] = history.map((r) => ({
     epoch: r.epoch,
-    lr: lrs[i]!,
+    lr: r.lr,
     loss: r.loss,
     accuracy: r.accuracy!,
     testLoss: r.validation!.loss,

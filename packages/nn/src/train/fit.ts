@@ -3,6 +3,7 @@ import type { Batch } from '../data/dataset.js';
 import type { Loss } from '../losses.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import type { LrSchedule } from '../optim/schedules.js';
 import { inInferenceMode } from './inference.js';
 import { countCorrect, RunningScore } from './metrics.js';
 
@@ -22,6 +23,8 @@ export interface EpochRecord {
   accuracy: number | null;
   /** Wall time of the epoch's training, in milliseconds. */
   time: number;
+  /** The optimizer's learning rate during the epoch. */
+  lr: number;
   /** On the validation data, after the epoch, when `validation` was given. */
   validation?: Evaluation;
 }
@@ -40,6 +43,9 @@ export interface FitOptions {
   /** Default: softmaxCrossEntropy (the output is taken as logits). */
   loss?: Loss;
   validation?: Iterable<Batch>;
+  /** Sets the optimizer's learning rate before each epoch. */
+  lrSchedule?: LrSchedule;
+  onEpochStart?: (epoch: number) => void;
   onBatch?: (report: BatchReport) => void;
   onEpoch?: (record: EpochRecord) => void;
 }
@@ -49,11 +55,13 @@ const defaultLoss: Loss = (output: Tensor, target: Tensor) => softmaxCrossEntrop
 /** The training loop: for each epoch and batch, forward, loss, backward, optimizer step.
  *  Returns one record per epoch. */
 export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions): EpochRecord[] {
-  const { epochs, optimizer, loss = defaultLoss, validation, onBatch, onEpoch } = options;
+  const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch } = options;
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (optimizer === undefined) throw new TypeError('fit: options.optimizer is required (e.g. new SGD(model, { lr: 0.1 }))');
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (lrSchedule !== undefined) optimizer.lr = lrSchedule(epoch);
+    onEpochStart?.(epoch);
     model.train();
     const score = new RunningScore();
     const started = performance.now();
@@ -70,7 +78,7 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
       onBatch?.({ epoch, batch: batch++, loss: lossValue, size });
     }
     if (score.count === 0) throw new RangeError('fit: the loader gave no batches');
-    const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started };
+    const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started, lr: optimizer.lr };
     if (validation !== undefined) record.validation = evaluate(model, validation, { loss });
     history.push(record);
     onEpoch?.(record);
