@@ -26,17 +26,14 @@ export interface Explanation {
 
 /** The backward pass from `loss`, step by step: which op's rule ran, on which shapes, with which
  *  identity. Runs its own sweep (the graph is kept, no `.grad` is touched). Tensors are
- *  labelled by their `name`, or t1, t2, ... in the order they were reached. */
+ *  labelled by their `name`; unnamed ones as L (the loss itself), by the op that made them
+ *  (matmul, matmul2, ...) or, for inputs, x1, x2, ... in the order they are reached. */
 export function explainBackward(loss: Tensor, options: { gradient?: Tensor } = {}): Explanation {
   if (!loss.requiresGrad) throw new Error(`explainBackward: the tensor (shape ${formatShape(loss.shape)}) does not depend on any tensor that requires grad`);
   if (options.gradient === undefined && loss.size !== 1) {
     throw new RangeError(`explainBackward: the output has shape ${formatShape(loss.shape)}; pass { gradient } for a non-scalar output`);
   }
-  const labels = new Map<Tensor, string>();
-  const describe = (t: Tensor): ExplainedTensor => {
-    if (!labels.has(t)) labels.set(t, t.name ?? `t${labels.size + 1}`);
-    return { label: labels.get(t)!, shape: t.shape };
-  };
+  const describe = labeller(loss);
   const steps: ExplainedStep[] = [];
   const seed = options.gradient ?? full(loss.shape, 1, { dtype: loss.dtype });
   backwardPass([loss], [seed], {
@@ -52,6 +49,23 @@ export function explainBackward(loss: Tensor, options: { gradient?: Tensor } = {
       }),
   });
   return { steps, toString: () => renderSteps(steps) };
+}
+
+function labeller(root: Tensor): (t: Tensor) => ExplainedTensor {
+  const labels = new Map<Tensor, string>();
+  const uses = new Map<string, number>();
+  const fresh = (base: string, numberFirst: boolean): string => {
+    const n = (uses.get(base) ?? 0) + 1;
+    uses.set(base, n);
+    return numberFirst || n > 1 ? `${base}${n}` : base;
+  };
+  return (t) => {
+    if (!labels.has(t)) {
+      const label = t.name ?? (t === root ? 'L' : t.creator === null ? fresh('x', true) : fresh(t.creator.op.name, false));
+      labels.set(t, label);
+    }
+    return { label: labels.get(t)!, shape: t.shape };
+  };
 }
 
 function renderSteps(steps: ExplainedStep[]): string {

@@ -23,6 +23,8 @@ export function gradients(output: Tensor, inputs: readonly Tensor[], options: Gr
     seed = full(output.shape, 1, { dtype: output.dtype });
   } else if (!sameShape(seed.shape, output.shape)) {
     throw new RangeError(`gradients: the upstream gradient has shape ${formatShape(seed.shape)}, expected ${formatShape(output.shape)}`);
+  } else {
+    seed = seed.cast(output.dtype);
   }
   const createGraph = options.createGraph === true;
   const grads = backwardPass([output], [seed], {

@@ -330,7 +330,8 @@ function upstreamGradient(t: Tensor, gradient: Tensor | number | undefined): Ten
   if (!sameShape(g.shape, t.shape)) {
     throw new RangeError(`backward: the upstream gradient has shape ${formatShape(g.shape)}, expected the output's shape ${formatShape(t.shape)}`);
   }
-  return g;
+  // In the output's dtype, so a float64 seed does not turn a float32 graph's gradients float64.
+  return shapeOps.cast(g, t.dtype);
 }
 
 /** A stored gradient owns its memory: rules pass one gradient to several inputs (add) or

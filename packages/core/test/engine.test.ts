@@ -34,6 +34,13 @@ describe('backward engine', () => {
     expect(x.grad!.toArray()).toEqual([[2, 0], [0, 16]]);
   });
 
+  it('a float64 upstream gradient for a float32 output keeps the gradients float32', () => {
+    const x = tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+    x.mul(3).backward({ gradient: tensor([1, 0.5]) });
+    expect(x.grad!.dtype).toBe('float32');
+    expect(Array.from(x.grad!.values())).toEqual([3, 1.5]);
+  });
+
   it('retainGraph lets backward run twice; without it the second run is refused', () => {
     const x = tensor(2, { requiresGrad: true });
     const y = x.mul(x);

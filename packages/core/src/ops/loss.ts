@@ -67,5 +67,5 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
     }
     oneHot.data[row * c + k] = 1;
   }
-  return new Tensor(oneHot, { requiresGrad: false, creator: null });
+  return new Tensor(oneHot, { requiresGrad: false, creator: null, name: 'Y' });
 }
