@@ -4,9 +4,13 @@ import { formatArray } from './format.js';
 import type { FloatArray } from './kernels/types.js';
 import type { Creator } from './op.js';
 import * as arithmetic from './ops/arithmetic.js';
+import * as compare from './ops/compare.js';
 import * as elementwise from './ops/elementwise.js';
+import { take, type Indices } from './ops/gather.js';
+import { slice, type SliceSpec } from './ops/indexing.js';
 import { matmul } from './ops/matmul.js';
-import { max, mean, sum, type Axes } from './ops/reduce.js';
+import { max, mean, min, sum, type Axes } from './ops/reduce.js';
+import * as select from './ops/select.js';
 import * as shapeOps from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import { checkShape, formatShape, sameShape, sizeOf, type Shape } from './shape.js';
@@ -185,6 +189,53 @@ export class Tensor {
   }
   max(axis?: Axes, keepDims = false): Tensor {
     return max(this, axis, keepDims);
+  }
+  min(axis?: Axes, keepDims = false): Tensor {
+    return min(this, axis, keepDims);
+  }
+  /** Index of the largest entry along `axis` (of the flat tensor without one), as float64; no graph. */
+  argmax(axis?: number, keepDims = false): Tensor {
+    return compare.argmax(this, axis, keepDims);
+  }
+  argmin(axis?: number, keepDims = false): Tensor {
+    return compare.argmin(this, axis, keepDims);
+  }
+  maximum(other: Operand): Tensor {
+    return select.maximum(this, other);
+  }
+  minimum(other: Operand): Tensor {
+    return select.minimum(this, other);
+  }
+  abs(): Tensor {
+    return select.abs(this);
+  }
+  clamp(lo?: Operand | null, hi?: Operand | null): Tensor {
+    return select.clamp(this, lo, hi);
+  }
+  /** Masks of 1s and 0s (constants, no graph), with broadcasting. */
+  gt(other: Operand): Tensor {
+    return compare.gt(this, other);
+  }
+  ge(other: Operand): Tensor {
+    return compare.ge(this, other);
+  }
+  lt(other: Operand): Tensor {
+    return compare.lt(this, other);
+  }
+  le(other: Operand): Tensor {
+    return compare.le(this, other);
+  }
+  eq(other: Operand): Tensor {
+    return compare.eq(this, other);
+  }
+  /** numpy's basic slicing, one entry per leading axis: `x.slice([[1, 3], null, [0, null, 2]])`
+   *  is x[1:3, :, ::2]; an integer picks one position and drops the axis. A view: no copy. */
+  slice(ranges: readonly SliceSpec[]): Tensor {
+    return slice(this, ranges);
+  }
+  /** The entries at `indices` along `axis` (rows by index: embeddings, batches). */
+  take(indices: Indices, axis?: number): Tensor {
+    return take(this, indices, axis);
   }
   transpose(perm?: readonly number[]): Tensor {
     return shapeOps.transpose(this, perm);

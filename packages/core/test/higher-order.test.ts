@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { affine, gradGradCheck, softmaxCrossEntropy, tensor, type Tensor } from '../src/index.js';
-import { broadcastPair, dim, shape, tensorOf, tensorOfShape } from './support/arbitraries.js';
+import { affine, clamp, concat, gradGradCheck, maximum, scatterAdd, softmaxCrossEntropy, stack, tensor, where, zeros, type Tensor } from '../src/index.js';
+import { broadcastPair, dim, gathering, shape, slicing, tensorOf, tensorOfShape } from './support/arbitraries.js';
 
 function expectSecondOrder(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
   for (const result of gradGradCheck(f, inputs)) {
@@ -49,6 +49,53 @@ describe('second derivatives of the smooth ops match finite differences', () => 
       fc.tuple(tensorOfShape([n, c]), fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n })),
     );
     fc.assert(fc.property(arb, ([a, labels]) => expectSecondOrder((x) => softmaxCrossEntropy(x, labels), [a])), FEW);
+  });
+});
+
+describe('second derivatives through indexing, joining and selecting (their rules are ops too)', () => {
+  it('slice (its rule unslice, whose rule is slice)', () => {
+    const arb = slicing.chain(([s, specs]) => tensorOfShape(s).map((a) => [a, specs] as const));
+    fc.assert(fc.property(arb, ([a, specs]) => expectSecondOrder((x) => x.slice(specs).pow(3), [a])), FEW);
+  });
+
+  it('concat and stack', () => {
+    const arb = fc.tuple(shape(1, 2), fc.integer({ min: 0, max: 1 })).chain(([s, axis]) => fc.tuple(tensorOfShape(s), tensorOfShape(s), fc.constant(axis % s.length)));
+    fc.assert(
+      fc.property(arb, ([a, b, axis]) => {
+        expectSecondOrder((x, y) => concat([x.mul(y), y.exp(), x], axis).tanh(), [a, b]);
+        expectSecondOrder((x, y) => stack([x.mul(x), y.sigmoid()], -1).mul(y.sum()), [a, b]);
+      }),
+      FEW,
+    );
+  });
+
+  it('take with repeated indices, and scatterAdd (each the rule of the other)', () => {
+    const arb = gathering.chain(([s, axis, idx]) => {
+      const gathered = [...zeros(s).take(idx, axis).shape];
+      return fc.tuple(tensorOfShape(s), tensorOfShape(gathered)).map(([x, y]) => [x, y, axis, idx] as const);
+    });
+    fc.assert(
+      fc.property(arb, ([a, g, axis, idx]) => {
+        expectSecondOrder((x) => x.take(idx, axis).pow(3), [a]);
+        expectSecondOrder((y) => scatterAdd(y, idx, axis, a.shape[axis]!).tanh(), [g]);
+      }),
+      FEW,
+    );
+  });
+
+  it('where, maximum and clamp around smooth branches', () => {
+    const arb = broadcastPair.chain(([sa, sb]) => fc.tuple(tensorOfShape(sa), tensorOfShape(sb)));
+    fc.assert(
+      fc.property(arb, ([a, b]) => {
+        // Away from each kink (x = y, x² = exp(y), x·y = −0.5), where a finite difference straddles two branches.
+        const apart = (p: Tensor, q: Tensor | number): boolean => Array.from(p.sub(q).values()).every((d) => Math.abs(d) > 1e-3);
+        fc.pre(apart(a, b) && apart(a.mul(a), b.exp()) && apart(a.mul(b), -0.5));
+        expectSecondOrder((x, y) => where(x.gt(y), x.mul(y), y.exp()), [a, b]);
+        expectSecondOrder((x, y) => maximum(x.mul(x), y.exp()).mul(x), [a, b]);
+        expectSecondOrder((x, y) => clamp(x.mul(y), -0.5, null).pow(2), [a, b]);
+      }),
+      FEW,
+    );
   });
 });
 

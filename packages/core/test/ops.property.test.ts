@@ -1,7 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { affine, gradCheck, rules, softmaxCrossEntropy, tensor, topologicalOrder, type GradCheckOptions, type Tensor } from '../src/index.js';
-import { broadcastPair, dim, RUNS, shape, tensorOf, tensorOfShape, values, type ValueRange } from './support/arbitraries.js';
+import {
+  affine,
+  clamp,
+  concat,
+  gradCheck,
+  maximum,
+  minimum,
+  rules,
+  scatterAdd,
+  softmaxCrossEntropy,
+  stack,
+  take,
+  tensor,
+  topologicalOrder,
+  unslice,
+  where,
+  zeros,
+  type GradCheckOptions,
+  type Tensor,
+} from '../src/index.js';
+import { broadcastPair, broadcastTriple, dim, gathering, RUNS, shape, slicing, tensorOf, tensorOfShape, values, type ValueRange } from './support/arbitraries.js';
 
 /** Every op that a checked graph went through; the last test demands all registered ops. */
 const checkedOps = new Set<string>();
@@ -175,6 +194,111 @@ describe('softmax family matches finite differences', () => {
       fc.property(batch, ([a, , raw]) => {
         const y = tensor(raw, { shape: a.shape }).softmax(1);
         expectGradCheck((x, t) => softmaxCrossEntropy(x, t), [a, y]);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('indexing and joining ops match finite differences', () => {
+  it('slice (ranges, negative ends, steps, integer indices)', () => {
+    const arb = slicing.chain(([s, specs]) => tensorOfShape(s).map((a) => [a, specs] as const));
+    fc.assert(fc.property(arb, ([a, specs]) => expectGradCheck((x) => x.slice(specs), [a])), RUNS);
+  });
+  it('unslice, the adjoint of slice: <slice(x), y> = <x, unslice(y)>', () => {
+    const arb = slicing.chain(([s, specs]) => fc.tuple(tensorOfShape(s), tensorOfShape([...zeros(s).slice(specs).shape])).map(([x, y]) => [x, y, specs] as const));
+    fc.assert(
+      fc.property(arb, ([x, y, specs]) => {
+        expectGradCheck((t) => unslice(t, x.shape, specs), [y]);
+        expect(x.slice(specs).mul(y).sum().item()).toBeCloseTo(x.mul(unslice(y, x.shape, specs)).sum().item(), 12);
+      }),
+      RUNS,
+    );
+  });
+
+  const pieces = shape(1, 3).chain((s) =>
+    fc.tuple(fc.integer({ min: 0, max: s.length - 1 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 })).chain(([axis, sizes]) =>
+      fc.tuple(fc.constant(axis), fc.tuple(...sizes.map((n) => tensorOfShape(s.map((d, i) => (i === axis ? n : d)))))),
+    ),
+  );
+  it('concat of 1–4 tensors (empty pieces included)', () => {
+    fc.assert(fc.property(pieces, ([axis, ts]) => expectGradCheck((...xs) => concat(xs, axis), ts)), RUNS);
+  });
+  it('concat of one tensor with itself sums both halves of dC (fan-out)', () => {
+    fc.assert(fc.property(pieces, ([axis, [a]]) => expectGradCheck((x) => concat([x, x.mul(2), x], axis), [a!])), RUNS);
+  });
+  it('stack along a new axis', () => {
+    const arb = fc.tuple(shape(0, 2), fc.integer({ min: 1, max: 3 })).chain(([s, n]) =>
+      fc.tuple(fc.integer({ min: -s.length - 1, max: s.length }), fc.tuple(...Array.from({ length: n }, () => tensorOfShape(s)))),
+    );
+    fc.assert(fc.property(arb, ([axis, ts]) => expectGradCheck((...xs) => stack(xs, axis), ts)), RUNS);
+  });
+
+  it('take along an axis, indices repeating (their gradients summed) and negative', () => {
+    const arb = gathering.chain(([s, axis, idx]) => tensorOfShape(s).map((a) => [a, axis, idx] as const));
+    fc.assert(fc.property(arb, ([a, axis, idx]) => expectGradCheck((x) => x.take(idx, axis), [a])), RUNS);
+  });
+  it('take from the flattened tensor (no axis)', () => {
+    const arb = tensorOf(shape(0, 3)).chain((a) => fc.tuple(fc.constant(a), fc.array(fc.integer({ min: -a.size, max: a.size - 1 }), { maxLength: 6 })));
+    fc.assert(fc.property(arb, ([a, idx]) => expectGradCheck((x) => take(x, idx), [a])), RUNS);
+  });
+  it('scatterAdd, the adjoint of take: <take(x), y> = <x, scatterAdd(y)>', () => {
+    const arb = gathering.chain(([s, axis, idx]) => {
+      const gathered = [...zeros(s).take(idx, axis).shape];
+      return fc.tuple(tensorOfShape(s), tensorOfShape(gathered)).map(([x, y]) => [x, y, axis, idx] as const);
+    });
+    fc.assert(
+      fc.property(arb, ([x, y, axis, idx]) => {
+        expectGradCheck((t) => scatterAdd(t, idx, axis, x.shape[axis]!), [y]);
+        expect(x.take(idx, axis).mul(y).sum().item()).toBeCloseTo(x.mul(scatterAdd(y, idx, axis, x.shape[axis]!)).sum().item(), 12);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('where and the ops composed from it match finite differences', () => {
+  /** Keeps the inputs away from the kinks, where a finite difference straddles two branches. */
+  const apart = (x: Tensor, y: Tensor): boolean => Array.from(x.sub(y).values()).every((d) => Math.abs(d) > 1e-3);
+
+  it('where(mask, a, b) with the mask, a and b broadcast together', () => {
+    const arb = broadcastTriple.chain(([sm, sa, sb]) =>
+      fc.tuple(fc.array(fc.boolean(), { minLength: sm.reduce((x, y) => x * y, 1), maxLength: sm.reduce((x, y) => x * y, 1) }).map((m) => tensor(m.map(Number), { shape: sm })), tensorOfShape(sa), tensorOfShape(sb)),
+    );
+    fc.assert(fc.property(arb, ([mask, a, b]) => expectGradCheck((x, y) => where(mask, x, y), [a, b])), RUNS);
+  });
+  it('maximum and minimum with broadcasting, and with a number', () => {
+    fc.assert(
+      fc.property(pairOf(), ([a, b]) => {
+        fc.pre(apart(a, b) && apart(a, tensor(0.3)));
+        expectGradCheck((x, y) => maximum(x, y), [a, b]);
+        expectGradCheck((x, y) => minimum(x, y), [a, b]);
+        expectGradCheck((x) => x.maximum(0.3).add(x.minimum(0.3)), [a]);
+      }),
+      RUNS,
+    );
+  });
+  it('abs', () => fc.assert(fc.property(tensorOf(shape(), KINK_FREE), (a) => expectGradCheck((x) => x.abs(), [a])), RUNS));
+  it('clamp between tensor bounds that broadcast (lo > hi included), and between numbers', () => {
+    const arb = broadcastTriple.chain(([sa, sl, sh]) => fc.tuple(tensorOfShape(sa), tensorOfShape(sl), tensorOfShape(sh)));
+    fc.assert(
+      fc.property(arb, ([a, lo, hi]) => {
+        fc.pre(apart(a, lo) && apart(a, hi) && apart(clamp(a, lo), hi) && apart(a, tensor(-0.5)) && apart(a, tensor(1)));
+        expectGradCheck((x, l, h) => clamp(x, l, h), [a, lo, hi]);
+        expectGradCheck((x) => x.clamp(-0.5, 1).add(x.clamp(null, -0.5)), [a]);
+      }),
+      RUNS,
+    );
+  });
+  it('min over axes (distinct values)', () => {
+    const arb = shape(1, 3).chain((s) =>
+      fc.tuple(tensorOfShape(s), fc.option(fc.subarray(s.map((_, i) => i), { minLength: 1 }), { nil: undefined }), fc.boolean()),
+    );
+    fc.assert(
+      fc.property(arb, ([a, axes, keep]) => {
+        const v = Array.from(a.values());
+        fc.pre(v.every((x, i) => v.every((y, j) => i === j || Math.abs(x - y) > 1e-3)));
+        expectGradCheck((x) => x.min(axes, keep), [a]);
       }),
       RUNS,
     );

@@ -10,7 +10,7 @@ describe('the rules table', () => {
     expect(byOp.get('matmul')).toBe('dA = dC·Bᵀ, dB = Aᵀ·dC');
     expect(byOp.get('broadcastTo')).toMatch(/db = 1ᵀ·dC/);
     expect(byOp.get('mul')).toBe('dA = dC∘B, dB = dC∘A');
-    for (const op of ['add', 'sub', 'mul', 'div', 'neg', 'pow', 'matmul', 'exp', 'log', 'sqrt', 'relu', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'sum', 'mean', 'max', 'transpose', 'reshape', 'broadcastTo', 'sumTo', 'cast', 'softmaxCrossEntropy']) {
+    for (const op of ['add', 'sub', 'mul', 'div', 'neg', 'pow', 'matmul', 'exp', 'log', 'sqrt', 'relu', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'sum', 'mean', 'max', 'transpose', 'reshape', 'broadcastTo', 'sumTo', 'cast', 'softmaxCrossEntropy', 'slice', 'unslice', 'concat', 'take', 'scatterAdd', 'where']) {
       expect(byOp.has(op), op).toBe(true);
     }
   });

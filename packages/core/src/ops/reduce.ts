@@ -5,7 +5,7 @@ import { defineOp } from '../op.js';
 import { normalizeAxes, type Shape } from '../shape.js';
 import { elementwise, reduceInto, wrap } from '../storage.js';
 import { Tensor } from '../tensor.js';
-import { div, mul } from './arithmetic.js';
+import { div, mul, neg } from './arithmetic.js';
 import { broadcastTo, reshape } from './shape.js';
 
 interface ReduceAttrs {
@@ -69,13 +69,16 @@ function countOf(shape: Shape, axes: readonly number[]): number {
 
 export type Axes = number | readonly number[];
 
+/** A maximum (or minimum) over no elements has no value. */
+function checkNonEmpty(op: string, a: Tensor, axes: readonly number[]): void {
+  const empty = axes.find((i) => a.shape[i] === 0);
+  if (empty !== undefined) throw new RangeError(`${op}: cannot reduce over axis ${empty} of size 0 (shape [${a.shape.join(',')}])`);
+}
+
 function reduction(op: typeof sumOp) {
   return (a: Tensor, axis?: Axes, keepDims = false): Tensor => {
     const axes = normalizeAxes(op.name, axis, a.shape.length);
-    if (op === maxOp) {
-      const empty = axes.find((i) => a.shape[i] === 0);
-      if (empty !== undefined) throw new RangeError(`max: cannot reduce over axis ${empty} of size 0 (shape [${a.shape.join(',')}])`);
-    }
+    if (op === maxOp) checkNonEmpty('max', a, axes);
     return apply(op, [a], { axes, keepDims });
   };
 }
@@ -83,3 +86,9 @@ function reduction(op: typeof sumOp) {
 export const sum = reduction(sumOp);
 export const mean = reduction(meanOp);
 export const max = reduction(maxOp);
+
+/** min A = −max(−A): composed, so its rule is max's (tied entries share the gradient evenly). */
+export function min(a: Tensor, axis?: Axes, keepDims = false): Tensor {
+  checkNonEmpty('min', a, normalizeAxes('min', axis, a.shape.length));
+  return neg(max(neg(a), axis, keepDims));
+}

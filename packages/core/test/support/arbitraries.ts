@@ -1,17 +1,22 @@
 import fc from 'fast-check';
-import { tensor, type Tensor } from '../../src/index.js';
+import { tensor, type SliceSpec, type Tensor } from '../../src/index.js';
 
 export const dim = fc.integer({ min: 1, max: 4 });
 export const shape = (minRank = 0, maxRank = 3): fc.Arbitrary<number[]> => fc.array(dim, { minLength: minRank, maxLength: maxRank });
 
-/** Two shapes that broadcast together: each is a full shape with leading axes dropped
+/** Shapes that broadcast together: each is a full shape with leading axes dropped
  *  and some axes set to 1 ([N,M]+[M], [N,1]+[1,M], scalar+matrix, ...). */
-export const broadcastPair: fc.Arbitrary<[number[], number[]]> = shape(0, 3).chain((full) => {
-  const reduce = fc
-    .tuple(fc.integer({ min: 0, max: full.length }), fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }))
-    .map(([drop, ones]) => full.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
-  return fc.tuple(reduce, reduce);
-});
+function broadcastShapes(count: number): fc.Arbitrary<number[][]> {
+  return shape(0, 3).chain((full) => {
+    const reduce = fc
+      .tuple(fc.integer({ min: 0, max: full.length }), fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }))
+      .map(([drop, ones]) => full.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
+    return fc.array(reduce, { minLength: count, maxLength: count });
+  });
+}
+
+export const broadcastPair = broadcastShapes(2) as fc.Arbitrary<[number[], number[]]>;
+export const broadcastTriple = broadcastShapes(3) as fc.Arbitrary<[number[], number[], number[]]>;
 
 export interface ValueRange {
   min: number;
@@ -35,6 +40,26 @@ export function tensorOf(shapeArb: fc.Arbitrary<number[]>, range?: ValueRange): 
 export function tensorOfShape(s: number[], range?: ValueRange): fc.Arbitrary<Tensor> {
   return tensorOf(fc.constant(s), range);
 }
+
+/** A shape and numpy slice specs for some of its leading axes: ends that clamp, negative
+ *  positions, steps 1–3, whole axes (null) and integer indices that drop their axis. */
+export const slicing: fc.Arbitrary<[number[], SliceSpec[]]> = shape(1, 3).chain((s) => {
+  const end = (n: number) => fc.option(fc.integer({ min: -n - 2, max: n + 2 }), { nil: null });
+  const spec = (n: number): fc.Arbitrary<SliceSpec> =>
+    fc.oneof(fc.constant(null), fc.integer({ min: -n, max: n - 1 }), fc.tuple(end(n), end(n), fc.option(fc.integer({ min: 1, max: 3 }), { nil: null })));
+  return fc.tuple(fc.tuple(...s.map(spec)), fc.nat(s.length)).map(([specs, k]): [number[], SliceSpec[]] => [s, specs.slice(0, k)]);
+});
+
+/** A shape, an axis, and positions along it as take accepts them: one integer, a list or a
+ *  matrix of integers, with repeats and negative positions. */
+export const gathering: fc.Arbitrary<[number[], number, number | number[] | number[][]]> = shape(1, 3).chain((s) =>
+  fc.integer({ min: 0, max: s.length - 1 }).chain((axis) => {
+    const n = s[axis]!;
+    const index = fc.integer({ min: -n, max: n - 1 });
+    const indices = fc.oneof(index, fc.array(index, { maxLength: 5 }), fc.array(fc.array(index, { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 3 }));
+    return indices.map((idx): [number[], number, number | number[] | number[][]] => [s, axis, idx]);
+  }),
+);
 
 /** Property runs per op: enough to cover the shape space, small enough for a fast suite. */
 export const RUNS = { numRuns: 30 };

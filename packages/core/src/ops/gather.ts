@@ -1,0 +1,111 @@
+import type { DType } from '../dtype.js';
+import { apply } from '../engine.js';
+import { defineOp, type Op } from '../op.js';
+import { formatShape, normalizeAxis, sizeOf, type Shape } from '../shape.js';
+import { contiguous, createStorage } from '../storage.js';
+import { tensor, Tensor, type TensorData } from '../tensor.js';
+import { reshape } from './shape.js';
+
+interface GatherAttrs {
+  axis: number;
+  /** Non-negative positions along the axis, row-major over `indexShape`. */
+  indices: Int32Array;
+  indexShape: number[];
+  /** The length of the indexed axis (of take's input, of scatterAdd's output). */
+  size: number;
+}
+
+/** The three blocks of a row-major array around `axis`: outer × (axis) × inner. */
+function blocks(shape: Shape, axis: number, axes: number): { outer: number; inner: number } {
+  return { outer: sizeOf(shape.slice(0, axis)), inner: sizeOf(shape.slice(axis + axes)) };
+}
+
+const takeOp: Op = defineOp<GatherAttrs>({
+  name: 'take',
+  forward: 'C = A[idx] along an axis (gather: rows by index)',
+  identity: 'dA = scatterAdd(dC, idx): each slice of dC is added back at the position it was taken from; a position taken k times gets the sum of its k gradients (the fan-out rule)',
+  compute: ([a], { axis, indices, indexShape, size }) => {
+    const src = contiguous(a!).data;
+    const { outer, inner } = blocks(a!.shape, axis, 1);
+    const out = createStorage(a!.dtype as DType, [...a!.shape.slice(0, axis), ...indexShape, ...a!.shape.slice(axis + 1)]);
+    const m = indices.length;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < m; j++) {
+        const from = (o * size + indices[j]!) * inner;
+        out.data.set(src.subarray(from, from + inner), (o * m + j) * inner);
+      }
+    }
+    return out;
+  },
+  gradients: [(dC, { attrs }) => apply(scatterAddOp, [dC], attrs)],
+});
+
+const scatterAddOp: Op = defineOp<GatherAttrs>({
+  name: 'scatterAdd',
+  forward: 'C = zeros with the slices of A added at positions idx along an axis (repeats summed)',
+  identity: 'dA = take(dC, idx): the gradient gathered back from where each slice went',
+  compute: ([a], { axis, indices, indexShape, size }) => {
+    const src = contiguous(a!).data;
+    const { outer, inner } = blocks(a!.shape, axis, indexShape.length);
+    const out = createStorage(a!.dtype as DType, [...a!.shape.slice(0, axis), size, ...a!.shape.slice(axis + indexShape.length)]);
+    const m = indices.length;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < m; j++) {
+        const to = (o * size + indices[j]!) * inner;
+        const from = (o * m + j) * inner;
+        for (let i = 0; i < inner; i++) out.data[to + i]! += src[from + i]!;
+      }
+    }
+    return out;
+  },
+  gradients: [(dC, { attrs }) => apply(takeOp, [dC], attrs)],
+});
+
+/** Positions along an axis: a number, (nested) arrays of integers, an Int32Array, or a tensor
+ *  of integer values (such as argmax's result). */
+export type Indices = Tensor | TensorData;
+
+/** Checks the indices against an axis of `size` and wraps negative ones, as numpy does;
+ *  `axisText` names that axis for the error. */
+function resolveIndices(op: string, indices: Indices, size: number, axisText: string): { indices: Int32Array; indexShape: number[] } {
+  const t = indices instanceof Tensor ? indices : tensor(indices);
+  const values = t.values();
+  const resolved = new Int32Array(values.length);
+  for (let j = 0; j < values.length; j++) {
+    const k = values[j]!;
+    if (!Number.isInteger(k) || k < -size || k >= size) {
+      const expected = size === 0 ? 'no index fits an empty axis' : `expected an integer in [${-size}, ${size - 1}]`;
+      throw new RangeError(`${op}: index ${k} at position ${j} does not fit ${axisText}; ${expected}`);
+    }
+    resolved[j] = k < 0 ? k + size : k;
+  }
+  return { indices: resolved, indexShape: [...t.shape] };
+}
+
+/** numpy's take: the entries of `a` at `indices` along `axis`; the axis is replaced by the
+ *  indices' shape (one index drops it, a matrix of indices gives two axes). Without an axis,
+ *  `a` is read flat, as in numpy. Indices may repeat: their gradients are summed. */
+export function take(a: Tensor, indices: Indices, axis?: number): Tensor {
+  if (axis === undefined) return take(reshape(a, [a.size]), indices, 0);
+  if (a.shape.length === 0) throw new RangeError('take: cannot index a scalar (0-d tensor) along an axis; pass no axis to read it flat');
+  const ax = normalizeAxis('take', axis, a.shape.length);
+  const size = a.shape[ax]!;
+  const resolved = resolveIndices('take', indices, size, `axis ${ax} of size ${size} (shape ${formatShape(a.shape)})`);
+  return apply(takeOp, [a], { axis: ax, size, ...resolved });
+}
+
+/** The adjoint of take: zeros with `size` positions along `axis`, and every slice of `a` added
+ *  at its index (numpy's np.add.at). `a` has the indices' axes where the result has `axis`. */
+export function scatterAdd(a: Tensor, indices: Indices, axis: number, size: number): Tensor {
+  if (!Number.isInteger(size) || size < 0) throw new RangeError(`scatterAdd: size must be a non-negative integer, got ${size}`);
+  const { indices: resolved, indexShape } = resolveIndices('scatterAdd', indices, size, `an output axis of size ${size}`);
+  const rank = a.shape.length - indexShape.length + 1;
+  const ax = rank > 0 ? normalizeAxis('scatterAdd', axis, rank) : 0;
+  if (rank <= 0 || a.shape.slice(ax, ax + indexShape.length).some((d, i) => d !== indexShape[i])) {
+    throw new RangeError(
+      `scatterAdd: a tensor of shape ${formatShape(a.shape)} does not hold indices of shape ${formatShape(indexShape)} at axis ${axis}; ` +
+        `expected its axes from ${axis} on to begin with ${formatShape(indexShape)}`,
+    );
+  }
+  return apply(scatterAddOp, [a], { axis: ax, size, indices: resolved, indexShape });
+}
