@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { affine, clamp, concat, gradGradCheck, maximum, scatterAdd, softmaxCrossEntropy, stack, tensor, where, zeros, type Tensor } from '../src/index.js';
+import { affine, clamp, concat, gradGradCheck, maximum, scatterAdd, softmaxCrossEntropy, stack, tensor, where, type Tensor } from '../src/index.js';
 import { broadcastPair, dim, gathering, shape, slicing, tensorOf, tensorOfShape } from './support/arbitraries.js';
 
 function expectSecondOrder(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
@@ -54,8 +54,7 @@ describe('second derivatives of the smooth ops match finite differences', () => 
 
 describe('second derivatives through indexing, joining and selecting (their rules are ops too)', () => {
   it('slice (its rule unslice, whose rule is slice)', () => {
-    const arb = slicing.chain(([s, specs]) => tensorOfShape(s).map((a) => [a, specs] as const));
-    fc.assert(fc.property(arb, ([a, specs]) => expectSecondOrder((x) => x.slice(specs).pow(3), [a])), FEW);
+    fc.assert(fc.property(slicing, ([a, , specs]) => expectSecondOrder((x) => x.slice(specs).pow(3), [a])), FEW);
   });
 
   it('concat and stack', () => {
@@ -70,12 +69,8 @@ describe('second derivatives through indexing, joining and selecting (their rule
   });
 
   it('take with repeated indices, and scatterAdd (each the rule of the other)', () => {
-    const arb = gathering.chain(([s, axis, idx]) => {
-      const gathered = [...zeros(s).take(idx, axis).shape];
-      return fc.tuple(tensorOfShape(s), tensorOfShape(gathered)).map(([x, y]) => [x, y, axis, idx] as const);
-    });
     fc.assert(
-      fc.property(arb, ([a, g, axis, idx]) => {
+      fc.property(gathering, ([a, g, axis, idx]) => {
         expectSecondOrder((x) => x.take(idx, axis).pow(3), [a]);
         expectSecondOrder((y) => scatterAdd(y, idx, axis, a.shape[axis]!).tanh(), [g]);
       }),

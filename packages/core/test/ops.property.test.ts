@@ -16,7 +16,6 @@ import {
   topologicalOrder,
   unslice,
   where,
-  zeros,
   type GradCheckOptions,
   type Tensor,
 } from '../src/index.js';
@@ -202,13 +201,11 @@ describe('softmax family matches finite differences', () => {
 
 describe('indexing and joining ops match finite differences', () => {
   it('slice (ranges, negative ends, steps, integer indices)', () => {
-    const arb = slicing.chain(([s, specs]) => tensorOfShape(s).map((a) => [a, specs] as const));
-    fc.assert(fc.property(arb, ([a, specs]) => expectGradCheck((x) => x.slice(specs), [a])), RUNS);
+    fc.assert(fc.property(slicing, ([a, , specs]) => expectGradCheck((x) => x.slice(specs), [a])), RUNS);
   });
   it('unslice, the adjoint of slice: <slice(x), y> = <x, unslice(y)>', () => {
-    const arb = slicing.chain(([s, specs]) => fc.tuple(tensorOfShape(s), tensorOfShape([...zeros(s).slice(specs).shape])).map(([x, y]) => [x, y, specs] as const));
     fc.assert(
-      fc.property(arb, ([x, y, specs]) => {
+      fc.property(slicing, ([x, y, specs]) => {
         expectGradCheck((t) => unslice(t, x.shape, specs), [y]);
         expect(x.slice(specs).mul(y).sum().item()).toBeCloseTo(x.mul(unslice(y, x.shape, specs)).sum().item(), 12);
       }),
@@ -235,20 +232,15 @@ describe('indexing and joining ops match finite differences', () => {
   });
 
   it('take along an axis, indices repeating (their gradients summed) and negative', () => {
-    const arb = gathering.chain(([s, axis, idx]) => tensorOfShape(s).map((a) => [a, axis, idx] as const));
-    fc.assert(fc.property(arb, ([a, axis, idx]) => expectGradCheck((x) => x.take(idx, axis), [a])), RUNS);
+    fc.assert(fc.property(gathering, ([a, , axis, idx]) => expectGradCheck((x) => x.take(idx, axis), [a])), RUNS);
   });
   it('take from the flattened tensor (no axis)', () => {
     const arb = tensorOf(shape(0, 3)).chain((a) => fc.tuple(fc.constant(a), fc.array(fc.integer({ min: -a.size, max: a.size - 1 }), { maxLength: 6 })));
     fc.assert(fc.property(arb, ([a, idx]) => expectGradCheck((x) => take(x, idx), [a])), RUNS);
   });
   it('scatterAdd, the adjoint of take: <take(x), y> = <x, scatterAdd(y)>', () => {
-    const arb = gathering.chain(([s, axis, idx]) => {
-      const gathered = [...zeros(s).take(idx, axis).shape];
-      return fc.tuple(tensorOfShape(s), tensorOfShape(gathered)).map(([x, y]) => [x, y, axis, idx] as const);
-    });
     fc.assert(
-      fc.property(arb, ([x, y, axis, idx]) => {
+      fc.property(gathering, ([x, y, axis, idx]) => {
         expectGradCheck((t) => scatterAdd(t, idx, axis, x.shape[axis]!), [y]);
         expect(x.take(idx, axis).mul(y).sum().item()).toBeCloseTo(x.mul(scatterAdd(y, idx, axis, x.shape[axis]!)).sum().item(), 12);
       }),

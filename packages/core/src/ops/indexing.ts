@@ -2,7 +2,7 @@ import ops from 'ndarray-ops';
 import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
-import { formatShape, sameShape, type Shape } from '../shape.js';
+import { checkShape, formatShape, sameShape, type Shape } from '../shape.js';
 import { createStorage, kernelView, type Storage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
 import { reshape } from './shape.js';
@@ -50,46 +50,47 @@ const unsliceOp: Op = defineOp<Window & { shape: number[] }>({
   gradients: [(dC, { attrs: { start, step, count } }) => apply(sliceOp, [dC], { start, step, count })],
 });
 
+interface AxisWindow {
+  start: number;
+  step: number;
+  count: number;
+  /** An integer index picks one position and drops its axis. */
+  drop: boolean;
+}
+
+/** The positions one spec selects from an axis of size `n`; `where` names the axis for errors. */
+function resolveAxis(where: string, spec: SliceSpec, n: number): AxisWindow {
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec) || spec < -n || spec >= n) throw new RangeError(`${where}: index ${spec} does not fit; expected an integer in [${-n}, ${n - 1}]`);
+    return { start: spec < 0 ? spec + n : spec, step: 1, count: 1, drop: true };
+  }
+  if (spec !== null && spec !== undefined && (!Array.isArray(spec) || spec.length > 3)) {
+    throw new TypeError(`${where}: expected null, an integer index or [start, stop, step], got ${JSON.stringify(spec)}`);
+  }
+  const [start, stop, step] = spec ?? [];
+  for (const [name, value] of [['start', start], ['stop', stop], ['step', step]] as const) {
+    if (value !== null && value !== undefined && !Number.isInteger(value)) throw new TypeError(`${where}: ${name} must be an integer or null, got ${JSON.stringify(value)}`);
+  }
+  const stride = step ?? 1;
+  if (stride < 1) throw new RangeError(`${where}: step ${stride} is not supported; expected an integer ≥ 1`);
+  // numpy clamps the ends of a slice into the axis rather than failing.
+  const clamp = (value: number | null | undefined, fallback: number): number =>
+    value === null || value === undefined ? fallback : Math.min(n, Math.max(0, value < 0 ? value + n : value));
+  const from = clamp(start, 0);
+  return { start: from, step: stride, count: Math.max(0, Math.ceil((clamp(stop, n) - from) / stride)), drop: false };
+}
+
 /** The window that `specs` select from `shape`, and the axes an integer index drops. */
 function resolve(op: string, specs: readonly SliceSpec[], shape: Shape): { window: Window; dropped: number[] } {
   if (!Array.isArray(specs)) throw new TypeError(`${op}: ranges must be an array with one entry per axis, got ${typeof specs}`);
   if (specs.length > shape.length) {
     throw new RangeError(`${op}: ${specs.length} ranges for a tensor of shape ${formatShape(shape)}; expected at most ${shape.length} (one per axis)`);
   }
-  const window: Window = { start: [], step: [], count: [] };
-  const dropped: number[] = [];
-  shape.forEach((n, axis) => {
-    const spec = specs[axis];
-    const where = `${op}: axis ${axis} (size ${n}) of shape ${formatShape(shape)}`;
-    if (typeof spec === 'number') {
-      if (!Number.isInteger(spec) || spec < -n || spec >= n) throw new RangeError(`${where}: index ${spec} does not fit; expected an integer in [${-n}, ${n - 1}]`);
-      window.start.push(spec < 0 ? spec + n : spec);
-      window.step.push(1);
-      window.count.push(1);
-      dropped.push(axis);
-      return;
-    }
-    if (spec !== null && spec !== undefined && (!Array.isArray(spec) || spec.length > 3)) {
-      throw new TypeError(`${where}: expected null, an integer index or [start, stop, step], got ${JSON.stringify(spec)}`);
-    }
-    const [start, stop, step] = spec ?? [];
-    const part = (name: string, value: number | null | undefined): void => {
-      if (value !== null && value !== undefined && !Number.isInteger(value)) throw new TypeError(`${where}: ${name} must be an integer or null, got ${JSON.stringify(value)}`);
-    };
-    part('start', start);
-    part('stop', stop);
-    part('step', step);
-    const stride = step ?? 1;
-    if (stride < 1) throw new RangeError(`${where}: step ${stride} is not supported; expected an integer ≥ 1`);
-    // numpy clamps the ends of a slice into the axis rather than failing.
-    const clamp = (value: number | null | undefined, fallback: number): number =>
-      value === null || value === undefined ? fallback : Math.min(n, Math.max(0, value < 0 ? value + n : value));
-    const from = clamp(start, 0);
-    window.start.push(from);
-    window.step.push(stride);
-    window.count.push(Math.max(0, Math.ceil((clamp(stop, n) - from) / stride)));
-  });
-  return { window, dropped };
+  const axes = shape.map((n, axis) => resolveAxis(`${op}: axis ${axis} (size ${n}) of shape ${formatShape(shape)}`, specs[axis], n));
+  return {
+    window: { start: axes.map((w) => w.start), step: axes.map((w) => w.step), count: axes.map((w) => w.count) },
+    dropped: axes.flatMap((w, axis) => (w.drop ? [axis] : [])),
+  };
 }
 
 function isWhole(window: Window, shape: Shape): boolean {
@@ -104,14 +105,14 @@ function withoutAxes(shape: Shape, axes: readonly number[]): number[] {
  *  of `a`, nothing is copied. `slice(x, [[1, -1], null, [0, null, 2]])` is x[1:-1, :, ::2]. */
 export function slice(a: Tensor, ranges: readonly SliceSpec[]): Tensor {
   const { window, dropped } = resolve('slice', ranges, a.shape);
-  const picked = isWhole(window, a.shape) ? a : apply(sliceOp, [a], window);
+  const picked = sliceWindow(a, window);
   return dropped.length === 0 ? picked : reshape(picked, withoutAxes(window.count, dropped));
 }
 
 /** The adjoint of `slice`: zeros of `shape` with `a` at the positions `slice(·, ranges)` would
  *  pick, so that unslice(slice(x, r), x.shape, r) keeps exactly the sliced part of x. */
 export function unslice(a: Tensor, shape: Shape, ranges: readonly SliceSpec[]): Tensor {
-  const { window, dropped } = resolve('unslice', ranges, shape);
+  const { window, dropped } = resolve('unslice', ranges, checkShape('unslice', shape));
   const expected = withoutAxes(window.count, dropped);
   if (!sameShape(a.shape, expected)) {
     throw new RangeError(`unslice: a tensor of shape ${formatShape(a.shape)} cannot fill the positions ${JSON.stringify(ranges)} of ${formatShape(shape)}; expected shape ${formatShape(expected)}`);
@@ -129,7 +130,7 @@ export function windowAlong(shape: Shape, axis: number, from: number, count: num
   };
 }
 
-/** A slice by window, for rules that already know their window (concat's). */
+/** A slice by window (no node when it is the whole tensor); concat's rule knows its windows. */
 export function sliceWindow(a: Tensor, window: Window): Tensor {
   return isWhole(window, a.shape) ? a : apply(sliceOp, [a], window);
 }

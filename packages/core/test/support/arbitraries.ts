@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { tensor, type SliceSpec, type Tensor } from '../../src/index.js';
+import { tensor, zeros, type Indices, type SliceSpec, type Tensor } from '../../src/index.js';
 
 export const dim = fc.integer({ min: 1, max: 4 });
 export const shape = (minRank = 0, maxRank = 3): fc.Arbitrary<number[]> => fc.array(dim, { minLength: minRank, maxLength: maxRank });
@@ -41,23 +41,27 @@ export function tensorOfShape(s: number[], range?: ValueRange): fc.Arbitrary<Ten
   return tensorOf(fc.constant(s), range);
 }
 
-/** A shape and numpy slice specs for some of its leading axes: ends that clamp, negative
- *  positions, steps 1–3, whole axes (null) and integer indices that drop their axis. */
-export const slicing: fc.Arbitrary<[number[], SliceSpec[]]> = shape(1, 3).chain((s) => {
+/** A tensor x, numpy slice specs for some of its leading axes (ends that clamp, negative
+ *  positions, steps 1–3, whole axes and integer indices that drop their axis), and a tensor y
+ *  shaped like x sliced (for unslice, the adjoint). */
+export const slicing: fc.Arbitrary<readonly [Tensor, Tensor, SliceSpec[]]> = shape(1, 3).chain((s) => {
   const end = (n: number) => fc.option(fc.integer({ min: -n - 2, max: n + 2 }), { nil: null });
   const spec = (n: number): fc.Arbitrary<SliceSpec> =>
     fc.oneof(fc.constant(null), fc.integer({ min: -n, max: n - 1 }), fc.tuple(end(n), end(n), fc.option(fc.integer({ min: 1, max: 3 }), { nil: null })));
-  return fc.tuple(fc.tuple(...s.map(spec)), fc.nat(s.length)).map(([specs, k]): [number[], SliceSpec[]] => [s, specs.slice(0, k)]);
+  return fc.tuple(fc.tuple(...s.map(spec)), fc.nat(s.length)).chain(([all, k]) => {
+    const specs = all.slice(0, k);
+    return fc.tuple(tensorOfShape(s), tensorOfShape([...zeros(s).slice(specs).shape])).map(([x, y]) => [x, y, specs] as const);
+  });
 });
 
-/** A shape, an axis, and positions along it as take accepts them: one integer, a list or a
- *  matrix of integers, with repeats and negative positions. */
-export const gathering: fc.Arbitrary<[number[], number, number | number[] | number[][]]> = shape(1, 3).chain((s) =>
+/** A tensor x, an axis and positions along it as take accepts them (one integer, a list or a
+ *  matrix, with repeats and negative positions), and a tensor y shaped like take's result (for
+ *  scatterAdd, the adjoint). */
+export const gathering: fc.Arbitrary<readonly [Tensor, Tensor, number, Indices]> = shape(1, 3).chain((s) =>
   fc.integer({ min: 0, max: s.length - 1 }).chain((axis) => {
-    const n = s[axis]!;
-    const index = fc.integer({ min: -n, max: n - 1 });
+    const index = fc.integer({ min: -s[axis]!, max: s[axis]! - 1 });
     const indices = fc.oneof(index, fc.array(index, { maxLength: 5 }), fc.array(fc.array(index, { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 3 }));
-    return indices.map((idx): [number[], number, number | number[] | number[][]] => [s, axis, idx]);
+    return indices.chain((idx) => fc.tuple(tensorOfShape(s), tensorOfShape([...zeros(s).take(idx, axis).shape])).map(([x, y]) => [x, y, axis, idx] as const));
   }),
 );
 
