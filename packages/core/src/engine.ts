@@ -1,4 +1,4 @@
-import type { Creator, Op } from './op.js';
+import { applyRule, type Creator, type Op } from './op.js';
 import { formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -159,7 +159,7 @@ export function backwardPass(
         ruleRunning = creator.op.name;
         let g: Tensor;
         try {
-          g = creator.op.gradients[k]!(dC, ctx);
+          g = applyRule(creator.op, k, dC, ctx);
         } finally {
           ruleRunning = null;
         }

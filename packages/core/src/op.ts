@@ -12,6 +12,9 @@ export interface OpContext<Attrs> {
 /** dC arrives from upstream; a rule returns the gradient for one input. */
 export type GradientRule<Attrs> = (dC: Tensor, ctx: OpContext<Attrs>) => Tensor;
 
+/** For ops that take any number of inputs (concat): one rule, told which input k it is for. */
+export type IndexedGradientRule<Attrs> = (dC: Tensor, ctx: OpContext<Attrs>, k: number) => Tensor;
+
 export interface OpSpec<Attrs = undefined> {
   name: string;
   /** The forward computation in the notation of the rules table, e.g. `C = A·B`. */
@@ -20,8 +23,8 @@ export interface OpSpec<Attrs = undefined> {
   identity: string;
   /** Computes the output storage from the inputs' storages (inputs arrive already checked). */
   compute(inputs: Storage[], attrs: Attrs): Storage;
-  /** One rule per input, in input order. */
-  gradients: GradientRule<Attrs>[];
+  /** One rule per input, in input order; or one indexed rule for every input. */
+  gradients: GradientRule<Attrs>[] | IndexedGradientRule<Attrs>;
 }
 
 /** An op as the engine knows it; `Op` carries no type parameter so graphs can hold any op. */
@@ -30,7 +33,12 @@ export interface Op {
   readonly forward: string;
   readonly identity: string;
   compute(inputs: Storage[], attrs: unknown): Storage;
-  readonly gradients: readonly GradientRule<unknown>[];
+  readonly gradients: readonly GradientRule<unknown>[] | IndexedGradientRule<unknown>;
+}
+
+/** The gradient of `op`'s output with respect to its input k, given dC. */
+export function applyRule(op: Op, k: number, dC: Tensor, ctx: OpContext<unknown>): Tensor {
+  return typeof op.gradients === 'function' ? op.gradients(dC, ctx, k) : op.gradients[k]!(dC, ctx);
 }
 
 /** The node a non-leaf tensor was made by: the edges of the computational graph. */

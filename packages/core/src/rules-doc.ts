@@ -7,7 +7,7 @@ export function rulesMarkdown(): string {
   return [
     '# matgrad backward rules',
     '',
-    'Generated from the code by `pnpm docs` (each op declares its rule beside its forward).',
+    'Generated from the code by `pnpm docs:rules` (each op declares its rule beside its forward).',
     'C is an op\'s output, dC = ∂L/∂C arrives from upstream.',
     '',
     '| op | forward | backward (matrix identity) |',

@@ -15,7 +15,7 @@ describe('the rules table', () => {
     }
   });
 
-  it('docs/rules.md is generated from the code and up to date (run `pnpm docs` to refresh it)', () => {
+  it('docs/rules.md is generated from the code and up to date (run `pnpm docs:rules` to refresh it)', () => {
     const onDisk = readFileSync(new URL('../../../docs/rules.md', import.meta.url), 'utf8');
     expect(onDisk).toBe(rulesMarkdown());
   });

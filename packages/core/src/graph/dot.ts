@@ -1,5 +1,5 @@
 import { noGrad, topologicalOrder } from '../engine.js';
-import type { Creator } from '../op.js';
+import { applyRule, type Creator } from '../op.js';
 import type { Tensor } from '../tensor.js';
 
 export interface DotOptions {
@@ -74,7 +74,7 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
 /** The gradient the op that made `output` sends back to its input k: its rule applied to output.grad. */
 function edgeGradient(creator: Creator, output: Tensor, k: number): Tensor {
   const ctx = { inputs: creator.inputs, output, attrs: creator.attrs };
-  return noGrad(() => creator.op.gradients[k]!(output.grad!, ctx));
+  return noGrad(() => applyRule(creator.op, k, output.grad!, ctx));
 }
 
 function nodeAttributes(t: Tensor): string {

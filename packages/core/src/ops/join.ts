@@ -1,6 +1,6 @@
 import { promote, type DType } from '../dtype.js';
 import { apply } from '../engine.js';
-import { defineOp, type GradientRule } from '../op.js';
+import { defineOp } from '../op.js';
 import { formatShape, normalizeAxis } from '../shape.js';
 import { createStorage } from '../storage.js';
 import { Tensor } from '../tensor.js';
@@ -13,14 +13,6 @@ interface ConcatAttrs {
   offsets: number[];
 }
 
-/** concat takes any number of inputs, and the engine asks for input k's rule by position; so
- *  the rule for position k is made the first time a concat of more than k inputs is built. */
-const concatRules: GradientRule<ConcatAttrs>[] = [];
-
-function concatRule(k: number): GradientRule<ConcatAttrs> {
-  return (dC, { attrs: { axis, offsets } }) => sliceWindow(dC, windowAlong(dC.shape, axis, offsets[k]!, offsets[k + 1]! - offsets[k]!));
-}
-
 const concatOp = defineOp<ConcatAttrs>({
   name: 'concat',
   forward: 'C = [A₁ A₂ … Aₙ] joined along an axis',
@@ -31,7 +23,7 @@ const concatOp = defineOp<ConcatAttrs>({
     inputs.forEach((input, k) => writeWindow(out, windowAlong(out.shape, axis, offsets[k]!, input.shape[axis]!), input));
     return out;
   },
-  gradients: concatRules,
+  gradients: (dC, { attrs: { axis, offsets } }, k) => sliceWindow(dC, windowAlong(dC.shape, axis, offsets[k]!, offsets[k + 1]! - offsets[k]!)),
 });
 
 /** numpy's concatenate: tensors of equal shapes except along `axis` (default 0), joined
@@ -51,7 +43,6 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   });
   const offsets = [0];
   for (const t of tensors) offsets.push(offsets[offsets.length - 1]! + t.shape[ax]!);
-  while (concatRules.length < tensors.length) concatRules.push(concatRule(concatRules.length));
   const dtype = tensors.map((t) => t.dtype).reduce(promote);
   return apply(
     concatOp,
