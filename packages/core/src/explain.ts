@@ -1,6 +1,7 @@
 import { backwardPass } from './engine.js';
 import { formatShape } from './shape.js';
-import { full, type Tensor } from './tensor.js';
+import { full } from './creation.js';
+import type { Tensor } from './tensor.js';
 
 export interface ExplainedTensor {
   label: string;

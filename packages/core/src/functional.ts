@@ -1,7 +1,8 @@
 import { backwardPass, noGrad } from './engine.js';
 import { formatShape, sameShape } from './shape.js';
 import { copyAs } from './storage.js';
-import { full, Tensor } from './tensor.js';
+import { full } from './creation.js';
+import { Tensor } from './tensor.js';
 
 export interface GradientsOptions {
   /** dL/d(output); required when the output is not a scalar. */

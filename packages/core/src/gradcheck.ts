@@ -2,7 +2,8 @@ import { enableGrad } from './engine.js';
 import { gradients } from './functional.js';
 import { Rng } from './random.js';
 import { formatShape, type Shape } from './shape.js';
-import { Tensor, tensor } from './tensor.js';
+import { tensor } from './creation.js';
+import type { Tensor } from './tensor.js';
 
 export interface GradCheckOptions {
   /** Step of the central difference (f(x + eps) − f(x − eps)) / 2eps. */

@@ -1,5 +1,7 @@
-export { Tensor, tensor, fromBuffer, scalar, zeros, ones, full, arange } from './tensor.js';
-export type { BackwardOptions, TensorData, TensorOptions, CreateOptions, NestedArray } from './tensor.js';
+export { Tensor } from './tensor.js';
+export type { BackwardOptions, NestedArray } from './tensor.js';
+export { tensor, fromBuffer, scalar, zeros, ones, full, arange } from './creation.js';
+export type { TensorData, TensorOptions, CreateOptions } from './creation.js';
 export { Rng, rand, randn } from './random.js';
 export type { RandomOptions } from './random.js';
 export type { DType } from './dtype.js';

@@ -4,7 +4,8 @@ import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { allocate, checkDtype } from './dtype.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { wrap } from './storage.js';
-import { Tensor, type CreateOptions } from './tensor.js';
+import { leaf, type CreateOptions } from './creation.js';
+import type { Tensor } from './tensor.js';
 
 /** A seeded random stream (pure-rand's Mersenne Twister): the same seed gives the same numbers
  *  on every machine, which is what makes initializations, shuffles and masks reproducible.
@@ -70,9 +71,7 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions, draw: (r
   const rng = streamOf(op, options);
   const buffer = allocate(checkDtype(op, options.dtype ?? 'float64'), sizeOf(s));
   for (let i = 0; i < buffer.length; i++) buffer[i] = draw(rng);
-  const t = new Tensor(wrap(buffer, s), { requiresGrad: options.requiresGrad === true, creator: null });
-  if (options.name !== undefined) t.name = options.name;
-  return t;
+  return leaf(wrap(buffer, s), options);
 }
 
 /** Uniform in [low, high) (default [0, 1)). */

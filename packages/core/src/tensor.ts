@@ -1,4 +1,5 @@
-import { allocate, checkDtype, dtypeOf, type DType } from './dtype.js';
+import { full } from './creation.js';
+import { checkDtype, dtypeOf, type DType } from './dtype.js';
 import { backwardPass, noGrad } from './engine.js';
 import { formatArray } from './format.js';
 import type { FloatArray } from './kernels/types.js';
@@ -13,8 +14,8 @@ import { max, mean, min, sum, type Axes } from './ops/reduce.js';
 import * as select from './ops/select.js';
 import * as shapeOps from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
-import { checkShape, formatShape, sameShape, sizeOf, type Shape } from './shape.js';
-import { contiguous, copyAs, isContiguous, isFloatArray, wrap, type Storage } from './storage.js';
+import { formatShape, sameShape, sizeOf, type Shape } from './shape.js';
+import { contiguous, copyAs, isContiguous, type Storage } from './storage.js';
 
 type Operand = Tensor | number;
 
@@ -263,110 +264,6 @@ export class Tensor {
 }
 
 export type NestedArray = Array<number | NestedArray>;
-export type TensorData = number | NestedArray | readonly number[] | FloatArray | Int32Array | Uint8Array;
-
-export interface TensorOptions {
-  dtype?: DType;
-  requiresGrad?: boolean;
-  name?: string;
-  /** The shape of flat data (a typed array or a flat list); nested arrays carry their own. */
-  shape?: Shape;
-}
-
-/** A new leaf tensor from a number, nested arrays, or flat data with a shape. The data is copied. */
-export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
-  const dtype = checkDtype('tensor', options.dtype ?? (data instanceof Float32Array ? 'float32' : 'float64'));
-  const { flat, shape } = flatten(data, options.shape);
-  const buffer = allocate(dtype, flat.length);
-  buffer.set(flat);
-  return leaf(wrap(buffer, shape), options);
-}
-
-/** A leaf over an existing buffer, without copying it (for data loaders and weight loading). */
-export function fromBuffer(data: FloatArray, shape: Shape, options: Omit<TensorOptions, 'dtype' | 'shape'> = {}): Tensor {
-  if (!isFloatArray(data)) throw new TypeError('fromBuffer: data must be a Float32Array or a Float64Array');
-  const s = checkShape('fromBuffer', shape);
-  if (sizeOf(s) !== data.length) throw new RangeError(`fromBuffer: shape ${formatShape(s)} needs ${sizeOf(s)} elements, the buffer has ${data.length}`);
-  return leaf(wrap(data, s), options);
-}
-
-function leaf(nd: Storage, options: TensorOptions): Tensor {
-  const t = new Tensor(nd, { requiresGrad: options.requiresGrad === true, creator: null });
-  if (options.name !== undefined) t.name = options.name;
-  return t;
-}
-
-function flatten(data: TensorData, shape: Shape | undefined): { flat: ArrayLike<number>; shape: number[] } {
-  if (typeof data === 'number') {
-    const s = shape === undefined ? [] : checkShape('tensor', shape);
-    if (sizeOf(s) !== 1) throw new RangeError(`tensor: a single number cannot fill shape ${formatShape(s)}`);
-    return { flat: [data], shape: s };
-  }
-  if (ArrayBuffer.isView(data)) {
-    const s = shape === undefined ? [data.length] : checkShape('tensor', shape);
-    if (sizeOf(s) !== data.length) throw new RangeError(`tensor: shape ${formatShape(s)} needs ${sizeOf(s)} elements, the data has ${data.length}`);
-    return { flat: data, shape: s };
-  }
-  if (!Array.isArray(data)) throw new TypeError(`tensor: expected a number, a (nested) array of numbers or a typed array, got ${typeof data}`);
-  const nestedShape: number[] = [];
-  for (let level: unknown = data; Array.isArray(level); level = level[0]) nestedShape.push(level.length);
-  const flat = (data as unknown[]).flat(Infinity) as unknown[];
-  if (flat.length !== sizeOf(nestedShape) || !checkRectangular(data, nestedShape, 0)) {
-    throw new RangeError(`tensor: nested arrays are ragged; every row at the same depth must have the same length (first row's shape ${formatShape(nestedShape)})`);
-  }
-  const bad = flat.findIndex((v) => typeof v !== 'number');
-  if (bad >= 0) throw new TypeError(`tensor: element ${bad} is ${JSON.stringify(flat[bad])}, expected a number`);
-  if (shape !== undefined) {
-    const s = checkShape('tensor', shape);
-    if (sizeOf(s) !== flat.length) throw new RangeError(`tensor: shape ${formatShape(s)} needs ${sizeOf(s)} elements, the data has ${flat.length}`);
-    return { flat: flat as number[], shape: s };
-  }
-  return { flat: flat as number[], shape: nestedShape };
-}
-
-function checkRectangular(data: unknown, shape: number[], depth: number): boolean {
-  if (depth === shape.length) return !Array.isArray(data);
-  return Array.isArray(data) && data.length === shape[depth] && data.every((d) => checkRectangular(d, shape, depth + 1));
-}
-
-/** A 0-d tensor holding one number (how plain-number operands enter the graph). */
-export function scalar(value: number, dtype: DType = 'float64'): Tensor {
-  const buffer = allocate(dtype, 1);
-  buffer[0] = value;
-  return new Tensor(wrap(buffer, []), { requiresGrad: false, creator: null });
-}
-
-export interface CreateOptions {
-  dtype?: DType;
-  requiresGrad?: boolean;
-  name?: string;
-}
-
-export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
-  const s = checkShape('full', shape);
-  const buffer = allocate(checkDtype('full', options.dtype ?? 'float64'), sizeOf(s));
-  buffer.fill(value);
-  return leaf(wrap(buffer, s), options);
-}
-
-export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 0, options);
-}
-
-export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
-}
-
-/** numpy's arange: start, start + step, ... up to but excluding stop. */
-export function arange(start: number, stop?: number, step = 1, options: CreateOptions = {}): Tensor {
-  const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite non-zero number, got ${step}`);
-  const n = Math.max(0, Math.ceil((to - from) / step));
-  const buffer = allocate(checkDtype('arange', options.dtype ?? 'float64'), n);
-  for (let i = 0; i < n; i++) buffer[i] = from + i * step;
-  return leaf(wrap(buffer, [n]), options);
-}
-
 function upstreamGradient(t: Tensor, gradient: Tensor | number | undefined): Tensor {
   if (gradient === undefined) {
     if (t.size !== 1) {

@@ -4,7 +4,8 @@ import { apply } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { broadcastShapes } from '../shape.js';
 import { elementwise, type Storage } from '../storage.js';
-import { scalar, Tensor } from '../tensor.js';
+import { scalar } from '../creation.js';
+import { Tensor } from '../tensor.js';
 import { broadcastTo, cast } from './shape.js';
 
 /** A tensor or a plain number; a number takes the dtype of the tensor it meets (numpy's weak scalars). */

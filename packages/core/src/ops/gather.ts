@@ -3,7 +3,8 @@ import { apply } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { formatShape, normalizeAxis, sizeOf, type Shape } from '../shape.js';
 import { contiguous, createStorage } from '../storage.js';
-import { tensor, Tensor, type TensorData } from '../tensor.js';
+import { tensor, type TensorData } from '../creation.js';
+import { Tensor } from '../tensor.js';
 import { reshape } from './shape.js';
 
 interface GatherAttrs {
