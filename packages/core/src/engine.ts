@@ -14,11 +14,18 @@ export function isGradEnabled(): boolean {
 function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = enabled;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = previous;
   }
+  // The mode is restored when fn returns, i.e. at an async function's first await: the rest
+  // of it would silently run in the other mode.
+  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError(`${enabled ? 'enableGrad' : 'noGrad'}: the function returned a promise; grad mode covers synchronous code only, so call it inside the async function around the synchronous work`);
+  }
+  return result;
 }
 
 /** Runs `fn` without recording a graph: for evaluation and for parameter updates. */

@@ -60,6 +60,10 @@ describe('backward engine', () => {
     expect(x.grad!.item()).toBe(12);
   });
 
+  it('noGrad refuses an async function, whose later part would run with recording on again', () => {
+    expect(() => noGrad(async () => 1)).toThrow(/noGrad: the function returned a promise; grad mode covers synchronous code only/);
+  });
+
   it('noGrad records nothing; detach cuts the graph', () => {
     const x = tensor(2, { requiresGrad: true });
     const y = noGrad(() => x.mul(3));
