@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,5 +24,11 @@ export async function buildAndServePlayground(): Promise<ServedPlayground> {
   });
   const url = server.resolvedUrls?.local[0];
   if (url === undefined) throw new Error('playground e2e: the Vite preview server reported no local address');
-  return { url, close: () => server.close() };
+  return {
+    url,
+    close: async () => {
+      await server.close();
+      await rm(outDir, { recursive: true, force: true });
+    },
+  };
 }
