@@ -63,5 +63,6 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
 }
 
 // jsKernels is the fallback; anything else active by default is the WebAssembly set.
+// Both run on the calling thread only.
 const kernelName = kernels().matmul === jsKernels.matmul ? 'JavaScript' : 'WebAssembly SIMD128';
-await servePeer({ detail: `matgrad ${dtype} (nn Linear/ReLU/SGD), ${kernelName} kernels`, epoch, matmul: matmulBench });
+await servePeer({ detail: `matgrad ${dtype} (nn Linear/ReLU/SGD), ${kernelName} kernels, 1 thread`, epoch, matmul: matmulBench });

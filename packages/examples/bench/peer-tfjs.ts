@@ -3,7 +3,7 @@
 // (tfjs-core alone registers none); it shares the one tfjs-core instance.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -78,4 +78,7 @@ function matmul(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, perCall);
 }
 
-await servePeer({ detail: `TensorFlow.js ${tf.version_core}, backend ${tf.getBackend()}`, epoch, matmul });
+// tfjs-backend-wasm runs XNNPACK single-threaded under Node (its multithread flag is
+// off there); the cpu backend is plain JavaScript on the calling thread.
+const threads = backend === 'wasm' ? getThreadsCount() : 1;
+await servePeer({ detail: `TensorFlow.js ${tf.version_core}, backend ${tf.getBackend()}, ${threads} thread${threads === 1 ? '' : 's'}`, epoch, matmul });

@@ -1,17 +1,19 @@
-"""numpy peer of the matgrad benchmark: `python3 peer_numpy.py <workload dir>`.
+"""numpy peer of the matgrad benchmark: `python3 peer_numpy.py <workload dir> [BLAS threads]`.
 
 Written in the layer style of the seeds' book (Affine, Relu, SoftmaxWithLoss, each
 with forward and backward), float32 throughout. Speaks the protocol of protocol.ts:
 one JSON request per line on stdin, one JSON answer per line on stdout.
 """
 import os
+import sys
 
-# One BLAS thread, like the single-threaded JavaScript peers. Must precede the import.
+# One BLAS thread by default, like the single-threaded JavaScript peers; the
+# orchestrator also runs a two-thread peer. Must precede the import.
+BLAS_THREADS = sys.argv[2] if len(sys.argv) > 2 else "1"
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
+    os.environ[var] = BLAS_THREADS
 
 import json
-import sys
 import time
 import traceback
 
@@ -144,7 +146,7 @@ def main():
         sys.stdout.write(json.dumps(obj) + "\n")
         sys.stdout.flush()
 
-    send({"ready": True, "detail": f"numpy {np.__version__}, Python {sys.version.split()[0]}, BLAS threads 1"})
+    send({"ready": True, "detail": f"numpy {np.__version__}, Python {sys.version.split()[0]}, BLAS threads {BLAS_THREADS}"})
     for line in sys.stdin:
         request = json.loads(line)
         try:

@@ -36,7 +36,12 @@ export function peerSpecs(workloadDir: string, python: string | null): PeerSpec[
     nodePeer('tfjs-wasm', 'peer-tfjs.ts', [workloadDir, 'wasm']),
     nodePeer('tfjs-cpu', 'peer-tfjs.ts', [workloadDir, 'cpu']),
   ];
-  if (python) specs.push({ id: 'numpy', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir], isMatgrad: false });
+  if (python) {
+    // matgrad and TensorFlow.js run on one thread here; numpy-2t shows what a second
+    // BLAS thread buys at these sizes.
+    specs.push({ id: 'numpy', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '1'], isMatgrad: false });
+    specs.push({ id: 'numpy-2t', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '2'], isMatgrad: false });
+  }
   return specs;
 }
 

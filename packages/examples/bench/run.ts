@@ -26,6 +26,16 @@ const VARIANTS: Variant[] = ['AB', 'ABt', 'AtB'];
 /** The pure-JS backend runs 1024³ at under 1 GFLOP/s: a dozen timed calls would take half a minute. */
 const SKIP: Record<string, (m: number) => boolean> = { 'tfjs-cpu': (m) => m >= 1024 };
 
+/** Idle time before each timed request. OpenBLAS keeps its extra threads spinning for
+ *  about 0.1 s after a call, which took a core from whichever peer ran next (matgrad
+ *  measured 10-40% slower right after numpy-2t); after this pause every peer starts
+ *  on a quiet machine. */
+const QUIET_MS = 250;
+
+function quiet(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+}
+
 function sample(values: number[]): Sample {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
 }
@@ -45,6 +55,7 @@ try {
   for (let round = -1; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
+      await quiet();
       const r = await p.request({ cmd: 'epoch' });
       if (round < 0) continue;
       const e = epochs.get(p.spec.id)!;
@@ -63,6 +74,7 @@ try {
       const row: MatmulRow = { m, k, n, variant, gflops: {}, ms: {}, medianMs: {} };
       for (const p of peers) {
         if (SKIP[p.spec.id]?.(m)) continue;
+        await quiet();
         const r = await p.request({ cmd: 'matmul', m, k, n, variant });
         row.gflops[p.spec.id] = r.gflops;
         row.ms[p.spec.id] = r.ms;
