@@ -66,12 +66,12 @@ export function elementwise(
   return out;
 }
 
-/** Fresh storage from a contiguous copy of `input`, transformed element by element. */
-export function mapValues(input: Storage, f: (x: number) => number): Storage {
-  const src = contiguous(input).data;
-  const out = allocate(input.dtype as DType, src.length);
-  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
-  return wrap(out, input.shape);
+/** Fresh storage of `input`'s shape and dtype, filled by a loop over `input`'s elements in
+ *  row-major order (copied first if it is a strided view). */
+export function mapContiguous(input: Storage, fill: (src: FloatArray, dst: FloatArray) => void): Storage {
+  const out = createStorage(input.dtype as DType, input.shape);
+  fill(contiguous(input).data, out.data);
+  return out;
 }
 
 export function isFloatArray(x: unknown): x is FloatArray {
