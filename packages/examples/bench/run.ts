@@ -41,6 +41,9 @@ function sample(values: number[]): Sample {
 }
 
 const repeats = parseRepeats(process.argv.slice(2));
+/** V8 is still optimizing a JavaScript peer's training step during its first epoch (seen:
+ *  matgrad's first two epochs 136 and 93 ms, then 77-83), so each peer gets two untimed. */
+const WARMUP_EPOCHS = 2;
 const outDir = join(repoRoot, 'runs', 'bench');
 const workloadDir = join(outDir, 'workload');
 await ensureWorkload(workloadDir);
@@ -50,9 +53,9 @@ if (!python) console.log('numpy: no python3 with numpy found (tried python3, /us
 const peers = await Promise.all(peerSpecs(workloadDir, python).map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
-  console.log(`\nepochs: 1 warm-up + ${repeats} timed per peer, interleaved`);
+  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[] }]));
-  for (let round = -1; round < repeats; round++) {
+  for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
       await quiet();
