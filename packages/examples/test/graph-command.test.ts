@@ -49,6 +49,11 @@ describe('the graph command', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
+  it("keeps the README's copy of the apples-and-oranges figure current", async () => {
+    const copy = await readFile(new URL('../../../docs/figures/apple-orange.svg', import.meta.url), 'utf8');
+    expect(copy, 'refresh it with: pnpm graph --out docs/figures (then keep only apple-orange.svg)').toBe(await svg('apple-orange'));
+  });
+
   it('writes an SVG and a PNG of each figure', async () => {
     expect(logged).toHaveLength(6);
     for (const name of ['apple', 'apple-orange', 'mlp']) {
