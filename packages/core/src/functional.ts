@@ -1,8 +1,7 @@
-import { backwardPass, noGrad } from './engine.js';
+import { backwardPass } from './engine.js';
 import { formatShape, sameShape } from './shape.js';
-import { copyAs } from './storage.js';
 import { full } from './creation.js';
-import { Tensor } from './tensor.js';
+import { materialize, Tensor } from './tensor.js';
 
 export interface GradientsOptions {
   /** dL/d(output); required when the output is not a scalar. */
@@ -36,7 +35,7 @@ export function gradients(output: Tensor, inputs: readonly Tensor[], options: Gr
   return inputs.map((x) => {
     const g = grads.get(x);
     if (g === undefined) return full(x.shape, 0, { dtype: x.dtype });
-    return createGraph ? g : noGrad(() => new Tensor(copyAs(g.nd, g.dtype), { requiresGrad: false, creator: null }));
+    return createGraph ? g : materialize(g);
   });
 }
 

@@ -282,9 +282,9 @@ function upstreamGradient(t: Tensor, gradient: Tensor | number | undefined): Ten
   return shapeOps.cast(g, t.dtype);
 }
 
-/** A stored gradient owns its memory: rules pass one gradient to several inputs (add) or
+/** A gradient handed out owns its memory: rules pass one gradient to several inputs (add) or
  *  hand out views, and an optimizer that clips gradients in place must not touch another's. */
-function materialize(g: Tensor): Tensor {
+export function materialize(g: Tensor): Tensor {
   return new Tensor(copyAs(g.nd, g.dtype), { requiresGrad: false, creator: null });
 }
 

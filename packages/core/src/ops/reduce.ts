@@ -1,11 +1,11 @@
 import ops from 'ndarray-ops';
-import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { normalizeAxes, type Shape } from '../shape.js';
-import { elementwise, reduceInto, wrap } from '../storage.js';
+import { reduceInto, wrap } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { div, mul, neg } from './arithmetic.js';
+import { eq } from './compare.js';
 import { broadcastTo, reshape } from './shape.js';
 
 interface ReduceAttrs {
@@ -56,7 +56,7 @@ const maxOp = defineOp<ReduceAttrs>({
     (dC, { inputs: [a], output, attrs }) => {
       const input = a!;
       const best = broadcastBack(output.detach(), input, attrs.axes);
-      const winners = new Tensor(elementwise(input.dtype as DType, input.shape, [input.nd, best.nd], ops.eq), { requiresGrad: false, creator: null });
+      const winners = eq(input, best);
       const ties = broadcastBack(winners.sum(attrs.axes, true), input, attrs.axes);
       return mul(broadcastBack(dC, input, attrs.axes), div(winners, ties));
     },
