@@ -1,5 +1,5 @@
 // Compiles packages/core/assembly (AssemblyScript) to WebAssembly and writes the
-// bytes as base64 into src/kernels/wasm/generated.ts, so that Node and browser
+// bytes as base64 into src/backends/wasm/generated.ts, so that Node and browser
 // bundles load the module without a file system. Runs at install (root
 // postinstall); rerun with `pnpm --filter @matgrad/core build:wasm` after editing
 // the assembly sources.
@@ -10,7 +10,7 @@ import { assemblySourceHash } from './assembly-hash.js';
 
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
 const entry = 'assembly/index.ts';
-const target = 'src/kernels/wasm/generated.ts';
+const target = 'src/backends/wasm/generated.ts';
 
 let wasm: Uint8Array | undefined;
 const { error, stderr } = await asc.main(

@@ -1,7 +1,9 @@
-import { allocate, checkDtype, type DType } from './dtype.js';
+import type { Backend } from './backends/backend.js';
+import { backendNamed, getBackend } from './backends/registry.js';
+import { checkDtype, type DType } from './dtype.js';
 import type { FloatArray } from './kernels/types.js';
 import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
-import { isFloatArray, wrap, type Storage } from './storage.js';
+import type { Storage } from './storage.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
 export type TensorData = number | NestedArray | readonly number[] | FloatArray | Int32Array | Uint8Array;
@@ -12,28 +14,35 @@ export interface TensorOptions {
   name?: string;
   /** The shape of flat data (a typed array or a flat list); nested arrays carry their own. */
   shape?: Shape;
+  /** The backend to hold the tensor (a name such as 'js' or 'wasm'); default `getBackend()`. */
+  backend?: string;
 }
 
 /** A new leaf tensor from a number, nested arrays, or flat data with a shape. The data is copied. */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const dtype = checkDtype('tensor', options.dtype ?? (data instanceof Float32Array ? 'float32' : 'float64'));
   const { flat, shape } = flatten(data, options.shape);
-  const buffer = allocate(dtype, flat.length);
-  buffer.set(flat);
-  return leaf(wrap(buffer, shape), options);
+  return leaf(backendFor('tensor', options).upload(flat, dtype, shape), options);
 }
 
-/** A leaf over an existing buffer, without copying it (for data loaders and weight loading). */
+/** The backend named in `options`, or the current default. */
+export function backendFor(where: string, options: { backend?: string }): Backend {
+  return options.backend === undefined ? getBackend() : backendNamed(where, options.backend);
+}
+
+/** A leaf over an existing buffer (for data loaders and weight loading): on the CPU backends
+ *  the buffer itself becomes the tensor's memory, not copied (writing to it changes the
+ *  tensor); other backends copy it. */
 export function fromBuffer(data: FloatArray, shape: Shape, options: Omit<TensorOptions, 'dtype' | 'shape'> = {}): Tensor {
-  if (!isFloatArray(data)) throw new TypeError('fromBuffer: data must be a Float32Array or a Float64Array');
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new TypeError('fromBuffer: data must be a Float32Array or a Float64Array');
   const s = checkShape('fromBuffer', shape);
   if (sizeOf(s) !== data.length) throw new RangeError(`fromBuffer: shape ${formatShape(s)} needs ${sizeOf(s)} elements, the buffer has ${data.length}`);
-  return leaf(wrap(data, s), options);
+  return leaf(backendFor('fromBuffer', options).adopt(data, s), options);
 }
 
-/** A new leaf (a tensor no op made) over `nd`. */
-export function leaf(nd: Storage, options: CreateOptions): Tensor {
-  const t = new Tensor(nd, { requiresGrad: options.requiresGrad === true, creator: null });
+/** A new leaf (a tensor no op made) over `storage`. */
+export function leaf(storage: Storage, options: CreateOptions): Tensor {
+  const t = new Tensor(storage, { requiresGrad: options.requiresGrad === true, creator: null });
   if (options.name !== undefined) t.name = options.name;
   return t;
 }
@@ -71,24 +80,23 @@ function checkRectangular(data: unknown, shape: number[], depth: number): boolea
   return Array.isArray(data) && data.length === shape[depth] && data.every((d) => checkRectangular(d, shape, depth + 1));
 }
 
-/** A 0-d tensor holding one number (how plain-number operands enter the graph). */
-export function scalar(value: number, dtype: DType = 'float64'): Tensor {
-  const buffer = allocate(dtype, 1);
-  buffer[0] = value;
-  return new Tensor(wrap(buffer, []), { requiresGrad: false, creator: null });
+/** A 0-d tensor holding one number (how plain-number operands enter the graph, on the
+ *  backend of the tensor they meet). */
+export function scalar(value: number, dtype: DType = 'float64', backend: Backend = getBackend()): Tensor {
+  return new Tensor(backend.fill(dtype, [], value), { requiresGrad: false, creator: null });
 }
 
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
   name?: string;
+  /** The backend to hold the tensor (a name such as 'js' or 'wasm'); default `getBackend()`. */
+  backend?: string;
 }
 
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
   const s = checkShape('full', shape);
-  const buffer = allocate(checkDtype('full', options.dtype ?? 'float64'), sizeOf(s));
-  buffer.fill(value);
-  return leaf(wrap(buffer, s), options);
+  return leaf(backendFor('full', options).fill(checkDtype('full', options.dtype ?? 'float64'), s, value), options);
 }
 
 export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
@@ -104,7 +112,6 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((to - from) / step));
-  const buffer = allocate(checkDtype('arange', options.dtype ?? 'float64'), n);
-  for (let i = 0; i < n; i++) buffer[i] = from + i * step;
-  return leaf(wrap(buffer, [n]), options);
+  const values = Array.from({ length: n }, (_, i) => from + i * step);
+  return leaf(backendFor('arange', options).upload(values, checkDtype('arange', options.dtype ?? 'float64'), [n]), options);
 }

@@ -1,6 +1,10 @@
-import { applyRule, type Creator, type Op } from './op.js';
+import type { Backend } from './backends/backend.js';
+import { full } from './creation.js';
+import { keep, tidy, track } from './memory.js';
+import { applyRule, Creator, freedMessage, opNamed, type Op } from './op.js';
 import { formatShape, sameShape } from './shape.js';
-import { Tensor } from './tensor.js';
+import type { Storage } from './storage.js';
+import { engineGrads, Tensor } from './tensor.js';
 
 let gradEnabled = true;
 let anomalyDetection = false;
@@ -58,25 +62,43 @@ export function detectAnomaly<T>(fn: () => T): T {
 }
 
 function checkFinite(t: Tensor, what: string): void {
-  const nd = t.nd;
   const values = t.values();
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) {
-      throw new RangeError(`anomaly detected: ${what} produced ${v} (output shape ${formatShape(nd.shape)}, element ${i})`);
+      throw new RangeError(`anomaly detected: ${what} produced ${v} (output shape ${formatShape(t.shape)}, element ${i})`);
     }
   }
 }
 
-/** Runs an op's forward and, when recording, links the output to its inputs. */
+/** The one backend all of an op's inputs live on; mixing backends is an error, not a copy. */
+function backendOf(op: Op, inputs: readonly Tensor[]): Backend {
+  const backend = inputs[0]!.storage.backend;
+  const other = inputs.find((t) => t.storage.backend !== backend);
+  if (other !== undefined) {
+    throw new Error(
+      `${op.name}: the inputs are on different backends ('${backend.name}' and '${other.backend}'); ` +
+        `move one with tensor.to('${backend.name}') or tensor.to('${other.backend}')`,
+    );
+  }
+  return backend;
+}
+
+/** A tensor no op made (a mask, a comparison's result): off the graph, whatever its source
+ *  required, and its buffer returned by the enclosing `tidy` like an op's output. */
+export function constant(storage: Storage): Tensor {
+  track(storage.ref);
+  return new Tensor(storage, { requiresGrad: false, creator: null });
+}
+
+/** Runs an op's forward on its inputs' backend and, when recording, links the output to them. */
 export function apply(op: Op, inputs: readonly Tensor[], attrs?: unknown): Tensor {
-  const storage = op.compute(
-    inputs.map((t) => t.nd),
-    attrs,
-  );
+  const backend = backendOf(op, inputs);
+  const storages = inputs.map((t) => t.storage);
+  const storage = op.compute(storages, attrs, backend);
+  if (!storages.some((s) => s.ref === storage.ref)) track(storage.ref);
   const tracked = gradEnabled && inputs.some((t) => t.requiresGrad);
-  const creator: Creator | null = tracked ? { op, inputs, attrs, freed: false } : null;
-  const out = new Tensor(storage, { requiresGrad: tracked, creator });
+  const out = new Tensor(storage, { requiresGrad: tracked, creator: tracked ? new Creator(op, inputs, attrs) : null });
   if (anomalyDetection) {
     checkFinite(out, `the forward of '${op.name}'${ruleRunning === null ? '' : ` inside the backward of '${ruleRunning}'`}`);
   }
@@ -84,6 +106,8 @@ export function apply(op: Op, inputs: readonly Tensor[], attrs?: unknown): Tenso
 }
 
 export interface OrderOptions {
+  /** The function to name in errors (default 'topologicalOrder'). */
+  caller?: string;
   /** Treat these tensors as independent variables: do not go past them. */
   stopAt?: ReadonlySet<Tensor>;
   /** Also list inputs that need no gradient (constants, targets), as a drawing does. */
@@ -94,7 +118,7 @@ export interface OrderOptions {
  *  inputs before the ops that use them and in argument order. Iterative, so a chain of
  *  100,000 ops does not overflow the call stack. */
 export function topologicalOrder(roots: readonly Tensor[], options: OrderOptions = {}): Tensor[] {
-  const { stopAt, constants = false } = options;
+  const { stopAt, constants = false, caller = 'topologicalOrder' } = options;
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
   const stack: Array<[Tensor, boolean]> = roots.map((r): [Tensor, boolean] => [r, false]).reverse();
@@ -108,6 +132,7 @@ export function topologicalOrder(roots: readonly Tensor[], options: OrderOptions
     visited.add(t);
     stack.push([t, true]);
     if (stopAt?.has(t)) continue;
+    if (t.creator?.freed) throw new Error(`${caller}: ${freedMessage(t.creator.op.name, formatShape(t.shape))}`);
     const inputs = t.creator?.inputs ?? [];
     for (let i = inputs.length - 1; i >= 0; i--) {
       const input = inputs[i]!;
@@ -138,57 +163,145 @@ export interface BackwardPassOptions {
 }
 
 /** The reverse sweep: applies each op's rules from the outputs back, summing the gradients
- *  that meet at a node (fan-out). Returns the gradient of every tensor reached. */
+ *  that meet at a node (fan-out). Returns the gradient of every tensor reached. Without
+ *  `retainGraph`, each node is freed once its rules ran; the gradients consumed on the way and
+ *  the rules' temporaries go back to the backend's pool at the end (unless `onStep` was given
+ *  them to keep). */
 export function backwardPass(
   roots: readonly Tensor[],
   seeds: readonly Tensor[],
   options: BackwardPassOptions = {},
 ): Map<Tensor, Tensor> {
+  const sweep = (): Map<Tensor, Tensor> => withGradMode(options.createGraph === true, () => reverseSweep(roots, seeds, options));
+  return options.onStep === undefined ? tidy(sweep) : sweep();
+}
+
+function reverseSweep(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackwardPassOptions): Map<Tensor, Tensor> {
   const grads = new Map<Tensor, Tensor>();
   roots.forEach((root, i) => accumulate(grads, root, seeds[i]!));
   const stopAt = options.stopAt ?? new Set<Tensor>();
-  const order = topologicalOrder(roots, { stopAt });
-  withGradMode(options.createGraph === true, () => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i]!;
-      const creator = t.creator;
-      const dC = grads.get(t);
-      if (creator === null || dC === undefined || stopAt.has(t)) continue;
-      if (creator.freed) {
+  const order = topologicalOrder(roots, { stopAt, caller: 'backward' });
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i]!;
+    const creator = t.creator;
+    const dC = grads.get(t);
+    if (creator === null || dC === undefined || stopAt.has(t)) continue;
+    const ctx = { inputs: creator.inputs, output: t, attrs: creator.attrs };
+    const dInputs = creator.inputs.map((input, k) => {
+      if (!input.requiresGrad) return null;
+      ruleRunning = creator.op.name;
+      let g: Tensor;
+      try {
+        g = applyRule(creator.op, k, dC, ctx);
+      } finally {
+        ruleRunning = null;
+      }
+      if (!sameShape(g.shape, input.shape)) {
         throw new Error(
-          `backward: the graph through op '${creator.op.name}' (output ${formatShape(t.shape)}) was freed by an earlier ` +
-            `backward(); pass { retainGraph: true } to the first backward() to run backward through it again`,
+          `backward: rule of '${creator.op.name}' gave a gradient of shape ${formatShape(g.shape)} for input ${k} ` +
+            `of shape ${formatShape(input.shape)}`,
         );
       }
-      const ctx = { inputs: creator.inputs, output: t, attrs: creator.attrs };
-      const dInputs = creator.inputs.map((input, k) => {
-        if (!input.requiresGrad) return null;
-        ruleRunning = creator.op.name;
-        let g: Tensor;
-        try {
-          g = applyRule(creator.op, k, dC, ctx);
-        } finally {
-          ruleRunning = null;
-        }
-        if (!sameShape(g.shape, input.shape)) {
-          throw new Error(
-            `backward: rule of '${creator.op.name}' gave a gradient of shape ${formatShape(g.shape)} for input ${k} ` +
-              `of shape ${formatShape(input.shape)}`,
-          );
-        }
-        if (anomalyDetection) checkFinite(g, `the backward of '${creator.op.name}' (gradient for input ${k})`);
-        accumulate(grads, input, g);
-        return g;
-      });
-      options.onStep?.({ op: creator.op, output: t, dOutput: dC, inputs: creator.inputs, dInputs });
-      if (options.retainGraph !== true) creator.freed = true;
-      if (options.retainGrads !== true && !roots.includes(t) && !stopAt.has(t)) grads.delete(t);
-    }
-  });
+      if (anomalyDetection) checkFinite(g, `the backward of '${creator.op.name}' (gradient for input ${k})`);
+      accumulate(grads, input, g);
+      return g;
+    });
+    options.onStep?.({ op: creator.op, output: t, dOutput: dC, inputs: creator.inputs, dInputs });
+    if (options.retainGraph !== true) creator.free();
+    if (options.retainGrads !== true && !roots.includes(t) && !stopAt.has(t)) grads.delete(t);
+  }
   return grads;
 }
 
 function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
   const existing = grads.get(t);
-  grads.set(t, existing === undefined ? g : existing.add(g));
+  grads.set(t, existing === undefined ? g : sumOf(existing, g));
+}
+
+/** Two gradients meeting at one tensor (the fan-out rule), as an 'add' node when recording.
+ *  The op is found by name so that the engine does not import the op files that import it. */
+function sumOf(a: Tensor, b: Tensor): Tensor {
+  return apply(opNamed('add'), [a, b]);
+}
+
+export interface BackwardOptions {
+  /** dL/d(this tensor); required when the tensor is not a scalar. */
+  gradient?: Tensor | number;
+  /** Keep the graph so backward can run through it again (or it can be drawn afterwards). */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, so the gradients can be differentiated again. */
+  createGraph?: boolean;
+  /** Also keep `.grad` on every intermediate tensor (for figures and explanations); the graph
+   *  is then kept too (so it can be drawn), unless `retainGraph: false` is passed. */
+  retainGrads?: boolean;
+}
+
+/** `output.backward()`: seeds the sweep (1 for a scalar output, else the given gradient) and
+ *  adds ∂output/∂leaf into every leaf's `.grad`. */
+export function backward(output: Tensor, options: BackwardOptions = {}): void {
+  if (!output.requiresGrad) {
+    throw new Error(`backward: this tensor (shape ${formatShape(output.shape)}) does not require grad; none of the tensors it was computed from has requiresGrad: true`);
+  }
+  const seed = upstreamGradient(output, options.gradient);
+  const createGraph = options.createGraph === true;
+  const retainGrads = options.retainGrads === true;
+  const grads = backwardPass([output], [seed], { retainGraph: options.retainGraph ?? (createGraph || retainGrads), createGraph, retainGrads });
+  const store = (): void => {
+    const aliased = aliasedBuffers(grads, seed);
+    for (const [t, g] of grads) {
+      if (!(t.isLeaf ? t.requiresGrad : retainGrads)) continue;
+      const own = createGraph || ownsBuffer(g, aliased) ? g : materialize(g);
+      const previous = t.grad;
+      t.grad = previous === null ? own : sumOf(previous, own);
+      if (previous !== null && engineGrads.has(previous)) {
+        engineGrads.delete(previous);
+        previous.dispose();
+      }
+      if (!createGraph) engineGrads.add(t.grad);
+      keep(t.grad);
+    }
+  };
+  if (createGraph) store();
+  else noGrad(store);
+}
+
+function upstreamGradient(t: Tensor, gradient: Tensor | number | undefined): Tensor {
+  const options = { dtype: t.dtype, backend: t.backend };
+  if (gradient === undefined) {
+    if (t.size !== 1) {
+      throw new RangeError(
+        `backward: the output has shape ${formatShape(t.shape)}; backward() without an upstream gradient needs a scalar output. ` +
+          `Pass { gradient } of shape ${formatShape(t.shape)} or reduce the output first (e.g. .sum() or .mean())`,
+      );
+    }
+    return full(t.shape, 1, options);
+  }
+  const g = typeof gradient === 'number' ? full(t.shape, gradient, options) : gradient;
+  if (!sameShape(g.shape, t.shape)) {
+    throw new RangeError(`backward: the upstream gradient has shape ${formatShape(g.shape)}, expected the output's shape ${formatShape(t.shape)}`);
+  }
+  // In the output's dtype, so a float64 seed does not turn a float32 graph's gradients float64.
+  return g.dtype === t.dtype ? g : apply(opNamed('cast'), [g], { dtype: t.dtype });
+}
+
+/** A gradient handed out owns its memory: rules pass one gradient to several inputs (add) or
+ *  hand out views, and an optimizer that clips gradients in place must not touch another's. */
+export function materialize(g: Tensor): Tensor {
+  return new Tensor(g.storage.backend.copy(g.storage, g.dtype), { requiresGrad: false, creator: null });
+}
+
+/** Buffers that more than one gradient views, and the caller's seed: those must be copied. */
+function aliasedBuffers(grads: Map<Tensor, Tensor>, seed: Tensor): Set<unknown> {
+  const seen = new Set<unknown>();
+  const aliased = new Set<unknown>([seed.storage.ref]);
+  for (const g of grads.values()) {
+    if (seen.has(g.storage.ref)) aliased.add(g.storage.ref);
+    seen.add(g.storage.ref);
+  }
+  return aliased;
+}
+
+/** A fresh row-major gradient nobody else views can be stored as it is, without a copy. */
+function ownsBuffer(g: Tensor, aliased: Set<unknown>): boolean {
+  return g.storage.isContiguous && g.storage.ref.pooled && !aliased.has(g.storage.ref);
 }

@@ -1,7 +1,7 @@
-import { backwardPass } from './engine.js';
+import { backwardPass, materialize } from './engine.js';
 import { formatShape, sameShape } from './shape.js';
 import { full } from './creation.js';
-import { materialize, Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 export interface GradientsOptions {
   /** dL/d(output); required when the output is not a scalar. */

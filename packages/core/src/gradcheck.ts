@@ -82,13 +82,16 @@ function numericJacobian(f: (...inputs: Tensor[]) => Tensor, xs: Tensor[], x: Te
   const jacobian = new Float64Array(outSize * x.size);
   // Evaluated with recording on: f may itself take gradients (gradGradCheck).
   const evaluate = (): Float64Array => Float64Array.from(enableGrad(() => f(...xs)).cast('float64').values());
+  const flat = x.storage.reshaped([x.size]);
+  // xs are gradCheck's own float64 copies, so nudging one element in place is safe.
+  const setElement = (p: number, v: number): void => flat.backend.write(flat.window([p], [1], [1]), [v]);
   for (let p = 0; p < x.size; p++) {
     const original = values[p]!;
-    values[p] = original + eps;
+    setElement(p, original + eps);
     const plus = evaluate();
-    values[p] = original - eps;
+    setElement(p, original - eps);
     const minus = evaluate();
-    values[p] = original;
+    setElement(p, original);
     for (let o = 0; o < outSize; o++) jacobian[o * x.size + p] = (plus[o]! - minus[o]!) / (2 * eps);
   }
   return jacobian;

@@ -1,3 +1,4 @@
+import type { Backend } from './backends/backend.js';
 import type { Storage } from './storage.js';
 import type { Tensor } from './tensor.js';
 
@@ -21,8 +22,9 @@ export interface OpSpec<Attrs = undefined> {
   forward: string;
   /** The backward pass as a matrix identity, e.g. `dA = dC·Bᵀ, dB = Aᵀ·dC`. */
   identity: string;
-  /** Computes the output storage from the inputs' storages (inputs arrive already checked). */
-  compute(inputs: Storage[], attrs: Attrs): Storage;
+  /** Computes the output from the inputs' storages by naming kernels of `backend` (or by
+   *  making a view of an input); inputs arrive already checked and on that backend. */
+  compute(inputs: Storage[], attrs: Attrs, backend: Backend): Storage;
   /** One rule per input, in input order; or one indexed rule for every input. */
   gradients: GradientRule<Attrs>[] | IndexedGradientRule<Attrs>;
 }
@@ -32,7 +34,7 @@ export interface Op {
   readonly name: string;
   readonly forward: string;
   readonly identity: string;
-  compute(inputs: Storage[], attrs: unknown): Storage;
+  compute(inputs: Storage[], attrs: unknown, backend: Backend): Storage;
   readonly gradients: readonly GradientRule<unknown>[] | IndexedGradientRule<unknown>;
 }
 
@@ -41,13 +43,48 @@ export function applyRule(op: Op, k: number, dC: Tensor, ctx: OpContext<unknown>
   return typeof op.gradients === 'function' ? op.gradients(dC, ctx, k) : op.gradients[k]!(dC, ctx);
 }
 
-/** The node a non-leaf tensor was made by: the edges of the computational graph. */
-export interface Creator {
-  readonly op: Op;
-  readonly inputs: readonly Tensor[];
-  readonly attrs: unknown;
+/** The node a non-leaf tensor was made by: the edges of the computational graph. A backward
+ *  pass without `retainGraph` frees it: it lets go of its inputs and attributes, so a tensor
+ *  kept after backward (a loss pushed into an array) holds on to nothing but itself. */
+export class Creator {
+  #inputs: readonly Tensor[] | null;
+  #attrs: unknown;
+
+  constructor(
+    readonly op: Op,
+    inputs: readonly Tensor[],
+    attrs: unknown,
+  ) {
+    this.#inputs = inputs;
+    this.#attrs = attrs;
+  }
+
   /** Set when a backward pass without `retainGraph` has run through this node. */
-  freed: boolean;
+  get freed(): boolean {
+    return this.#inputs === null;
+  }
+
+  get inputs(): readonly Tensor[] {
+    if (this.#inputs === null) throw new Error(freedMessage(this.op.name));
+    return this.#inputs;
+  }
+
+  get attrs(): unknown {
+    if (this.#inputs === null) throw new Error(freedMessage(this.op.name));
+    return this.#attrs;
+  }
+
+  free(): void {
+    this.#inputs = null;
+    this.#attrs = null;
+  }
+}
+
+export function freedMessage(op: string, shape?: string): string {
+  return (
+    `the graph through op '${op}'${shape === undefined ? '' : ` (output ${shape})`} was freed by an earlier backward(); ` +
+    'pass { retainGraph: true } to the first backward() to run backward through it again, or to draw or explain it afterwards'
+  );
 }
 
 export interface Rule {
@@ -63,6 +100,13 @@ export function defineOp<Attrs = undefined>(spec: OpSpec<Attrs>): Op {
   if (registry.some((op) => op.name === spec.name)) throw new Error(`defineOp: op '${spec.name}' is declared twice`);
   const op = spec as unknown as Op;
   registry.push(op);
+  return op;
+}
+
+/** A declared op by name (the engine sums gradients with 'add' without importing it). */
+export function opNamed(name: string): Op {
+  const op = registry.find((o) => o.name === name);
+  if (op === undefined) throw new Error(`opNamed: no op '${name}' is declared (is @matgrad/core imported through its index?)`);
   return op;
 }
 

@@ -3,8 +3,7 @@ import { mersenne } from 'pure-rand/generator/mersenne';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { allocate, checkDtype } from './dtype.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
-import { wrap } from './storage.js';
-import { leaf, type CreateOptions } from './creation.js';
+import { backendFor, leaf, type CreateOptions } from './creation.js';
 import type { Tensor } from './tensor.js';
 
 /** A seeded random stream (pure-rand's Mersenne Twister): the same seed gives the same numbers
@@ -69,9 +68,10 @@ function streamOf(op: string, options: RandomOptions): Rng {
 function randomTensor(op: string, shape: Shape, options: RandomOptions, draw: (rng: Rng) => number): Tensor {
   const s = checkShape(op, shape);
   const rng = streamOf(op, options);
-  const buffer = allocate(checkDtype(op, options.dtype ?? 'float64'), sizeOf(s));
+  const dtype = checkDtype(op, options.dtype ?? 'float64');
+  const buffer = allocate(dtype, sizeOf(s));
   for (let i = 0; i < buffer.length; i++) buffer[i] = draw(rng);
-  return leaf(wrap(buffer, s), options);
+  return leaf(backendFor(op, options).upload(buffer, dtype, s), options);
 }
 
 /** Uniform in [low, high) (default [0, 1)). */

@@ -2,10 +2,14 @@ import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assemblySourceHash } from '../scripts/assembly-hash.js';
-import { jsKernels, kernels, referenceKernels, wasmKernels } from '../src/kernels/index.js';
+import { getBackend } from '../src/index.js';
+import { jsKernels, referenceKernels } from '../src/kernels/index.js';
 import type { FloatArray, Kernels, MatrixView } from '../src/kernels/index.js';
-import { wasmSourceHash } from '../src/kernels/wasm/generated.js';
-import { createWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
+import { wasmSourceHash } from '../src/backends/wasm/generated.js';
+import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
+import type { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
+
+const wasmKernels = createWasmKernels();
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 /** How an operand is laid out in its buffer. */
@@ -220,10 +224,11 @@ describe('wasm kernels', () => {
     vi.unstubAllGlobals();
   });
 
-  it('are the active kernels on a host with WebAssembly SIMD', () => {
+  it('back the default backend on a host with WebAssembly SIMD', () => {
     expect(wasmKernels).not.toBeNull();
-    expect(kernels().matmul).toBe(wasmKernels!.matmul);
-    expect(kernels().axpy).toBe(wasmKernels!.axpy);
+    const backend = getBackend() as CpuBackend;
+    expect(backend.name).toBe('wasm');
+    expect(backend.matrices).not.toBe(jsKernels);
   });
 
   it('were built from the current assembly sources', async () => {

@@ -1,7 +1,7 @@
 // matgrad peer: `peer-matgrad.ts <workload dir> float32|float64`. Trains with
 // @matgrad/nn (Linear, ReLU, SGD) on @matgrad/core; float64 runs the same job on
 // widened copies of the data and weights.
-import { fromBuffer, jsKernels, kernels, matmul, noGrad, softmaxCrossEntropy, transpose, type Tensor } from '@matgrad/core';
+import { fromBuffer, getBackend, matmul, memoryStats, noGrad, softmaxCrossEntropy, tidy, transpose, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential } from '@matgrad/nn';
 import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
 import { accuracy, gatherBatch, readWorkload } from './workload.js';
@@ -31,23 +31,27 @@ const xBatch = new Float(batch * inputs);
 const y = new Int32Array(batch);
 
 function epoch(): EpochResult {
-  // values() shares the parameters' memory, so this resets the model in place.
-  for (const [p, v] of initial) p.values().set(v);
+  for (const [p, v] of initial) p.assign(v);
   let lossSum = 0;
   const steps = trainCount / batch;
+  const freshBefore = memoryStats().fresh;
   const t0 = performance.now();
   for (let b = 0; b < steps; b++) {
     gatherBatch(w, b, x32, y);
     xBatch.set(x32);
-    optimizer.zeroGrad();
-    const loss = softmaxCrossEntropy(model.forward(fromBuffer(xBatch, [batch, inputs])), y);
-    loss.backward();
-    optimizer.step();
-    lossSum += loss.item();
+    // tidy hands each step's activations and temporaries back to the backend's pool.
+    lossSum += tidy(() => {
+      optimizer.zeroGrad();
+      const loss = softmaxCrossEntropy(model.forward(fromBuffer(xBatch, [batch, inputs])), y);
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    });
   }
   const epochMs = performance.now() - t0;
-  const testAccuracy = accuracy(noGrad(() => model.forward(testX)).values(), w.testY, classes);
-  return { epochMs, testAccuracy, meanLoss: lossSum / steps };
+  const freshBuffers = memoryStats().fresh - freshBefore;
+  const testAccuracy = accuracy(tidy(() => noGrad(() => model.forward(testX)).values()), w.testY, classes);
+  return { epochMs, testAccuracy, meanLoss: lossSum / steps, freshBuffers };
 }
 
 function operand(rows: number, cols: number, stored: 'plain' | 'transposed', seed: number): Tensor {
@@ -62,7 +66,6 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, timeCalls(() => matmul(a, b)));
 }
 
-// jsKernels is the fallback; anything else active by default is the WebAssembly set.
-// Both run on the calling thread only.
-const kernelName = kernels().matmul === jsKernels.matmul ? 'JavaScript' : 'WebAssembly SIMD128';
+// Both CPU backends run on the calling thread only.
+const kernelName = getBackend().name === 'wasm' ? 'WebAssembly SIMD128' : 'JavaScript';
 await servePeer({ detail: `matgrad ${dtype} (nn Linear/ReLU/SGD), ${kernelName} kernels, 1 thread`, epoch, matmul: matmulBench });

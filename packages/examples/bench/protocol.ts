@@ -20,6 +20,8 @@ export interface EpochResult {
   testAccuracy: number;
   /** Mean training loss over the epoch's batches. */
   meanLoss: number;
+  /** Buffers the peer's allocator made anew during the epoch, where it can count them. */
+  freshBuffers?: number;
 }
 
 export interface MatmulResult {

@@ -30,7 +30,7 @@ export interface BenchResults {
   workload: WorkloadSpec;
   repeats: number;
   peers: { id: string; detail: string }[];
-  epochs: Record<string, { ms: Sample; testAccuracy: number; meanLoss: number }>;
+  epochs: Record<string, { ms: Sample; testAccuracy: number; meanLoss: number; freshBuffers?: number | undefined }>;
   matmuls: MatmulRow[];
 }
 
@@ -55,6 +55,7 @@ export function tableLines(r: BenchResults): string[] {
   rows.push(['  ratio matgrad/peer', ids.map((id) => fixed(mg / r.epochs[id]!.ms.median, 3))]);
   rows.push(['  test accuracy', ids.map((id) => fixed(r.epochs[id]?.testAccuracy, 4))]);
   rows.push(['  mean train loss', ids.map((id) => fixed(r.epochs[id]?.meanLoss, 4))]);
+  rows.push(['  fresh buffers per epoch', ids.map((id) => fixed(r.epochs[id]?.freshBuffers, 0))]);
   for (const row of r.matmuls) {
     rows.push([`${row.m}×${row.k}×${row.n} ${row.variant} GFLOP/s, best`, ids.map((id) => fixed(row.gflops[id], 1))]);
     rows.push(['  ratio matgrad/peer', ids.map((id) => (row.ms[id] === undefined ? '–' : fixed(row.ms[MATGRAD]! / row.ms[id]!, 3)))]);

@@ -54,7 +54,7 @@ const peers = await Promise.all(peerSpecs(workloadDir, python).map((s) => PeerPr
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
   console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved`);
-  const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[] }]));
+  const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[] }]));
   for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
@@ -65,6 +65,7 @@ try {
       e.ms.push(r.epochMs);
       e.accuracy.push(r.testAccuracy);
       e.loss.push(r.meanLoss);
+      if (r.freshBuffers !== undefined) e.fresh.push(r.freshBuffers);
       process.stdout.write(`  ${p.spec.id} ${r.epochMs.toFixed(1)} ms;`);
     }
     if (round >= 0) process.stdout.write('\n');
@@ -95,7 +96,7 @@ try {
     repeats,
     peers: peers.map((p) => ({ id: p.spec.id, detail: p.detail })),
     epochs: Object.fromEntries(
-      [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss) }]),
+      [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss), freshBuffers: e.fresh.length > 0 ? median(e.fresh) : undefined }]),
     ),
     matmuls,
   };

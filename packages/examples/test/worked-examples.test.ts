@@ -87,15 +87,17 @@ describe('d/dx (x + y)²', () => {
 /** Central differences of the loss for every element of one parameter, independent of backward. */
 function numericGradient(X: Tensor, labels: number[], params: TwoLayerParams, which: keyof TwoLayerParams, activation: HiddenActivation): number[] {
   const copy = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.detach()])) as unknown as TwoLayerParams;
+  copy[which] = tensor(copy[which].values(), { shape: copy[which].shape });
   const values = copy[which].values();
   const eps = 1e-6;
   return Array.from(values, (_, i) => {
     const saved = values[i]!;
     values[i] = saved + eps;
-    const up = twoLayerForward(X, labels, copy, activation).L.item();
+    const up = twoLayerForward(X, labels, { ...copy, [which]: copy[which].assign(values) }, activation).L.item();
     values[i] = saved - eps;
-    const down = twoLayerForward(X, labels, copy, activation).L.item();
+    const down = twoLayerForward(X, labels, { ...copy, [which]: copy[which].assign(values) }, activation).L.item();
     values[i] = saved;
+    copy[which].assign(values);
     return (up - down) / (2 * eps);
   });
 }

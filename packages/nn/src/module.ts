@@ -167,15 +167,15 @@ export abstract class Module {
         problems.push(`'${name}' is missing (expected ${target.dtype} ${formatShape(target.shape)})`);
       } else if (!(source instanceof Tensor)) {
         problems.push(`'${name}' is not a Tensor`);
-      } else if (target.values() !== target.nd.data) {
-        problems.push(`'${name}' is not stored contiguously, so it cannot be written in place`);
+      } else if (source.backend !== target.backend) {
+        problems.push(`'${name}' is on the '${source.backend}' backend, expected '${target.backend}' (move it with .to('${target.backend}'))`);
       } else if (source.dtype !== target.dtype || !sameShape(source.shape, target.shape)) {
         problems.push(`'${name}' is ${source.dtype} ${formatShape(source.shape)}, expected ${target.dtype} ${formatShape(target.shape)}`);
       }
     }
     for (const name of given.keys()) if (!own.has(name)) problems.push(`'${name}' is not an entry of this ${this.constructor.name}`);
     if (problems.length > 0) throw new Error(`loadStateDict: nothing was loaded: ${problems.join('; ')}`);
-    for (const [name, target] of own) target.values().set(given.get(name)!.values());
+    for (const [name, target] of own) target.assign(given.get(name)!);
   }
 }
 

@@ -40,7 +40,7 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
   }
   const font = quote(options.fontname ?? 'DejaVu Sans');
   const text = (t: Tensor) => describe(t, digits);
-  const order = topologicalOrder([root], { constants: true });
+  const order = topologicalOrder([root], { constants: true, caller: 'toDot' });
   const ids = new Map<Tensor, string>(order.map((t, i) => [t, `t${i}`]));
   const lines = [
     'digraph computational_graph {',

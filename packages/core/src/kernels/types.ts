@@ -11,8 +11,8 @@ export interface MatrixView {
   colStride: number;
 }
 
-/** The compute kernels the graph code calls. One implementation is active at a time;
- *  `setKernels` swaps it without touching any op. */
+/** The matrix kernels of the CPU backends (products read in place, and y ← y + αx). Each CPU
+ *  backend holds one set; ops reach them only through a backend. */
 export interface Kernels {
   /** `out[m×n] = A[m×k] · B[k×n]`, written row-major and contiguous at `outOffset`
    *  (overwriting what was there). A, B and out share one dtype. */

@@ -1,9 +1,7 @@
-import { promote, type DType } from '../dtype.js';
+import { promote } from '../dtype.js';
 import { apply } from '../engine.js';
-import { kernels } from '../kernels/index.js';
 import { defineOp } from '../op.js';
 import { formatShape } from '../shape.js';
-import { contiguous, createStorage, matrixView } from '../storage.js';
 import type { Tensor } from '../tensor.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
@@ -15,16 +13,7 @@ const affineOp = defineOp({
   name: 'affine',
   forward: 'Z = Φ·W + 1·bᵀ',
   identity: 'dΦ = dZ·Wᵀ, dW = Φᵀ·dZ, db = 1ᵀ·dZ',
-  compute: ([x, w, b]) => {
-    const [n, k, m] = [x!.shape[0]!, x!.shape[1]!, w!.shape[1]!];
-    const out = createStorage(x!.dtype as DType, [n, m]);
-    kernels().matmul(n, m, k, matrixView(x!, 0), matrixView(w!, 0), out.data, 0);
-    const bias = contiguous(b!).data;
-    for (let row = 0; row < n * m; row += m) {
-      for (let j = 0; j < m; j++) out.data[row + j]! += bias[j]!;
-    }
-    return out;
-  },
+  compute: ([x, w, b], _attrs, backend) => backend.affine(x!, w!, b!),
   gradients: [
     (dZ, { inputs: [, w] }) => matmul(dZ, matrixTranspose(w!)),
     (dZ, { inputs: [x] }) => matmul(matrixTranspose(x!), dZ),

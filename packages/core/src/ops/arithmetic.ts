@@ -1,9 +1,10 @@
-import ops from 'ndarray-ops';
+import type { Backend, BinaryKernel } from '../backends/backend.js';
+import { getBackend } from '../backends/registry.js';
 import { promote, type DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { broadcastShapes } from '../shape.js';
-import { elementwise, type Storage } from '../storage.js';
+import type { Storage } from '../storage.js';
 import { scalar } from '../creation.js';
 import { Tensor } from '../tensor.js';
 import { broadcastTo, cast } from './shape.js';
@@ -11,8 +12,8 @@ import { broadcastTo, cast } from './shape.js';
 /** A tensor or a plain number; a number takes the dtype of the tensor it meets (numpy's weak scalars). */
 export type Operand = Tensor | number;
 
-function binaryCompute(kernel: (out: Storage, a: Storage, b: Storage) => unknown) {
-  return ([a, b]: Storage[]) => elementwise(a!.dtype as DType, a!.shape, [a!, b!], kernel);
+function binaryCompute(kernel: BinaryKernel) {
+  return ([a, b]: Storage[], _attrs: unknown, backend: Backend) => backend.binary(kernel, a!, b!);
 }
 
 /** Numbers become tensors, dtypes are promoted and shapes broadcast — each step a node of
@@ -20,16 +21,17 @@ function binaryCompute(kernel: (out: Storage, a: Storage, b: Storage) => unknown
 export function binaryOperands(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
   const dtype: DType =
     a instanceof Tensor && b instanceof Tensor ? promote(a.dtype, b.dtype) : a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'float64';
-  const x = cast(toTensor(op, a, dtype), dtype);
-  const y = cast(toTensor(op, b, dtype), dtype);
+  const backend = a instanceof Tensor ? a.storage.backend : b instanceof Tensor ? b.storage.backend : getBackend();
+  const x = cast(toTensor(op, a, dtype, backend), dtype);
+  const y = cast(toTensor(op, b, dtype, backend), dtype);
   const shape = broadcastShapes(op, x.shape, y.shape);
   return [broadcastTo(x, shape), broadcastTo(y, shape)];
 }
 
-function toTensor(op: string, value: Operand, dtype: DType): Tensor {
+function toTensor(op: string, value: Operand, dtype: DType, backend: Backend): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value !== 'number') throw new TypeError(`${op}: operand must be a Tensor or a number, got ${typeof value}`);
-  return scalar(value, dtype);
+  if (typeof value !== 'number') throw new TypeError(`${op}: operand must be a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
+  return scalar(value, dtype, backend);
 }
 
 function binary(op: Op) {
@@ -40,7 +42,7 @@ const addOp = defineOp({
   name: 'add',
   forward: 'C = A + B',
   identity: 'dA = dC, dB = dC (the gradient passes through unchanged)',
-  compute: binaryCompute(ops.add),
+  compute: binaryCompute('add'),
   gradients: [(dC) => dC, (dC) => dC],
 });
 
@@ -48,7 +50,7 @@ const subOp = defineOp({
   name: 'sub',
   forward: 'C = A − B',
   identity: 'dA = dC, dB = −dC',
-  compute: binaryCompute(ops.sub),
+  compute: binaryCompute('sub'),
   gradients: [(dC) => dC, (dC) => neg(dC)],
 });
 
@@ -56,7 +58,7 @@ const mulOp = defineOp({
   name: 'mul',
   forward: 'C = A∘B (Hadamard product)',
   identity: 'dA = dC∘B, dB = dC∘A',
-  compute: binaryCompute(ops.mul),
+  compute: binaryCompute('mul'),
   gradients: [(dC, { inputs: [, b] }) => mul(dC, b!), (dC, { inputs: [a] }) => mul(dC, a!)],
 });
 
@@ -64,7 +66,7 @@ const divOp = defineOp({
   name: 'div',
   forward: 'C = A / B',
   identity: 'dA = dC / B, dB = −dC∘A / B²',
-  compute: binaryCompute(ops.div),
+  compute: binaryCompute('div'),
   gradients: [(dC, { inputs: [, b] }) => div(dC, b!), (dC, { inputs: [a, b] }) => neg(div(mul(dC, a!), mul(b!, b!)))],
 });
 
@@ -77,7 +79,7 @@ const negOp = defineOp({
   name: 'neg',
   forward: 'C = −A',
   identity: 'dA = −dC',
-  compute: ([a]) => elementwise(a!.dtype as DType, a!.shape, [a!], ops.neg),
+  compute: ([a], _attrs, backend) => backend.unary('neg', a!),
   gradients: [(dC) => neg(dC)],
 });
 
@@ -89,7 +91,12 @@ const powOp = defineOp<{ exponent: number }>({
   name: 'pow',
   forward: 'C = A^p (p a number)',
   identity: 'dA = dC∘p·A^(p−1)',
-  compute: ([a], { exponent }) => elementwise(a!.dtype as DType, a!.shape, [a!], (out, x) => ops.pows(out, x, exponent)),
+  compute: ([a], { exponent }, backend) => {
+    const p = backend.fill(a!.dtype, [], exponent);
+    const out = backend.binary('pow', a!, p.broadcast(a!.shape));
+    p.ref.release();
+    return out;
+  },
   gradients: [(dC, { inputs: [a], attrs: { exponent } }) => mul(dC, mul(pow(a!, exponent - 1), exponent))],
 });
 

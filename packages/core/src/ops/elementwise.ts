@@ -1,20 +1,19 @@
-import ops from 'ndarray-ops';
-import type { DType } from '../dtype.js';
-import { apply } from '../engine.js';
+import type { Backend, UnaryKernel } from '../backends/backend.js';
+import { apply, constant } from '../engine.js';
 import { defineOp } from '../op.js';
-import { elementwise, mapContiguous, type Storage } from '../storage.js';
-import { Tensor } from '../tensor.js';
+import type { Storage } from '../storage.js';
+import type { Tensor } from '../tensor.js';
 import { div, mul, sub } from './arithmetic.js';
 
-function unaryCompute(kernel: (out: Storage, a: Storage) => unknown) {
-  return ([a]: Storage[]) => elementwise(a!.dtype as DType, a!.shape, [a!], kernel);
+function unaryCompute(kernel: UnaryKernel) {
+  return ([a]: Storage[], _attrs: unknown, backend: Backend) => backend.unary(kernel, a!);
 }
 
 const expOp = defineOp({
   name: 'exp',
   forward: 'B = exp(A)',
   identity: "dA = dB∘B (exp' = exp)",
-  compute: unaryCompute(ops.exp),
+  compute: unaryCompute('exp'),
   gradients: [(dB, { output }) => mul(dB, output)],
 });
 
@@ -22,7 +21,7 @@ const logOp = defineOp({
   name: 'log',
   forward: 'B = log(A)',
   identity: "dA = dB / A (log' = 1/A)",
-  compute: unaryCompute(ops.log),
+  compute: unaryCompute('log'),
   gradients: [(dB, { inputs: [a] }) => div(dB, a!)],
 });
 
@@ -30,7 +29,7 @@ const sqrtOp = defineOp({
   name: 'sqrt',
   forward: 'B = √A',
   identity: 'dA = dB / (2B)',
-  compute: unaryCompute(ops.sqrt),
+  compute: unaryCompute('sqrt'),
   gradients: [(dB, { output }) => div(dB, mul(output, 2))],
 });
 
@@ -38,10 +37,7 @@ const reluOp = defineOp({
   name: 'relu',
   forward: 'B = max(A, 0)',
   identity: 'dA = dB∘[A > 0] (the mask passes the gradient where A was positive)',
-  // (x + |x|)/2 is max(x, 0) exactly, without the branch that random signs mispredict.
-  compute: ([a]) => mapContiguous(a!, (src, dst) => {
-    for (let i = 0; i < src.length; i++) dst[i] = (src[i]! + Math.abs(src[i]!)) * 0.5;
-  }),
+  compute: unaryCompute('relu'),
   gradients: [(dB, { inputs: [a] }) => mul(dB, positiveMask(a!))],
 });
 
@@ -49,9 +45,7 @@ const sigmoidOp = defineOp({
   name: 'sigmoid',
   forward: 'B = 1 / (1 + exp(−A))',
   identity: 'dA = dB∘B∘(1 − B)',
-  compute: ([a]) => mapContiguous(a!, (src, dst) => {
-    for (let i = 0; i < src.length; i++) dst[i] = 1 / (1 + Math.exp(-src[i]!));
-  }),
+  compute: unaryCompute('sigmoid'),
   gradients: [(dB, { output }) => mul(dB, mul(output, sub(1, output)))],
 });
 
@@ -59,9 +53,7 @@ const tanhOp = defineOp({
   name: 'tanh',
   forward: 'B = tanh(A)',
   identity: 'dA = dB∘(1 − B²)',
-  compute: ([a]) => mapContiguous(a!, (src, dst) => {
-    for (let i = 0; i < src.length; i++) dst[i] = Math.tanh(src[i]!);
-  }),
+  compute: unaryCompute('tanh'),
   gradients: [(dB, { output }) => mul(dB, sub(1, mul(output, output)))],
 });
 
@@ -74,8 +66,5 @@ export const tanh = (a: Tensor): Tensor => apply(tanhOp, [a]);
 
 /** [A > 0] as 1s and 0s: a constant of the backward pass, not a node of the graph. */
 function positiveMask(a: Tensor): Tensor {
-  const mask = mapContiguous(a.nd, (src, dst) => {
-    for (let i = 0; i < src.length; i++) dst[i] = +(src[i]! > 0); // a number from a boolean: no branch
-  });
-  return new Tensor(mask, { requiresGrad: false, creator: null });
+  return constant(a.storage.backend.unary('positive', a.storage));
 }

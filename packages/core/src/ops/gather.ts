@@ -1,8 +1,6 @@
-import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
-import { formatShape, normalizeAxis, sizeOf, type Shape } from '../shape.js';
-import { contiguous, createStorage } from '../storage.js';
+import { formatShape, normalizeAxis } from '../shape.js';
 import { tensor, type TensorData } from '../creation.js';
 import { Tensor } from '../tensor.js';
 import { reshape } from './shape.js';
@@ -16,28 +14,11 @@ interface GatherAttrs {
   size: number;
 }
 
-/** The three blocks of a row-major array around `axis`: outer × (axis) × inner. */
-function blocks(shape: Shape, axis: number, axes: number): { outer: number; inner: number } {
-  return { outer: sizeOf(shape.slice(0, axis)), inner: sizeOf(shape.slice(axis + axes)) };
-}
-
 const takeOp: Op = defineOp<GatherAttrs>({
   name: 'take',
   forward: 'C = A[idx] along an axis (gather: rows by index)',
   identity: 'dA = scatterAdd(dC, idx): each slice of dC is added back at the position it was taken from; a position taken k times gets the sum of its k gradients (the fan-out rule)',
-  compute: ([a], { axis, indices, indexShape, size }) => {
-    const src = contiguous(a!).data;
-    const { outer, inner } = blocks(a!.shape, axis, 1);
-    const out = createStorage(a!.dtype as DType, [...a!.shape.slice(0, axis), ...indexShape, ...a!.shape.slice(axis + 1)]);
-    const m = indices.length;
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < m; j++) {
-        const from = (o * size + indices[j]!) * inner;
-        out.data.set(src.subarray(from, from + inner), (o * m + j) * inner);
-      }
-    }
-    return out;
-  },
+  compute: ([a], { axis, indices, indexShape }, backend) => backend.take(a!, axis, indices, indexShape),
   gradients: [(dC, { attrs }) => apply(scatterAddOp, [dC], attrs)],
 });
 
@@ -45,20 +26,7 @@ const scatterAddOp: Op = defineOp<GatherAttrs>({
   name: 'scatterAdd',
   forward: 'C = zeros with the slices of A added at positions idx along an axis (repeats summed)',
   identity: 'dA = take(dC, idx): the gradient gathered back from where each slice went',
-  compute: ([a], { axis, indices, indexShape, size }) => {
-    const src = contiguous(a!).data;
-    const { outer, inner } = blocks(a!.shape, axis, indexShape.length);
-    const out = createStorage(a!.dtype as DType, [...a!.shape.slice(0, axis), size, ...a!.shape.slice(axis + indexShape.length)]);
-    const m = indices.length;
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < m; j++) {
-        const to = (o * size + indices[j]!) * inner;
-        const from = (o * m + j) * inner;
-        for (let i = 0; i < inner; i++) out.data[to + i]! += src[from + i]!;
-      }
-    }
-    return out;
-  },
+  compute: ([a], { axis, indices, indexShape, size }, backend) => backend.scatterAdd(a!, axis, indices, indexShape, size),
   gradients: [(dC, { attrs }) => apply(takeOp, [dC], attrs)],
 });
 

@@ -1,9 +1,8 @@
-import ops from 'ndarray-ops';
-import type { DType } from '../dtype.js';
+import type { Backend } from '../backends/backend.js';
 import { apply } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { checkShape, formatShape, sameShape, type Shape } from '../shape.js';
-import { createStorage, kernelView, type Storage } from '../storage.js';
+import type { Storage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
 import { reshape } from './shape.js';
 
@@ -20,14 +19,14 @@ export interface Window {
   count: number[];
 }
 
-/** The window as an ndarray view: no element is copied. */
-function windowView(nd: Storage, { start, step, count }: Window): Storage {
-  return nd.lo(...start).step(...step).hi(...count);
+/** The window as a view: no element is copied. */
+function windowView(s: Storage, { start, step, count }: Window): Storage {
+  return s.window(start, step, count);
 }
 
 /** Copies `src` (shaped like the window) into the window of `out`. */
-export function writeWindow(out: Storage, window: Window, src: Storage): void {
-  if (src.size > 0) ops.assign(kernelView(windowView(out, window)), kernelView(src));
+export function writeWindow(backend: Backend, out: Storage, window: Window, src: Storage): void {
+  if (src.size > 0) backend.copyInto(windowView(out, window), src);
 }
 
 const sliceOp: Op = defineOp<Window>({
@@ -42,9 +41,9 @@ const unsliceOp: Op = defineOp<Window & { shape: number[] }>({
   name: 'unslice',
   forward: 'C = zeros of a larger shape with A at the positions a slice picks',
   identity: 'dA = slice(dC) at the same positions',
-  compute: ([a], attrs) => {
-    const out = createStorage(a!.dtype as DType, attrs.shape);
-    writeWindow(out, attrs, a!);
+  compute: ([a], attrs, backend) => {
+    const out = backend.fill(a!.dtype, attrs.shape, 0);
+    writeWindow(backend, out, attrs, a!);
     return out;
   },
   gradients: [(dC, { attrs: { start, step, count } }) => apply(sliceOp, [dC], { start, step, count })],

@@ -1,8 +1,7 @@
-import { promote, type DType } from '../dtype.js';
+import { promote } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { formatShape, normalizeAxis } from '../shape.js';
-import { createStorage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { sliceWindow, windowAlong, writeWindow } from './indexing.js';
 import { cast, reshape } from './shape.js';
@@ -17,10 +16,10 @@ const concatOp = defineOp<ConcatAttrs>({
   name: 'concat',
   forward: 'C = [A₁ A₂ … Aₙ] joined along an axis',
   identity: 'dAₖ = dC sliced back along the axis at the positions Aₖ filled',
-  compute: (inputs, { axis, offsets }) => {
+  compute: (inputs, { axis, offsets }, backend) => {
     const first = inputs[0]!;
-    const out = createStorage(first.dtype as DType, first.shape.map((d, i) => (i === axis ? offsets[inputs.length]! : d)));
-    inputs.forEach((input, k) => writeWindow(out, windowAlong(out.shape, axis, offsets[k]!, input.shape[axis]!), input));
+    const out = backend.fill(first.dtype, first.shape.map((d, i) => (i === axis ? offsets[inputs.length]! : d)), 0);
+    inputs.forEach((input, k) => writeWindow(backend, out, windowAlong(out.shape, axis, offsets[k]!, input.shape[axis]!), input));
     return out;
   },
   gradients: (dC, { attrs: { axis, offsets } }, k) => sliceWindow(dC, windowAlong(dC.shape, axis, offsets[k]!, offsets[k + 1]! - offsets[k]!)),

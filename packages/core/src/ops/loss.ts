@@ -1,27 +1,16 @@
-import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { formatShape, sameShape } from '../shape.js';
-import { contiguous, createStorage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { div, mul, neg, sub } from './arithmetic.js';
 import { cast } from './shape.js';
-import { logSoftmax, logSoftmaxStorage, softmax } from './softmax.js';
+import { logSoftmax, softmax } from './softmax.js';
 
 const softmaxCrossEntropyOp = defineOp({
   name: 'softmaxCrossEntropy',
   forward: 'L = −(1/N)·Σ Y∘log softmax(A)',
   identity: 'dA = dL·(B − Y)/N with B = softmax(A): stable, no division by B; dY = −dL·log softmax(A)/N',
-  compute: ([a, y]) => {
-    const logProbs = logSoftmaxStorage(a!, 1).data;
-    const targets = contiguous(y!).data;
-    let total = 0;
-    // Skipping zero targets keeps 0·log 0 (a probability that underflowed) out of the sum.
-    for (let i = 0; i < targets.length; i++) if (targets[i] !== 0) total -= targets[i]! * logProbs[i]!;
-    const loss = createStorage(a!.dtype as DType, []);
-    loss.data[0] = total / a!.shape[0]!;
-    return loss;
-  },
+  compute: ([a, y], _attrs, backend) => backend.softmaxCrossEntropy(a!, y!),
   gradients: [
     (dL, { inputs: [a, y] }) => mul(sub(softmax(a!), y!), div(dL, a!.shape[0]!)),
     (dL, { inputs: [a] }) => mul(logSoftmax(a!), div(neg(dL), a!.shape[0]!)),
@@ -57,7 +46,7 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
   if (indices.length !== n) {
     throw new RangeError(`softmaxCrossEntropy: ${indices.length} class indices for ${n} rows of logits ${formatShape(logits.shape)}`);
   }
-  const oneHot = createStorage(logits.dtype, [n, c]);
+  const oneHot = new Float64Array(n * c);
   for (let row = 0; row < n; row++) {
     const k = indices[row]!;
     if (!Number.isInteger(k) || k < 0 || k >= c) {
@@ -65,7 +54,7 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
         `softmaxCrossEntropy: class index ${k} at row ${row} is out of range for ${c} classes (logits shape ${formatShape(logits.shape)}); expected an integer in [0, ${c - 1}]`,
       );
     }
-    oneHot.data[row * c + k] = 1;
+    oneHot[row * c + k] = 1;
   }
-  return new Tensor(oneHot, { requiresGrad: false, creator: null, name: 'Y' });
+  return new Tensor(logits.storage.backend.upload(oneHot, logits.dtype, [n, c]), { requiresGrad: false, creator: null, name: 'Y' });
 }

@@ -1,9 +1,7 @@
-import { promote, type DType } from '../dtype.js';
+import { promote } from '../dtype.js';
 import { apply } from '../engine.js';
-import { kernels } from '../kernels/index.js';
 import { defineOp } from '../op.js';
-import { broadcastShapes, formatShape, rowMajorStrides } from '../shape.js';
-import { createStorage, matrixView, type Storage } from '../storage.js';
+import { broadcastShapes, formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { broadcastTo, cast, matrixTranspose, reshape } from './shape.js';
 
@@ -11,30 +9,10 @@ const matmulOp = defineOp({
   name: 'matmul',
   forward: 'C = A·B',
   identity: 'dA = dC·Bᵀ, dB = Aᵀ·dC',
-  compute: ([a, b]) => batchedProduct(a!, b!),
+  // Operands are read in place through their strides: a transposed operand is never copied.
+  compute: ([a, b], _attrs, backend) => backend.matmul(a!, b!),
   gradients: [(dC, { inputs: [, b] }) => matmul(dC, matrixTranspose(b!)), (dC, { inputs: [a] }) => matmul(matrixTranspose(a!), dC)],
 });
-
-/** One kernel call per matrix of the batch; operands are read in place through their strides. */
-function batchedProduct(a: Storage, b: Storage): Storage {
-  const r = a.dimension;
-  const [m, k, n] = [a.shape[r - 2]!, a.shape[r - 1]!, b.shape[r - 1]!];
-  const batchShape = a.shape.slice(0, r - 2);
-  const out = createStorage(a.dtype as DType, [...batchShape, m, n]);
-  const batchStrides = rowMajorStrides(batchShape);
-  const batches = out.size / (m * n) || 0;
-  for (let index = 0; index < batches; index++) {
-    let aOffset = 0;
-    let bOffset = 0;
-    for (let axis = 0; axis < batchShape.length; axis++) {
-      const i = Math.floor(index / batchStrides[axis]!) % batchShape[axis]!;
-      aOffset += i * a.stride[axis]!;
-      bOffset += i * b.stride[axis]!;
-    }
-    kernels().matmul(m, n, k, matrixView(a, aOffset), matrixView(b, bOffset), out.data, index * m * n);
-  }
-  return out;
-}
 
 /** numpy's matmul: matrices, batches of matrices (batch axes broadcast), and vectors
  *  (a 1-D left operand is a row, a 1-D right operand a column; that axis is dropped again). */

@@ -1,9 +1,9 @@
-import ops from 'ndarray-ops';
+import type { Backend, ReduceKernel } from '../backends/backend.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { normalizeAxes, type Shape } from '../shape.js';
-import { reduceInto, wrap } from '../storage.js';
-import { Tensor } from '../tensor.js';
+import type { Storage } from '../storage.js';
+import type { Tensor } from '../tensor.js';
 import { div, mul, neg } from './arithmetic.js';
 import { eq } from './compare.js';
 import { broadcastTo, reshape } from './shape.js';
@@ -22,6 +22,11 @@ function outputShape(shape: Shape, { axes, keepDims }: ReduceAttrs): number[] {
   return keepDims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 }
 
+/** The reduction as one kernel, its output reshaped to drop the reduced axes unless kept. */
+function reduceCompute(kernel: ReduceKernel) {
+  return ([a]: Storage[], attrs: ReduceAttrs, backend: Backend) => backend.reduce(kernel, a!, keptShape(a!.shape, attrs.axes)).reshaped(outputShape(a!.shape, attrs));
+}
+
 /** dC reshaped so its reduced axes are size 1 again, then repeated over them. */
 function broadcastBack(dC: Tensor, input: Tensor, axes: readonly number[]): Tensor {
   return broadcastTo(reshape(dC, keptShape(input.shape, axes)), input.shape);
@@ -31,7 +36,7 @@ const sumOp = defineOp<ReduceAttrs>({
   name: 'sum',
   forward: 'C = Σ A over axes (C = 1ᵀ·A over the rows)',
   identity: 'dA = dC broadcast back over the summed axes',
-  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), 'sum').data, outputShape(a!.shape, attrs)),
+  compute: reduceCompute('sum'),
   gradients: [(dC, { inputs: [a], attrs }) => broadcastBack(dC, a!, attrs.axes)],
 });
 
@@ -39,11 +44,7 @@ const meanOp = defineOp<ReduceAttrs>({
   name: 'mean',
   forward: 'C = Σ A / n over axes',
   identity: 'dA = dC broadcast back over the averaged axes, ÷ n',
-  compute: ([a], attrs) => {
-    const sum = reduceInto(a!, keptShape(a!.shape, attrs.axes), 'sum');
-    ops.divseq(sum, countOf(a!.shape, attrs.axes));
-    return wrap(sum.data, outputShape(a!.shape, attrs));
-  },
+  compute: reduceCompute('mean'),
   gradients: [(dC, { inputs: [a], attrs }) => div(broadcastBack(dC, a!, attrs.axes), countOf(a!.shape, attrs.axes))],
 });
 
@@ -51,7 +52,7 @@ const maxOp = defineOp<ReduceAttrs>({
   name: 'max',
   forward: 'C = max A over axes',
   identity: 'dA = dC broadcast back ∘ [A = max] / (number of ties)',
-  compute: ([a], attrs) => wrap(reduceInto(a!, keptShape(a!.shape, attrs.axes), 'max').data, outputShape(a!.shape, attrs)),
+  compute: reduceCompute('max'),
   gradients: [
     (dC, { inputs: [a], output, attrs }) => {
       const input = a!;

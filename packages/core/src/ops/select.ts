@@ -1,8 +1,6 @@
-import { allocate, type DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { broadcastShapes } from '../shape.js';
-import { broadcastView, contiguous, wrap } from '../storage.js';
 import { scalar } from '../creation.js';
 import { Tensor } from '../tensor.js';
 import { add, binaryOperands, mul, neg, type Operand } from './arithmetic.js';
@@ -10,20 +8,15 @@ import { gt, lt } from './compare.js';
 import { broadcastTo } from './shape.js';
 
 interface WhereAttrs {
-  /** 1 where the condition holds, row-major over the output shape. */
-  mask: Uint8Array;
+  /** Non-zero where the condition holds: the condition, broadcast to the output's shape. */
+  mask: Tensor;
 }
 
 const whereOp: Op = defineOp<WhereAttrs>({
   name: 'where',
   forward: 'C = where(M, A, B): A where the mask M holds, B elsewhere',
   identity: 'dA = where(M, dC, 0), dB = where(M, 0, dC) (the constant mask routes dC to the input that was chosen)',
-  compute: ([a, b], { mask }) => {
-    const [x, y] = [contiguous(a!).data, contiguous(b!).data];
-    const out = allocate(a!.dtype as DType, mask.length);
-    for (let i = 0; i < mask.length; i++) out[i] = mask[i] ? x[i]! : y[i]!;
-    return wrap(out, a!.shape);
-  },
+  compute: ([a, b], { mask }, backend) => backend.where(mask.storage, a!, b!),
   gradients: [
     (dC, { attrs }) => apply(whereOp, [dC, zerosLike(dC)], attrs),
     (dC, { attrs }) => apply(whereOp, [zerosLike(dC), dC], attrs),
@@ -31,7 +24,7 @@ const whereOp: Op = defineOp<WhereAttrs>({
 });
 
 function zerosLike(t: Tensor): Tensor {
-  return broadcastTo(scalar(0, t.dtype), t.shape);
+  return broadcastTo(scalar(0, t.dtype, t.storage.backend), t.shape);
 }
 
 /** numpy's where: `a` where `condition` is non-zero, `b` elsewhere, all three broadcast
@@ -40,7 +33,10 @@ export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
   if (!(condition instanceof Tensor)) throw new TypeError(`where: the condition must be a Tensor (a mask such as gt(x, 0) gives), got ${typeof condition}`);
   const [x, y] = binaryOperands('where', a, b);
   const shape = broadcastShapes('where (the condition with a and b)', condition.shape, x.shape);
-  const mask = Uint8Array.from(contiguous(broadcastView(condition.nd, shape)).data, (v) => (v !== 0 ? 1 : 0));
+  if (condition.storage.backend !== x.storage.backend) {
+    throw new Error(`where: the condition is on the '${condition.backend}' backend, the values on '${x.backend}'; move one with tensor.to()`);
+  }
+  const mask = new Tensor(condition.storage.broadcast(shape), { requiresGrad: false, creator: null });
   return apply(whereOp, [broadcastTo(x, shape), broadcastTo(y, shape)], { mask });
 }
 

@@ -2,14 +2,14 @@ import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes, formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
-import { broadcastView, contiguous, copyAs, reduceInto, wrap } from '../storage.js';
 import type { Tensor } from '../tensor.js';
 
 const reshapeOp = defineOp<{ shape: number[] }>({
   name: 'reshape',
   forward: 'C = reshape(A)',
   identity: 'dA = reshape(dC, shape of A)',
-  compute: ([a], { shape }) => wrap(contiguous(a!).data, shape),
+  // Row-major data is viewed under the new shape; a strided view is copied first.
+  compute: ([a], { shape }, backend) => (a!.isContiguous ? a! : backend.copy(a!, a!.dtype)).reshaped(shape),
   gradients: [(dC, { inputs: [a] }) => reshape(dC, a!.shape)],
 });
 
@@ -37,7 +37,7 @@ const transposeOp = defineOp<{ perm: number[] }>({
   name: 'transpose',
   forward: 'C = Aᵀ (axes permuted)',
   identity: 'dA = dCᵀ (the inverse permutation)',
-  compute: ([a], { perm }) => a!.transpose(...perm),
+  compute: ([a], { perm }) => a!.permute(perm),
   gradients: [(dC, { attrs: { perm } }) => transpose(dC, inversePermutation(perm))],
 });
 
@@ -73,7 +73,7 @@ const broadcastToOp = defineOp<{ shape: number[] }>({
   name: 'broadcastTo',
   forward: 'C = A repeated along new or size-1 axes (C = 1·bᵀ for a bias)',
   identity: 'dA = sumTo(dC, shape of A): dC summed over every broadcast axis (bias: db = 1ᵀ·dC)',
-  compute: ([a], { shape }) => broadcastView(a!, shape),
+  compute: ([a], { shape }) => a!.broadcast(shape),
   gradients: [(dC, { inputs: [a] }) => sumTo(dC, a!.shape)],
 });
 
@@ -90,7 +90,10 @@ const sumToOp = defineOp<{ shape: number[] }>({
   name: 'sumTo',
   forward: 'C = A summed down to a smaller shape (c = 1ᵀ·A over broadcast axes)',
   identity: 'dA = broadcastTo(dC, shape of A)',
-  compute: ([a], { shape }) => reduceInto(a!, shape, 'sum'),
+  compute: ([a], { shape }, backend) => {
+    const kept = [...new Array<number>(a!.ndim - shape.length).fill(1), ...shape];
+    return backend.reduce('sum', a!, kept).reshaped(shape);
+  },
   gradients: [(dC, { inputs: [a] }) => broadcastTo(dC, a!.shape)],
 });
 
@@ -108,7 +111,7 @@ const castOp = defineOp<{ dtype: DType }>({
   name: 'cast',
   forward: 'C = A in another dtype',
   identity: 'dA = dC cast back to the dtype of A',
-  compute: ([a], { dtype }) => copyAs(a!, dtype),
+  compute: ([a], { dtype }, backend) => backend.copy(a!, dtype),
   gradients: [(dC, { inputs: [a] }) => cast(dC, a!.dtype)],
 });
 

@@ -1,4 +1,4 @@
-import { fromBuffer, Tensor, tensor, type FloatArray } from '@matgrad/core';
+import { noGrad, Tensor, tensor } from '@matgrad/core';
 import { formatShape } from '../shapes.js';
 
 /** One mini-batch: inputs and their targets, row i of `y` belonging to row i of `x`. */
@@ -20,14 +20,12 @@ export type Labels = Tensor | readonly number[] | Int32Array | Uint8Array | Uint
 /**
  * Samples stored as two tensors whose first axis is the sample: x [N, …] and y [N, …]
  * (class indices [N], one-hot rows [N, C] or regression targets).
- * A batch of consecutive rows is a view of the data (no copy); any other batch is copied
- * once, row by row, into fresh buffers.
+ * A batch of consecutive rows is a view of the data (no copy); any other batch is gathered
+ * by core's `take` into a buffer from the backend's pool.
  */
 export class TensorDataset implements Dataset {
   readonly x: Tensor;
   readonly y: Tensor;
-  readonly #xData: FloatArray;
-  readonly #yData: FloatArray;
 
   constructor(x: Tensor, y: Labels) {
     if (!(x instanceof Tensor) || x.shape.length === 0) throw new TypeError('TensorDataset: x must be a tensor with a sample axis first ([N, …])');
@@ -37,8 +35,6 @@ export class TensorDataset implements Dataset {
     }
     this.x = x;
     this.y = labels;
-    this.#xData = x.values();
-    this.#yData = labels.values();
   }
 
   get length(): number {
@@ -51,24 +47,20 @@ export class TensorDataset implements Dataset {
       const i = indices[k]!;
       if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`TensorDataset.batch: index ${i} is out of range for ${n} samples`);
     }
-    return { x: rows(this.#xData, this.x.shape, indices), y: rows(this.#yData, this.y.shape, indices) };
+    return { x: rows(this.x, indices), y: rows(this.y, indices) };
   }
 }
 
-function rows(data: FloatArray, shape: readonly number[], indices: ArrayLike<number>): Tensor {
-  const width = shape.slice(1).reduce((a, b) => a * b, 1);
-  const outShape = [indices.length, ...shape.slice(1)];
-  if (isRun(indices)) {
-    const start = indices.length === 0 ? 0 : indices[0]! * width;
-    return fromBuffer(data.subarray(start, start + indices.length * width), outShape);
-  }
-  const out = data instanceof Float32Array ? new Float32Array(indices.length * width) : new Float64Array(indices.length * width);
-  for (let k = 0; k < indices.length; k++) {
-    const from = indices[k]! * width;
-    if (width === 1) out[k] = data[from]!;
-    else out.set(data.subarray(from, from + width), k * width);
-  }
-  return fromBuffer(out, outShape);
+/** The samples at `indices`: a window onto `t` (no copy) when they are consecutive, else gathered
+ *  by core's take, on the tensor's backend. */
+function rows(t: Tensor, indices: ArrayLike<number>): Tensor {
+  return noGrad(() => {
+    if (isRun(indices)) {
+      const start = indices.length === 0 ? 0 : indices[0]!;
+      return t.slice([[start, start + indices.length]]);
+    }
+    return t.take(Int32Array.from(indices), 0);
+  });
 }
 
 /** Whether the indices are consecutive and increasing, so the rows are one slice. */

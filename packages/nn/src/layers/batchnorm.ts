@@ -1,4 +1,4 @@
-import { ones, zeros, type DType, type Tensor } from '@matgrad/core';
+import { noGrad, ones, zeros, type DType, type Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
 
 export interface BatchNormOptions {
@@ -61,20 +61,17 @@ export class BatchNorm1d extends Module {
     const centered = x.sub(mu);
     const variance = centered.mul(centered).mean(0);
     const y = centered.div(variance.add(this.eps).sqrt()).mul(this.weight).add(this.bias);
-    this.#track(mu.values(), variance.values(), n);
+    this.#track(mu, variance, n);
     return y;
   }
 
-  /** Running mean and unbiased running variance, as PyTorch keeps them; written straight
-   *  into the buffers, so nothing is recorded in the graph. */
-  #track(batchMean: ArrayLike<number>, batchVar: ArrayLike<number>, n: number): void {
+  /** Running mean and unbiased running variance, as PyTorch keeps them; written into the
+   *  buffers in place, off the graph. */
+  #track(batchMean: Tensor, batchVar: Tensor, n: number): void {
     const m = this.momentum;
-    const mean = this.runningMean.values();
-    const variance = this.runningVar.values();
-    const unbias = n / (n - 1);
-    for (let c = 0; c < this.numFeatures; c++) {
-      mean[c] = (1 - m) * mean[c]! + m * batchMean[c]!;
-      variance[c] = (1 - m) * variance[c]! + m * batchVar[c]! * unbias;
-    }
+    noGrad(() => {
+      this.runningMean.assign(this.runningMean.mul(1 - m).add(batchMean.mul(m)));
+      this.runningVar.assign(this.runningVar.mul(1 - m).add(batchVar.mul(m * (n / (n - 1)))));
+    });
   }
 }

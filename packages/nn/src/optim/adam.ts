@@ -1,4 +1,4 @@
-import type { FloatArray, Tensor } from '@matgrad/core';
+import type { OptimizerRule, Tensor } from '@matgrad/core';
 import type { Module } from '../module.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
@@ -17,35 +17,15 @@ type AdamHyperparameters = { beta1: number; beta2: number; eps: number };
 
 /** The Adam step, with weight decay either in the gradient (Adam) or on the weights (AdamW). */
 abstract class AdamFamily extends Optimizer<AdamHyperparameters> {
-  readonly #decoupled: boolean;
-
-  protected constructor(kind: string, decoupled: boolean, params: Module | Iterable<Tensor>, options: AdamOptions, defaultWeightDecay: number) {
+  protected constructor(kind: string, rule: OptimizerRule, params: Module | Iterable<Tensor>, options: AdamOptions, defaultWeightDecay: number) {
     super(
       kind,
+      rule,
       params,
       { lr: options.lr ?? 0.001, weightDecay: options.weightDecay ?? defaultWeightDecay, clipGradNorm: options.clipGradNorm ?? Infinity },
       { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, eps: options.eps ?? 1e-8 },
       ['m', 'v'],
     );
-    this.#decoupled = decoupled;
-  }
-
-  protected update(w: FloatArray, g: FloatArray, slots: Record<string, FloatArray>, scale: number, t: number): void {
-    const { lr, weightDecay, beta1, beta2, eps } = this.hyperparameters;
-    const m = slots.m!;
-    const v = slots.v!;
-    const l2 = this.#decoupled ? 0 : weightDecay;
-    const shrink = this.#decoupled ? 1 - lr * weightDecay : 1;
-    const c1 = 1 - beta1 ** t;
-    const c2 = 1 - beta2 ** t;
-    for (let i = 0; i < w.length; i++) {
-      const gi = scale * g[i]! + l2 * w[i]!;
-      const mi = beta1 * m[i]! + (1 - beta1) * gi;
-      const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      w[i] = w[i]! * shrink - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
-    }
   }
 }
 
@@ -54,7 +34,7 @@ abstract class AdamFamily extends Optimizer<AdamHyperparameters> {
  *  Weight decay is the L2 penalty added to g (for decoupled decay use AdamW). */
 export class Adam extends AdamFamily {
   constructor(params: Module | Iterable<Tensor>, options: AdamOptions = {}) {
-    super('Adam', false, params, options, 0);
+    super('Adam', 'adam', params, options, 0);
   }
 }
 
@@ -62,6 +42,6 @@ export class Adam extends AdamFamily {
  *  step, so the decay is not rescaled by the adaptive denominator. Default λ = 0.01. */
 export class AdamW extends AdamFamily {
   constructor(params: Module | Iterable<Tensor>, options: AdamOptions = {}) {
-    super('AdamW', true, params, options, 0.01);
+    super('AdamW', 'adamw', params, options, 0.01);
   }
 }

@@ -1,4 +1,4 @@
-import type { FloatArray, Tensor } from '@matgrad/core';
+import { noGrad, optimizerStep, zeros, type FloatArray, type OptimizerRule, type Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
 
 export interface OptimizerOptions {
@@ -23,8 +23,9 @@ export type Hyperparameters = Record<string, number>;
 
 /**
  * The shared machinery of the optimizers: the parameter list, gradient clipping, weight
- * decay, step counting and state. Subclasses write `update`, which changes the weights in
- * place through the typed arrays (no tensor is allocated per step).
+ * decay, step counting and state. Each subclass names its update rule; the update itself is
+ * one in-place kernel of the parameters' backend (core's `optimizerStep`), so optimizers run
+ * unchanged on every backend and allocate nothing per step.
  */
 export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   /** The optimizer's name as recorded in `state()` (explicit: bundlers rename classes). */
@@ -32,15 +33,17 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   readonly params: readonly Tensor[];
   readonly hyperparameters: H & { lr: number; weightDecay: number; clipGradNorm: number };
   #step = 0;
-  readonly #slots: Array<Record<string, FloatArray>>;
+  readonly #rule: OptimizerRule;
+  readonly #slots: Array<Record<string, Tensor>>;
 
-  protected constructor(kind: string, params: Module | Iterable<Tensor>, options: OptimizerOptions, extra: H, slotNames: readonly string[]) {
+  protected constructor(kind: string, rule: OptimizerRule, params: Module | Iterable<Tensor>, options: OptimizerOptions, extra: H, slotNames: readonly string[]) {
     this.kind = kind;
+    this.#rule = rule;
     this.params = checkParams(this.kind, params);
     const { lr, weightDecay = 0, clipGradNorm = Infinity } = options;
     this.hyperparameters = { ...extra, lr, weightDecay, clipGradNorm };
     checkHyperparameters(this.kind, this.hyperparameters);
-    this.#slots = this.params.map((p) => Object.fromEntries(slotNames.map((name) => [name, newLike(p.values())])));
+    this.#slots = this.params.map((p) => Object.fromEntries(slotNames.map((name) => [name, zeros(p.shape, { dtype: p.dtype, backend: p.backend })])));
   }
 
   get lr(): number {
@@ -69,22 +72,19 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
       const norm = gradNorm(this.params);
       if (norm > clipGradNorm) scale = clipGradNorm / (norm + 1e-6);
     }
+    const h = { ...this.hyperparameters, scale, step: this.#step };
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
-      this.update(p.values(), p.grad.values(), this.#slots[i]!, scale, this.#step);
+      optimizerStep(this.#rule, p, p.grad, Object.values(this.#slots[i]!), h);
     });
   }
-
-  /** Updates `w` in place from the gradient `g` (to be multiplied by `scale`, the clipping
-   *  factor), using and updating the parameter's `slots`; `t` counts steps from 1. */
-  protected abstract update(w: FloatArray, g: FloatArray, slots: Record<string, FloatArray>, scale: number, t: number): void;
 
   state(): OptimizerState {
     return {
       kind: this.kind,
       step: this.#step,
       hyperparameters: { ...this.hyperparameters },
-      slots: this.#slots.map((s) => Object.fromEntries(Object.entries(s).map(([name, buf]) => [name, buf.slice()]))),
+      slots: this.#slots.map((s) => Object.fromEntries(Object.entries(s).map(([name, slot]) => [name, slot.values()]))),
     };
   }
 
@@ -112,15 +112,15 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
       }
       for (const name of expected) {
         const buf = slot[name];
-        if (!(buf instanceof Float32Array || buf instanceof Float64Array) || buf.length !== own[name]!.length) {
-          throw new RangeError(`${who}: slot '${name}' of parameter ${i} must be a Float32Array or Float64Array of ${own[name]!.length} elements`);
+        if (!(buf instanceof Float32Array || buf instanceof Float64Array) || buf.length !== own[name]!.size) {
+          throw new RangeError(`${who}: slot '${name}' of parameter ${i} must be a Float32Array or Float64Array of ${own[name]!.size} elements`);
         }
       }
     });
     this.#step = state.step;
     Object.assign(this.hyperparameters, given);
     state.slots.forEach((slot, i) => {
-      for (const [name, buf] of Object.entries(this.#slots[i]!)) buf.set(slot[name]!);
+      for (const [name, own] of Object.entries(this.#slots[i]!)) own.assign(slot[name]!);
     });
   }
 }
@@ -131,7 +131,6 @@ function checkParams(who: string, params: Module | Iterable<Tensor>): Tensor[] {
   if (new Set(list).size !== list.length) throw new Error(`${who}: a parameter is listed twice; it would be updated twice per step`);
   list.forEach((p, i) => {
     if (!p.isLeaf || !p.requiresGrad) throw new TypeError(`${who}: parameter ${i} must be a leaf tensor with requiresGrad: true`);
-    if (p.values() !== p.nd.data) throw new TypeError(`${who}: parameter ${i} is not stored contiguously, so it cannot be updated in place`);
   });
   return list;
 }
@@ -151,17 +150,12 @@ function checkHyperparameters(who: string, h: Record<string, number>): void {
   }
 }
 
-function newLike(data: FloatArray): FloatArray {
-  return data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);
-}
-
 /** The L2 norm of all the parameters' gradients taken together. */
 export function gradNorm(params: Iterable<Tensor>): number {
   let total = 0;
   for (const p of params) {
-    if (p.grad === null) continue;
-    const g = p.grad.values();
-    for (let i = 0; i < g.length; i++) total += g[i]! * g[i]!;
+    const g = p.grad;
+    if (g !== null) total += noGrad(() => g.cast('float64').pow(2).sum()).item();
   }
   return Math.sqrt(total);
 }
@@ -174,7 +168,10 @@ export function clipGradNorm(params: Module | Iterable<Tensor>, maxNorm: number)
   const norm = gradNorm(list);
   if (norm > maxNorm) {
     const scale = maxNorm / (norm + 1e-6);
-    for (const p of list) p.grad?.values().forEach((v, i, g) => (g[i] = v * scale));
+    for (const p of list) {
+      const g = p.grad;
+      if (g !== null) g.assign(noGrad(() => g.mul(scale)));
+    }
   }
   return norm;
 }

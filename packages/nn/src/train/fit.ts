@@ -1,4 +1,4 @@
-import { softmaxCrossEntropy, type Tensor } from '@matgrad/core';
+import { softmaxCrossEntropy, tidy, type Tensor } from '@matgrad/core';
 import type { Batch } from '../data/dataset.js';
 import type { Loss } from '../losses.js';
 import type { Module } from '../module.js';
@@ -67,15 +67,17 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
     const started = performance.now();
     let batch = 0;
     for (const { x, y } of loader) {
-      optimizer.zeroGrad();
-      const output = model.forward(x);
-      const value = loss(output, y);
-      value.backward();
-      optimizer.step();
-      const lossValue = value.item();
-      const size = x.shape[0]!;
-      score.add(lossValue, size, countCorrect(output, y));
-      onBatch?.({ epoch, batch: batch++, loss: lossValue, size });
+      // Each step's activations and temporaries go back to the backend's pool at its end.
+      const lossValue = tidy(() => {
+        optimizer.zeroGrad();
+        const output = model.forward(x);
+        const value = loss(output, y);
+        value.backward();
+        optimizer.step();
+        score.add(value.item(), x.shape[0]!, countCorrect(output, y));
+        return value.item();
+      });
+      onBatch?.({ epoch, batch: batch++, loss: lossValue, size: x.shape[0]! });
     }
     if (score.count === 0) throw new RangeError('fit: the loader gave no batches');
     const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started, lr: optimizer.lr };
@@ -93,8 +95,10 @@ export function evaluate(model: Module, loader: Iterable<Batch>, options: { loss
   return inInferenceMode(model, () => {
     const score = new RunningScore();
     for (const { x, y } of loader) {
-      const output = model.forward(x);
-      score.add(loss(output, y).item(), x.shape[0]!, countCorrect(output, y));
+      tidy(() => {
+        const output = model.forward(x);
+        score.add(loss(output, y).item(), x.shape[0]!, countCorrect(output, y));
+      });
     }
     return { loss: score.loss, accuracy: score.accuracy, count: score.count };
   });

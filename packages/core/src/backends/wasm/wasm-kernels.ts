@@ -1,5 +1,5 @@
-import { checkAxpy } from '../checks.js';
-import type { FloatArray, Kernels, MatrixView } from '../types.js';
+import { checkAxpy } from '../../kernels/checks.js';
+import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
 import { wasmBase64 } from './generated.js';
 
 interface KernelExports {
@@ -149,6 +149,11 @@ function kernelsOf(instance: WebAssembly.Instance): Kernels {
     matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset),
     axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
   };
+}
+
+/** Whether this host runs WebAssembly with SIMD128 (the module validates). */
+export function wasmSupported(): boolean {
+  return typeof WebAssembly !== 'undefined' && WebAssembly.validate(wasmBytes());
 }
 
 /** Synchronous instantiation, or null where WebAssembly or SIMD128 is missing, or

@@ -1,0 +1,224 @@
+import { allocate, dtypeOf, type DType } from '../../dtype.js';
+import type { FloatArray, Kernels } from '../../kernels/types.js';
+import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
+import { BufferRef, matrixLayout, Storage } from '../../storage.js';
+import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, ReduceKernel, UnaryKernel } from '../backend.js';
+import { BINARY_ROWS, UNARY_ROWS } from './elementwise.js';
+import { scatterAdd, take } from './gather.js';
+import { elementsOf, type Output } from './memory.js';
+import { OPTIMIZER_UPDATES } from './optimizers.js';
+import { BufferPool } from './pool.js';
+import { argReduce, reduce } from './reduce.js';
+import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
+import { forEachRow, type Walk } from './strided.js';
+
+/**
+ * Tensors in JavaScript typed arrays, kernels as loops over strided views. The matrix
+ * products come from `matrices` (plain JavaScript for `js`, WebAssembly SIMD128 for `wasm`),
+ * which is all the two CPU backends differ in.
+ */
+export class CpuBackend implements Backend {
+  readonly readsSynchronously = true;
+  readonly #pool = new BufferPool();
+  readonly #alloc = (dtype: DType, shape: readonly number[]): Output => {
+    const length = sizeOf(shape);
+    const data = this.#pool.take(dtype, length);
+    return { storage: Storage.rowMajor(new BufferRef(this, data, dtype, length, true), shape), data };
+  };
+
+  constructor(
+    readonly name: string,
+    /** The matrix kernels; the `wasm` backend swaps in the compiled module once it loads. */
+    public matrices: Kernels,
+  ) {}
+
+  upload(data: ArrayLike<number>, dtype: DType, shape: Shape): Storage {
+    const { storage, data: out } = this.#alloc(dtype, shape);
+    if (ArrayBuffer.isView(data)) out.set(data as FloatArray);
+    else for (let i = 0; i < out.length; i++) out[i] = data[i]!;
+    return storage;
+  }
+
+  adopt(data: FloatArray, shape: Shape): Storage {
+    return Storage.rowMajor(new BufferRef(this, data, dtypeOf(data), data.length, false), shape);
+  }
+
+  readSync(x: Storage): FloatArray {
+    const out = allocate(x.dtype, x.size);
+    const src = elementsOf(x);
+    if (x.isContiguous) out.set(src);
+    else this.#rows(x, out, 'copy', src);
+    return out;
+  }
+
+  read(x: Storage): Promise<FloatArray> {
+    return Promise.resolve(this.readSync(x));
+  }
+
+  write(x: Storage, data: ArrayLike<number>): void {
+    const dst = elementsOf(x);
+    if (x.isContiguous && ArrayBuffer.isView(data)) {
+      dst.set(data as FloatArray);
+      return;
+    }
+    let next = 0;
+    forEachRow(x.shape, [x], ([d], n, [ds]) => {
+      for (let k = 0, at = d!; k < n; k++, at += ds!) dst[at] = data[next++]!;
+    });
+  }
+
+  recycle(buffer: unknown, dtype: DType): void {
+    this.#pool.give(buffer as FloatArray, dtype);
+  }
+
+  memoryStats(): MemoryStats {
+    return this.#pool.stats();
+  }
+
+  fill(dtype: DType, shape: Shape, value: number): Storage {
+    const { storage, data } = this.#alloc(dtype, shape);
+    data.fill(value);
+    return storage;
+  }
+
+  copy(x: Storage, dtype: DType): Storage {
+    const { storage, data } = this.#alloc(dtype, x.shape);
+    this.#rows(x, data, 'copy', elementsOf(x));
+    return storage;
+  }
+
+  copyInto(dst: Storage, src: Storage): void {
+    const out = elementsOf(dst);
+    const from = elementsOf(src);
+    forEachRow(src.shape, [dst, src], ([d, s], n, [ds, ss]) => {
+      for (let k = 0, at = d!, i = s!; k < n; k++, at += ds!, i += ss!) out[at] = from[i]!;
+    });
+  }
+
+  unary(kernel: UnaryKernel, x: Storage): Storage {
+    const { storage, data } = this.#alloc(x.dtype, x.shape);
+    this.#rows(x, data, kernel, elementsOf(x));
+    return storage;
+  }
+
+  binary(kernel: BinaryKernel, a: Storage, b: Storage): Storage {
+    const { storage, data: out } = this.#alloc(a.dtype, a.shape);
+    const [x, y] = [elementsOf(a), elementsOf(b)];
+    const row = BINARY_ROWS[kernel];
+    forEachRow(a.shape, [rowMajorWalk(a.shape), a, b], ([o, i, j], n, [, as, bs]) => row(out, o!, x, i!, as!, y, j!, bs!, n));
+    return storage;
+  }
+
+  reduce(kernel: ReduceKernel, x: Storage, keptShape: Shape): Storage {
+    return reduce(this.#alloc, kernel, x, keptShape);
+  }
+
+  matmul(a: Storage, b: Storage): Storage {
+    const r = a.ndim;
+    const [m, k, n] = [a.shape[r - 2]!, a.shape[r - 1]!, b.shape[r - 1]!];
+    const batchShape = a.shape.slice(0, r - 2);
+    const { storage, data: out } = this.#alloc(a.dtype, [...batchShape, m, n]);
+    const [x, y] = [elementsOf(a), elementsOf(b)];
+    let index = 0;
+    // One kernel call per matrix of the batch; operands are read in place through their strides.
+    const batchWalks = [a, b].map((s) => ({ strides: s.strides.slice(0, r - 2), offset: 0 }));
+    forEachRow(batchShape, batchWalks, ([ai, bi], count, [as, bs]) => {
+      for (let c = 0; c < count; c++) {
+        const left = { data: x, ...matrixLayout(a, ai! + c * as!) };
+        const right = { data: y, ...matrixLayout(b, bi! + c * bs!) };
+        this.matrices.matmul(m, n, k, left, right, out, index++ * m * n);
+      }
+    });
+    return storage;
+  }
+
+  affine(x: Storage, w: Storage, b: Storage): Storage {
+    const [n, k, m] = [x.shape[0]!, x.shape[1]!, w.shape[1]!];
+    const { storage, data: out } = this.#alloc(x.dtype, [n, m]);
+    this.matrices.matmul(n, m, k, { data: elementsOf(x), ...matrixLayout(x, 0) }, { data: elementsOf(w), ...matrixLayout(w, 0) }, out, 0);
+    const bias = elementsOf(b);
+    const [bo, bs] = [b.offset, b.strides[0]!];
+    for (let row = 0; row < n * m; row += m) {
+      for (let j = 0; j < m; j++) out[row + j]! += bias[bo + j * bs]!;
+    }
+    return storage;
+  }
+
+  logSoftmax(x: Storage, axis: number): Storage {
+    return this.#alongLastAxis(x, axis, (rows) => logSoftmaxRows(this.#alloc, rows));
+  }
+
+  softmax(x: Storage, axis: number): Storage {
+    return this.#alongLastAxis(x, axis, (rows) => {
+      const out = logSoftmaxRows(this.#alloc, rows);
+      const data = elementsOf(out);
+      for (let i = 0; i < data.length; i++) data[i] = Math.exp(data[i]!);
+      return out;
+    });
+  }
+
+  softmaxCrossEntropy(logits: Storage, targets: Storage): Storage {
+    return this.#withRowMajor(logits, (a) => this.#withRowMajor(targets, (y) => softmaxCrossEntropy(this.#alloc, a, y)));
+  }
+
+  take(x: Storage, axis: number, indices: Int32Array, indexShape: Shape): Storage {
+    return this.#withRowMajor(x, (rows) => take(this.#alloc, rows, axis, indices, indexShape));
+  }
+
+  scatterAdd(x: Storage, axis: number, indices: Int32Array, indexShape: Shape, size: number): Storage {
+    return this.#withRowMajor(x, (rows) => scatterAdd(this.#alloc, rows, axis, indices, indexShape, size));
+  }
+
+  where(mask: Storage, a: Storage, b: Storage): Storage {
+    const { storage, data: out } = this.#alloc(a.dtype, a.shape);
+    const [m, x, y] = [elementsOf(mask), elementsOf(a), elementsOf(b)];
+    forEachRow(a.shape, [rowMajorWalk(a.shape), mask, a, b], ([o, c, i, j], n, [, cs, as, bs]) => {
+      for (let k = 0, p = c!, q = i!, r = j!; k < n; k++, p += cs!, q += as!, r += bs!) out[o! + k] = m[p] !== 0 ? x[q]! : y[r]!;
+    });
+    return storage;
+  }
+
+  argReduce(kernel: 'argmax' | 'argmin', x: Storage, axis: number): Storage {
+    return this.#withRowMajor(x, (rows) => argReduce(this.#alloc, kernel, rows, axis));
+  }
+
+  optimizerStep(rule: OptimizerRule, w: Storage, g: Storage, slots: readonly Storage[], h: OptimizerHyperparameters): void {
+    if (!w.isContiguous || slots.some((s) => !s.isContiguous)) throw new Error(`optimizerStep: the parameter and its slots must be row-major, whole buffers`);
+    this.#withRowMajor(g, (grad) => OPTIMIZER_UPDATES[rule](elementsOf(w), elementsOf(grad), slots.map(elementsOf), h, this.matrices));
+  }
+
+  /** Runs a unary row kernel over `x` into the row-major `out`. */
+  #rows(x: Storage, out: FloatArray, kernel: UnaryKernel | 'copy', src: FloatArray): void {
+    const row = UNARY_ROWS[kernel];
+    forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => row(out, o!, src, i!, s!, n));
+  }
+
+  /** `fn` on a row-major version of `x` (copied only when it is a strided view). */
+  #withRowMajor<T>(x: Storage, fn: (rows: Storage) => T): T {
+    if (x.isContiguous) return fn(x);
+    const copy = this.copy(x, x.dtype);
+    try {
+      return fn(copy);
+    } finally {
+      copy.ref.release();
+    }
+  }
+
+  /** A row kernel applied along any axis: that axis is moved last, and moved back after. */
+  #alongLastAxis(x: Storage, axis: number, rowsKernel: (rows: Storage) => Storage): Storage {
+    const last = x.ndim - 1;
+    if (axis === last) return this.#withRowMajor(x, rowsKernel);
+    const perm = [...x.shape.keys()].filter((i) => i !== axis).concat(axis);
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    const moved = this.copy(x.permute(perm), x.dtype);
+    const result = rowsKernel(moved);
+    moved.ref.release();
+    const back = this.copy(result.permute(inverse), x.dtype);
+    result.ref.release();
+    return back;
+  }
+}
+
+function rowMajorWalk(shape: Shape): Walk {
+  return { strides: rowMajorStrides(shape), offset: 0 };
+}

@@ -1,0 +1,35 @@
+import type { BinaryKernel, UnaryKernel } from '../backend.js';
+import type { FloatArray } from '../../kernels/types.js';
+
+/** out[o..o+n) = f(x[i], x[i+s], ...): one row of an elementwise kernel. The output is always
+ *  a fresh row-major buffer; the input may be strided or broadcast (s = 0). */
+type UnaryRow = (out: FloatArray, o: number, x: FloatArray, i: number, s: number, n: number) => void;
+type BinaryRow = (out: FloatArray, o: number, a: FloatArray, i: number, as: number, b: FloatArray, j: number, bs: number, n: number) => void;
+
+// One explicit loop per kernel: a shared loop calling f(x) per element would not be inlined
+// by V8 once it has seen several f, and would run several times slower.
+export const UNARY_ROWS: Record<UnaryKernel | 'copy', UnaryRow> = {
+  copy: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = x[i]!; },
+  neg: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = -x[i]!; },
+  exp: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.exp(x[i]!); },
+  log: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.log(x[i]!); },
+  sqrt: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.sqrt(x[i]!); },
+  // Math.max is branch-free and exact: max(−0, 0) = 0, max(−∞, 0) = 0, NaN stays NaN.
+  relu: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.max(x[i]!, 0); },
+  positive: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = +(x[i]! > 0); },
+  sigmoid: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = 1 / (1 + Math.exp(-x[i]!)); },
+  tanh: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.tanh(x[i]!); },
+};
+
+export const BINARY_ROWS: Record<BinaryKernel, BinaryRow> = {
+  add: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = a[i]! + b[j]!; },
+  sub: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = a[i]! - b[j]!; },
+  mul: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = a[i]! * b[j]!; },
+  div: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = a[i]! / b[j]!; },
+  pow: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = Math.pow(a[i]!, b[j]!); },
+  gt: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! > b[j]!); },
+  ge: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! >= b[j]!); },
+  lt: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! < b[j]!); },
+  le: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! <= b[j]!); },
+  eq: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! === b[j]!); },
+};

@@ -1,0 +1,48 @@
+import { allocate, type DType } from '../../dtype.js';
+import type { FloatArray } from '../../kernels/types.js';
+import type { MemoryStats } from '../backend.js';
+
+/** Past this many pooled bytes a recycled buffer is left to the garbage collector. */
+const POOL_LIMIT_BYTES = 256 * 2 ** 20;
+
+/** Released buffers kept for reuse, by dtype and length: a steady training loop asks for the
+ *  same sizes every step, so after the first step it allocates almost nothing. */
+export class BufferPool {
+  readonly #free = new Map<string, FloatArray[]>();
+  #fresh = 0;
+  #reused = 0;
+  #pooledBuffers = 0;
+  #pooledBytes = 0;
+
+  /** A buffer of `length` elements; its contents are whatever was there (kernels overwrite it). */
+  take(dtype: DType, length: number): FloatArray {
+    const list = this.#free.get(key(dtype, length));
+    const buffer = list?.pop();
+    if (buffer !== undefined) {
+      this.#reused++;
+      this.#pooledBuffers--;
+      this.#pooledBytes -= buffer.byteLength;
+      return buffer;
+    }
+    this.#fresh++;
+    return allocate(dtype, length);
+  }
+
+  give(buffer: FloatArray, dtype: DType): void {
+    if (this.#pooledBytes + buffer.byteLength > POOL_LIMIT_BYTES) return;
+    const k = key(dtype, buffer.length);
+    const list = this.#free.get(k);
+    if (list === undefined) this.#free.set(k, [buffer]);
+    else list.push(buffer);
+    this.#pooledBuffers++;
+    this.#pooledBytes += buffer.byteLength;
+  }
+
+  stats(): MemoryStats {
+    return { fresh: this.#fresh, reused: this.#reused, pooledBuffers: this.#pooledBuffers, pooledBytes: this.#pooledBytes };
+  }
+}
+
+function key(dtype: DType, length: number): string {
+  return `${dtype}:${length}`;
+}

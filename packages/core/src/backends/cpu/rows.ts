@@ -1,0 +1,35 @@
+import type { FloatArray } from '../../kernels/types.js';
+import type { Storage } from '../../storage.js';
+import { elementsOf, type Allocate } from './memory.js';
+
+/** log-probabilities of each row of row-major `x` ([..., C]), one pass per row: shifted by the
+ *  row's maximum so logits like 1000 stay finite; a row whose maximum is ±∞ is left unshifted. */
+export function logSoftmaxRows(alloc: Allocate, x: Storage): Storage {
+  const { storage, data: dst } = alloc(x.dtype, x.shape);
+  const src = elementsOf(x);
+  const cols = x.shape[x.ndim - 1]!;
+  for (let row = 0; row < dst.length; row += cols) {
+    let top = -Infinity;
+    for (let c = 0; c < cols; c++) top = Math.max(top, src[row + c]!);
+    const shift = Number.isFinite(top) ? top : 0;
+    let total = 0;
+    for (let c = 0; c < cols; c++) total += Math.exp(src[row + c]! - shift);
+    const logTotal = shift + Math.log(total);
+    for (let c = 0; c < cols; c++) dst[row + c] = src[row + c]! - logTotal;
+  }
+  return storage;
+}
+
+/** −(1/N)·Σ Y∘log softmax(A) for row-major logits and targets [N, C]. */
+export function softmaxCrossEntropy(alloc: Allocate, logits: Storage, targets: Storage): Storage {
+  const logProbs = logSoftmaxRows(alloc, logits);
+  const lp = elementsOf(logProbs);
+  const y: FloatArray = elementsOf(targets);
+  let total = 0;
+  // Skipping zero targets keeps 0·log 0 (a probability that underflowed) out of the sum.
+  for (let i = 0; i < y.length; i++) if (y[i] !== 0) total -= y[i]! * lp[i]!;
+  logProbs.ref.release();
+  const { storage, data } = alloc(logits.dtype, []);
+  data[0] = total / logits.shape[0]!;
+  return storage;
+}

@@ -1,0 +1,78 @@
+import type { BufferRef } from './storage.js';
+import { Tensor } from './tensor.js';
+
+/** The buffers that ops allocated inside each open `tidy`, innermost last. */
+const scopes: Set<BufferRef>[] = [];
+
+/** Records a buffer an op just allocated, so the innermost `tidy` can take it back. */
+export function track(ref: BufferRef): void {
+  if (ref.pooled) scopes[scopes.length - 1]?.add(ref);
+}
+
+/** Exempts a buffer from every open `tidy` (a gradient stored in `.grad`, a kept tensor). */
+export function escape(ref: BufferRef): void {
+  for (const scope of scopes) scope.delete(ref);
+}
+
+/**
+ * Runs `fn`, then hands every buffer that ops allocated inside it back to the backend's pool,
+ * except those that what `fn` returns still needs (returned tensors, arrays or objects of
+ * tensors, and the graphs behind them) and those passed to `keep`. Gradients stored in
+ * `.grad` are kept. A tensor made inside and used after it throws a clear error rather than
+ * reading reused memory. `fit` runs each training step in one; a hand-written loop should too.
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`tidy: expected a function, got ${typeof fn}`);
+  const scope = new Set<BufferRef>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    scopes.pop();
+    for (const ref of scope) ref.release();
+    throw error;
+  }
+  scopes.pop();
+  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError('tidy: the function returned a promise; tidy covers synchronous code only (call it around the synchronous part of each step)');
+  }
+  const needed = reachableBuffers(result);
+  const parent = scopes[scopes.length - 1];
+  for (const ref of scope) {
+    if (!needed.has(ref)) ref.release();
+    else parent?.add(ref);
+  }
+  return result;
+}
+
+/** Keeps a tensor made inside `tidy` (and the graph it was computed from) alive after it. */
+export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor)) throw new TypeError(`keep: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  for (const ref of reachableBuffers(t)) escape(ref);
+  return t;
+}
+
+/** The buffers behind the tensors in `value` and behind the graphs they were computed from. */
+function reachableBuffers(value: unknown): Set<BufferRef> {
+  const found = new Set<BufferRef>();
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Tensor) {
+      found.add(v.storage.ref);
+      if (v.grad !== null) stack.push(v.grad);
+      if (v.creator !== null && !v.creator.freed) stack.push(...v.creator.inputs, v.creator.attrs);
+    } else if (Array.isArray(v)) {
+      stack.push(...v);
+    } else if (v instanceof Map) {
+      stack.push(...v.values());
+    } else if (Object.getPrototypeOf(v) === Object.prototype) {
+      stack.push(...Object.values(v));
+    }
+  }
+  return found;
+}

@@ -1,0 +1,23 @@
+import type { OptimizerHyperparameters, OptimizerRule } from '../backends/backend.js';
+import { formatShape, sameShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+
+/**
+ * Updates a parameter and its optimizer slots in place from its gradient, with one kernel of
+ * the parameter's backend (nn's optimizers call this; the rules are documented there). Not an
+ * op: nothing is recorded, and the parameter's memory is overwritten.
+ */
+export function optimizerStep(rule: OptimizerRule, param: Tensor, grad: Tensor, slots: readonly Tensor[], h: OptimizerHyperparameters): void {
+  const where = `optimizerStep(${rule})`;
+  if (!param.isLeaf) throw new TypeError(`${where}: the parameter must be a leaf tensor; this one was made by '${param.creator!.op.name}'`);
+  if (!param.storage.isContiguous) throw new TypeError(`${where}: the parameter is a strided view, so it cannot be updated in place; give the optimizer the tensor itself`);
+  for (const [name, t] of [['gradient', grad], ...slots.map((s, i) => [`slot ${i}`, s] as const)] as const) {
+    if (!sameShape(t.shape, param.shape) || t.dtype !== param.dtype) {
+      throw new RangeError(`${where}: the ${name} is ${t.dtype} ${formatShape(t.shape)}, expected ${param.dtype} ${formatShape(param.shape)} like the parameter`);
+    }
+    if (t.storage.backend !== param.storage.backend) {
+      throw new Error(`${where}: the ${name} is on the '${t.backend}' backend, the parameter on '${param.backend}'`);
+    }
+  }
+  param.storage.backend.optimizerStep(rule, param.storage, grad.storage, slots.map((s) => s.storage), h);
+}
