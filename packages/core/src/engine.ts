@@ -87,8 +87,14 @@ function backendOf(op: Op, inputs: readonly Tensor[]): Backend {
 /** A tensor no op made (a mask, a comparison's result): off the graph, whatever its source
  *  required, and its buffer returned by the enclosing `tidy` like an op's output. */
 export function constant(storage: Storage): Tensor {
-  track(storage.ref);
-  return new Tensor(storage, { requiresGrad: false, creator: null });
+  return internal(new Tensor(storage, { requiresGrad: false, creator: null }));
+}
+
+/** A leaf that core made for its own use (a number operand, one-hot targets, a seed): the
+ *  enclosing `tidy` takes its buffer back like an op's output. */
+export function internal(t: Tensor): Tensor {
+  track(t.storage.ref);
+  return t;
 }
 
 /** Runs an op's forward on its inputs' backend and, when recording, links the output to them. */
@@ -274,9 +280,9 @@ function upstreamGradient(t: Tensor, gradient: Tensor | number | undefined): Ten
           `Pass { gradient } of shape ${formatShape(t.shape)} or reduce the output first (e.g. .sum() or .mean())`,
       );
     }
-    return full(t.shape, 1, options);
+    return internal(full(t.shape, 1, options));
   }
-  const g = typeof gradient === 'number' ? full(t.shape, gradient, options) : gradient;
+  const g = typeof gradient === 'number' ? internal(full(t.shape, gradient, options)) : gradient;
   if (!sameShape(g.shape, t.shape)) {
     throw new RangeError(`backward: the upstream gradient has shape ${formatShape(g.shape)}, expected the output's shape ${formatShape(t.shape)}`);
   }

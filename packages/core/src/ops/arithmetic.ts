@@ -1,7 +1,7 @@
 import type { Backend, BinaryKernel } from '../backends/backend.js';
 import { getBackend } from '../backends/registry.js';
 import { promote, type DType } from '../dtype.js';
-import { apply } from '../engine.js';
+import { apply, internal } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { broadcastShapes } from '../shape.js';
 import type { Storage } from '../storage.js';
@@ -31,7 +31,7 @@ export function binaryOperands(op: string, a: Operand, b: Operand): [Tensor, Ten
 function toTensor(op: string, value: Operand, dtype: DType, backend: Backend): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value !== 'number') throw new TypeError(`${op}: operand must be a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
-  return scalar(value, dtype, backend);
+  return internal(scalar(value, dtype, backend));
 }
 
 function binary(op: Op) {

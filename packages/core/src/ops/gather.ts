@@ -1,4 +1,4 @@
-import { apply } from '../engine.js';
+import { apply, internal } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { formatShape, normalizeAxis } from '../shape.js';
 import { tensor, type TensorData } from '../creation.js';
@@ -37,7 +37,7 @@ export type Indices = Tensor | TensorData;
 /** Checks the indices against an axis of `size` and wraps negative ones, as numpy does;
  *  `axisText` names that axis for the error. */
 function resolveIndices(op: string, indices: Indices, size: number, axisText: string): { indices: Int32Array; indexShape: number[] } {
-  const t = indices instanceof Tensor ? indices : tensor(indices);
+  const t = indices instanceof Tensor ? indices : internal(tensor(indices));
   const values = t.values();
   const resolved = new Int32Array(values.length);
   for (let j = 0; j < values.length; j++) {

@@ -1,4 +1,4 @@
-import { apply } from '../engine.js';
+import { apply, internal } from '../engine.js';
 import { defineOp } from '../op.js';
 import { formatShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -56,5 +56,5 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
     }
     oneHot[row * c + k] = 1;
   }
-  return new Tensor(logits.storage.backend.upload(oneHot, logits.dtype, [n, c]), { requiresGrad: false, creator: null, name: 'Y' });
+  return internal(new Tensor(logits.storage.backend.upload(oneHot, logits.dtype, [n, c]), { requiresGrad: false, creator: null, name: 'Y' }));
 }

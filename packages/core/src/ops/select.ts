@@ -1,4 +1,4 @@
-import { apply } from '../engine.js';
+import { apply, internal } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { broadcastShapes } from '../shape.js';
 import { scalar } from '../creation.js';
@@ -24,7 +24,7 @@ const whereOp: Op = defineOp<WhereAttrs>({
 });
 
 function zerosLike(t: Tensor): Tensor {
-  return broadcastTo(scalar(0, t.dtype, t.storage.backend), t.shape);
+  return broadcastTo(internal(scalar(0, t.dtype, t.storage.backend)), t.shape);
 }
 
 /** numpy's where: `a` where `condition` is non-zero, `b` elsewhere, all three broadcast

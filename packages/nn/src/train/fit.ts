@@ -66,18 +66,24 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
     const score = new RunningScore();
     const started = performance.now();
     let batch = 0;
-    for (const { x, y } of loader) {
-      // Each step's activations and temporaries go back to the backend's pool at its end.
-      const lossValue = tidy(() => {
+    const batches = loader[Symbol.iterator]();
+    for (;;) {
+      // Each step's batch, activations and temporaries go back to the backend's pool at its end.
+      const step = tidy(() => {
+        const next = batches.next();
+        if (next.done === true) return null;
+        const { x, y } = next.value;
         optimizer.zeroGrad();
         const output = model.forward(x);
         const value = loss(output, y);
         value.backward();
         optimizer.step();
-        score.add(value.item(), x.shape[0]!, countCorrect(output, y));
-        return value.item();
+        const report = { loss: value.item(), size: x.shape[0]! };
+        score.add(report.loss, report.size, countCorrect(output, y));
+        return report;
       });
-      onBatch?.({ epoch, batch: batch++, loss: lossValue, size: x.shape[0]! });
+      if (step === null) break;
+      onBatch?.({ epoch, batch: batch++, ...step });
     }
     if (score.count === 0) throw new RangeError('fit: the loader gave no batches');
     const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started, lr: optimizer.lr };
