@@ -7,6 +7,26 @@ import type { Storage } from './storage.js';
 import { engineGrads, Tensor } from './tensor.js';
 
 let gradEnabled = true;
+/** How many function transforms (grad, jacobian, ...) are computing around the current code:
+ *  inside one, a nested grad records its own backward pass, so the outer one can
+ *  differentiate through it (gradients compose as in JAX). */
+let transformDepth = 0;
+
+/** Runs `fn` as the body of a function transform (see `transformDepth`). */
+export function insideTransform<T>(fn: () => T): T {
+  transformDepth++;
+  try {
+    return fn();
+  } finally {
+    transformDepth--;
+  }
+}
+
+/** Whether a backward pass started now must be recorded because an outer transform may
+ *  differentiate through it. */
+export function recordsNestedBackward(): boolean {
+  return transformDepth > 0 && gradEnabled;
+}
 let anomalyDetection = false;
 /** The op whose backward rule is running, so an anomaly inside a rule names it. */
 let ruleRunning: string | null = null;
@@ -192,6 +212,7 @@ function reverseSweep(roots: readonly Tensor[], seeds: readonly Tensor[], option
     const creator = t.creator;
     const dC = grads.get(t);
     if (creator === null || dC === undefined || stopAt.has(t)) continue;
+    checkUnchanged(creator, t);
     const ctx = { inputs: creator.inputs, output: t, attrs: creator.attrs };
     const dInputs = creator.inputs.map((input, k) => {
       if (!input.requiresGrad) return null;
@@ -217,6 +238,20 @@ function reverseSweep(roots: readonly Tensor[], seeds: readonly Tensor[], option
     if (options.retainGrads !== true && !roots.includes(t) && !stopAt.has(t)) grads.delete(t);
   }
   return grads;
+}
+
+/** The rules read the op's inputs as they were in the forward: one written in place since
+ *  (an optimizer step between forward and backward, an assign) would make them silently wrong. */
+function checkUnchanged(creator: Creator, output: Tensor): void {
+  creator.inputs.forEach((input, k) => {
+    if (input.storage.ref.version === creator.inputVersions[k]) return;
+    const label = input.name === undefined ? `input ${k}` : `'${input.name}' (input ${k})`;
+    throw new Error(
+      `backward: ${label} of '${creator.op.name}' (shape ${formatShape(input.shape)}, feeding an output of shape ${formatShape(output.shape)}) ` +
+        'was modified in place (by assign or an optimizer step) after the forward pass used it, so its gradient would be wrong; ' +
+        'run the forward pass again after the update (or update after backward)',
+    );
+  });
 }
 
 function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
@@ -249,7 +284,7 @@ export function backward(output: Tensor, options: BackwardOptions = {}): void {
     throw new Error(`backward: this tensor (shape ${formatShape(output.shape)}) does not require grad; none of the tensors it was computed from has requiresGrad: true`);
   }
   const seed = upstreamGradient(output, options.gradient);
-  const createGraph = options.createGraph === true;
+  const createGraph = options.createGraph ?? recordsNestedBackward();
   const retainGrads = options.retainGrads === true;
   const grads = backwardPass([output], [seed], { retainGraph: options.retainGraph ?? (createGraph || retainGrads), createGraph, retainGrads });
   const store = (): void => {

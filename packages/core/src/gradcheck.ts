@@ -84,7 +84,10 @@ function numericJacobian(f: (...inputs: Tensor[]) => Tensor, xs: Tensor[], x: Te
   const evaluate = (): Float64Array => Float64Array.from(enableGrad(() => f(...xs)).cast('float64').values());
   const flat = x.storage.reshaped([x.size]);
   // xs are gradCheck's own float64 copies, so nudging one element in place is safe.
-  const setElement = (p: number, v: number): void => flat.backend.write(flat.window([p], [1], [1]), [v]);
+  const setElement = (p: number, v: number): void => {
+    flat.backend.write(flat.window([p], [1], [1]), [v]);
+    flat.ref.version++;
+  };
   for (let p = 0; p < x.size; p++) {
     const original = values[p]!;
     setElement(p, original + eps);

@@ -49,6 +49,8 @@ export function applyRule(op: Op, k: number, dC: Tensor, ctx: OpContext<unknown>
 export class Creator {
   #inputs: readonly Tensor[] | null;
   #attrs: unknown;
+  /** The write versions of the inputs' memory when the op ran (see BufferRef.version). */
+  readonly inputVersions: readonly number[];
 
   constructor(
     readonly op: Op,
@@ -57,6 +59,7 @@ export class Creator {
   ) {
     this.#inputs = inputs;
     this.#attrs = attrs;
+    this.inputVersions = inputs.map((t) => t.storage.ref.version);
   }
 
   /** Set when a backward pass without `retainGraph` has run through this node. */

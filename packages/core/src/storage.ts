@@ -21,6 +21,10 @@ export class BufferRef {
     this.pooled = pooled;
   }
 
+  /** Bumped by every write through the public API (assign, optimizer steps), so that a
+   *  backward pass can tell that a value its rules read was changed after the forward. */
+  version = 0;
+
   get released(): boolean {
     return this.#buffer === null;
   }

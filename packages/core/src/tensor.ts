@@ -112,6 +112,7 @@ export class Tensor {
         throw new Error(`assign: the source is on the '${source.backend}' backend, the tensor on '${this.backend}'; move it with source.to('${this.backend}')`);
       }
       this.storage.backend.copyInto(this.storage, source.storage);
+      this.storage.ref.version++;
       return this;
     }
     if (source === null || typeof source !== 'object' || typeof source.length !== 'number') {
@@ -119,6 +120,7 @@ export class Tensor {
     }
     if (source.length !== this.size) throw new RangeError(`assign: ${source.length} values for a tensor of ${this.size} elements (shape ${formatShape(this.shape)})`);
     this.storage.backend.write(this.storage, source);
+    this.storage.ref.version++;
     return this;
   }
 

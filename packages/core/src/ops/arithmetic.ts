@@ -97,7 +97,8 @@ const powOp = defineOp<{ exponent: number }>({
     p.ref.release();
     return out;
   },
-  gradients: [(dC, { inputs: [a], attrs: { exponent } }) => mul(dC, mul(pow(a!, exponent - 1), exponent))],
+  // p = 0: the derivative is 0 everywhere, also at A = 0 where p·A^(p−1) would be 0·∞.
+  gradients: [(dC, { inputs: [a], attrs: { exponent } }) => (exponent === 0 ? mul(dC, 0) : mul(dC, mul(pow(a!, exponent - 1), exponent)))],
 });
 
 export function pow(a: Tensor, exponent: number): Tensor {

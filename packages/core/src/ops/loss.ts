@@ -3,16 +3,28 @@ import { defineOp } from '../op.js';
 import { formatShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { div, mul, neg, sub } from './arithmetic.js';
+import { sum } from './reduce.js';
 import { cast } from './shape.js';
 import { logSoftmax, softmax } from './softmax.js';
 
-const softmaxCrossEntropyOp = defineOp({
+interface LossAttrs {
+  /** Whether every row of Y is known to sum to 1 (one-hot rows made from class indices). */
+  rowsSumToOne: boolean;
+}
+
+const softmaxCrossEntropyOp = defineOp<LossAttrs>({
   name: 'softmaxCrossEntropy',
   forward: 'L = −(1/N)·Σ Y∘log softmax(A)',
-  identity: 'dA = dL·(B − Y)/N with B = softmax(A): stable, no division by B; dY = −dL·log softmax(A)/N',
+  identity:
+    'dA = dL·(B∘rowsum(Y) − Y)/N with B = softmax(A), which is dL·(B − Y)/N when every row of Y sums to 1 (one-hot targets): stable, no division by B; dY = −dL·log softmax(A)/N',
   compute: ([a, y], _attrs, backend) => backend.softmaxCrossEntropy(a!, y!),
   gradients: [
-    (dL, { inputs: [a, y] }) => mul(sub(softmax(a!), y!), div(dL, a!.shape[0]!)),
+    (dL, { inputs: [a, y], attrs: { rowsSumToOne } }) => {
+      const b = softmax(a!);
+      // Soft targets (label smoothing, rows that do not sum to 1) need the general form.
+      const scaled = rowsSumToOne && !y!.requiresGrad ? b : mul(b, sum(y!, 1, true));
+      return mul(sub(scaled, y!), div(dL, a!.shape[0]!));
+    },
     (dL, { inputs: [a] }) => mul(logSoftmax(a!), div(neg(dL), a!.shape[0]!)),
   ],
 });
@@ -29,7 +41,8 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Targets): Tensor {
   const [n, c] = logits.shape as [number, number];
   if (n === 0) throw new RangeError(`softmaxCrossEntropy: the batch is empty (logits shape ${formatShape(logits.shape)})`);
   const y = targetMatrix(logits, targets, n, c);
-  return apply(softmaxCrossEntropyOp, [logits, y]);
+  const fromIndices = !(targets instanceof Tensor && targets.shape.length === 2);
+  return apply(softmaxCrossEntropyOp, [logits, y], { rowsSumToOne: fromIndices });
 }
 
 function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): Tensor {

@@ -20,4 +20,6 @@ export function optimizerStep(rule: OptimizerRule, param: Tensor, grad: Tensor, 
     }
   }
   param.storage.backend.optimizerStep(rule, param.storage, grad.storage, slots.map((s) => s.storage), h);
+  param.storage.ref.version++;
+  for (const s of slots) s.storage.ref.version++;
 }
