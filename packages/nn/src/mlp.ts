@@ -44,7 +44,7 @@ export class MLP extends Module {
       throw new RangeError(`MLP: sizes must list at least two positive integer widths (input, …, output), got ${Array.isArray(sizes) ? `[${sizes.map((n) => (typeof n === 'string' ? JSON.stringify(n) : String(n))).join(',')}]` : describeValue(sizes)}`);
     }
     if (activation !== 'relu' && activation !== 'sigmoid' && activation !== 'tanh') throw argumentError('MLP', 'activation', "'relu', 'sigmoid' or 'tanh'", activation);
-    const init = checked.init ?? (activation === 'relu' ? 'he' : 'xavier');
+    const init = checked.init === undefined ? (activation === 'relu' ? 'he' : 'xavier') : checked.init;
     checkInit('MLP', init);
     // A negative or NaN rate used to build a model without dropout, silently.
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw argumentError('MLP', 'dropout', 'a probability in [0, 1)', dropout, typeof dropout === 'number' ? 'range' : 'type');
@@ -66,7 +66,9 @@ export class MLP extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkTensor('MLP.forward', 'x', x, `a Tensor of shape [N, ${this.sizes[0]}]`);
+    const expected = `a Tensor of shape [N, ${this.sizes[0]}]`;
+    checkTensor('MLP.forward', 'x', x, expected);
+    if (x.shape.length !== 2 || x.shape[1] !== this.sizes[0]) throw argumentError('MLP.forward', 'x', expected, x, 'range');
     return this.layers.forward(x);
   }
 }

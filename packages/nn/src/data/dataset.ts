@@ -1,6 +1,6 @@
 import { fromBuffer, Tensor, tensor, type FloatArray } from '@matgrad/core';
 import { formatShape } from '../shapes.js';
-import { argumentError, checkTensor, isArrayLike } from '../validate.js';
+import { argumentError, checkTensor, describeValue, isArrayLike } from '../validate.js';
 
 /** One mini-batch: inputs and their targets, row i of `y` belonging to row i of `x`. */
 export interface Batch {
@@ -52,7 +52,7 @@ export class TensorDataset implements Dataset {
     const n = this.length;
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k]!;
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`TensorDataset.batch: index ${i} is out of range for ${n} samples`);
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`TensorDataset.batch: index ${describeValue(i)} is out of range for ${n} samples`);
     }
     return { x: rows(this.#xData, this.x.shape, indices), y: rows(this.#yData, this.y.shape, indices) };
   }

@@ -1,5 +1,5 @@
 import { fromBuffer, Rng, Tensor, type DType } from '@matgrad/core';
-import { argumentError, checkDtype, checkOptions, isArrayLike } from '../validate.js';
+import { argumentError, checkDtype, checkOptions, describeValue, isArrayLike } from '../validate.js';
 import { TensorDataset, type Labels } from './dataset.js';
 
 export interface SplitOptions {
@@ -27,7 +27,7 @@ export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): {
   }
   const nTest = testSize ?? Math.round(n * testFraction!);
   if (!Number.isInteger(nTest) || nTest < 1 || nTest >= n) {
-    throw new RangeError(`trainTestSplit: the test set must hold between 1 and ${n - 1} of the ${n} samples, got ${nTest}`);
+    throw new RangeError(`trainTestSplit: the test set must hold between 1 and ${n - 1} of the ${n} samples, got ${describeValue(nTest)}`);
   }
   const order = new Rng(seed).permutation(n);
   const take = (indices: Int32Array): TensorDataset => {
@@ -53,7 +53,7 @@ export function oneHot(labels: Labels, numClasses: number, options: { dtype?: DT
   for (let i = 0; i < values.length; i++) {
     const k = values[i]!;
     if (!Number.isInteger(k) || k < 0 || k >= numClasses) {
-      throw new RangeError(`oneHot: label ${k} at position ${i} is not a class index in [0, ${numClasses - 1}]`);
+      throw new RangeError(`oneHot: label ${describeValue(k)} at position ${i} is not a class index in [0, ${numClasses - 1}]`);
     }
     out[i * numClasses + k] = 1;
   }

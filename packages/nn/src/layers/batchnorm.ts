@@ -53,15 +53,15 @@ export class BatchNorm1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkTensor(`BatchNorm1d(${this.numFeatures}).forward`, 'x', x, `a Tensor of shape [N, ${this.numFeatures}]`);
-    if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) {
-      throw new RangeError(`BatchNorm1d(${this.numFeatures}): expected input [N, ${this.numFeatures}], got [${x.shape.join(',')}]`);
-    }
+    const where = `BatchNorm1d(${this.numFeatures}).forward`;
+    const expected = `a Tensor of shape [N, ${this.numFeatures}]`;
+    checkTensor(where, 'x', x, expected);
+    if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) throw argumentError(where, 'x', expected, x, 'range');
     const n = x.shape[0]!;
     if (!this.training) {
       return x.sub(this.runningMean).div(this.runningVar.add(this.eps).sqrt()).mul(this.weight).add(this.bias);
     }
-    if (n < 2) throw new RangeError(`BatchNorm1d(${this.numFeatures}): training mode needs at least 2 rows to estimate a variance, got [${x.shape.join(',')}]`);
+    if (n < 2) throw new RangeError(`${where}: training mode needs at least 2 rows to estimate a variance, got [${x.shape.join(',')}]`);
     const mu = x.mean(0);
     const centered = x.sub(mu);
     const variance = centered.mul(centered).mean(0);

@@ -1,7 +1,7 @@
 import { affine, zeros, type DType, type Tensor } from '@matgrad/core';
 import { initWeight, rngOf, type Init, type Seeded } from '../init.js';
 import { Module } from '../module.js';
-import { checkBoolean, checkDtype, checkInteger, checkOptions, checkTensor } from '../validate.js';
+import { argumentError, checkBoolean, checkDtype, checkInteger, checkOptions, checkTensor } from '../validate.js';
 
 export interface LinearOptions extends Seeded {
   /** Default 'he'. */
@@ -46,11 +46,10 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const where = `Linear(${this.inFeatures}, ${this.outFeatures})`;
-    checkTensor(`${where}.forward`, 'x', x, `a Tensor of shape [N, ${this.inFeatures}]`);
-    if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) {
-      throw new RangeError(`${where}: expected input [N, ${this.inFeatures}], got [${x.shape.join(',')}]`);
-    }
+    const where = `Linear(${this.inFeatures}, ${this.outFeatures}).forward`;
+    const expected = `a Tensor of shape [N, ${this.inFeatures}]`;
+    checkTensor(where, 'x', x, expected);
+    if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) throw argumentError(where, 'x', expected, x, 'range');
     const w = this.weight;
     // A silent promotion would turn a float32 model's whole forward and backward into float64.
     if (x.dtype !== w.dtype) throw new TypeError(`${where}: the input is ${x.dtype} but the weights are ${w.dtype}; cast one of them`);

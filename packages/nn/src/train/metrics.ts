@@ -1,5 +1,5 @@
 import type { Tensor } from '@matgrad/core';
-import { argumentError, checkTensor, isArrayLike } from '../validate.js';
+import { argumentError, checkTensor, describeValue, isArrayLike } from '../validate.js';
 
 /**
  * How many rows of `output` [N, C] pick the right class (the arg-max), for targets given as
@@ -45,7 +45,7 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
   for (let i = 0; i < labels.length; i++) {
     const [actual, predicted] = [labels[i]!, predictions[i]!];
     if (!(isClass(actual, classes) && isClass(predicted, classes))) {
-      throw new RangeError(`confusionMatrix: sample ${i} has label ${actual} and prediction ${predicted}, expected classes 0..${classes - 1}`);
+      throw new RangeError(`confusionMatrix: sample ${i} has label ${describeValue(actual)} and prediction ${describeValue(predicted)}, expected classes 0..${classes - 1}`);
     }
     counts[actual]![predicted]!++;
   }

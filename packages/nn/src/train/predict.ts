@@ -2,7 +2,7 @@ import { Tensor } from '@matgrad/core';
 import type { Batch } from '../data/dataset.js';
 import type { Module } from '../module.js';
 import { formatShape } from '../shapes.js';
-import { checkIterable } from '../validate.js';
+import { argumentError, checkIterable } from '../validate.js';
 import { checkedBatches, checkModel } from './arguments.js';
 import { inInferenceMode } from './inference.js';
 import { argmax } from './metrics.js';
@@ -14,7 +14,12 @@ import { argmax } from './metrics.js';
  */
 export function predict(model: Module, inputs: Iterable<Batch> | Tensor): Int32Array {
   checkModel('predict', model);
-  if (!(inputs instanceof Tensor)) checkIterable('predict', 'inputs', inputs, 'a Tensor [N, features] or an iterable of { x, y } batches');
+  const expected = 'a Tensor [N, features] or an iterable of { x, y } batches';
+  if (inputs instanceof Tensor) {
+    if (inputs.shape.length < 2) throw argumentError('predict', 'inputs', expected, inputs, 'range');
+  } else {
+    checkIterable('predict', 'inputs', inputs, expected);
+  }
   return inInferenceMode(model, () => {
     if (inputs instanceof Tensor) return classesOf(model.forward(inputs), inputs);
     const parts: Int32Array[] = [];
