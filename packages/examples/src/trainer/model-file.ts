@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DType } from '@matgrad/core';
-import { fromSafetensors, MLP, readSafetensors, type Activation } from '@matgrad/nn';
+import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, type Activation, type SafetensorsContents } from '@matgrad/nn';
 import { saveWeights } from '@matgrad/nn/node';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
+import { formatBytes, MAX_MODEL_PARAMETERS, mlpParameterCount, modelSizeProblem } from './model-size.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 /** The metadata key under which the weights file records how to rebuild its model. */
@@ -17,7 +18,12 @@ export interface ModelSpec {
   dtype: DType;
 }
 
+/** The largest weights file of a model within MAX_MODEL_PARAMETERS: its float64 values and the largest header. */
+const MAX_WEIGHTS_FILE_BYTES = 8 + MAX_HEADER_BYTES + 8 * MAX_MODEL_PARAMETERS;
+
 export function buildModel(spec: ModelSpec, seed: number): MLP {
+  const tooLarge = modelSizeProblem(spec.sizes);
+  if (tooLarge !== null) throw new Error(`buildModel: ${tooLarge}`);
   return new MLP({ sizes: spec.sizes, activation: spec.activation, dropout: spec.dropout, dtype: spec.dtype, seed });
 }
 
@@ -64,19 +70,47 @@ export async function resolveWeightsPath(path: string): Promise<string> {
   return info.isDirectory() ? join(path, WEIGHTS_FILE) : path;
 }
 
+/** Refuses a file too large for any model within the limit, before it is read. */
+async function checkWeightsFileSize(path: string): Promise<void> {
+  const info = await stat(path).catch((error: Error) => {
+    throw new Error(`evaluate: cannot read ${path}: ${error.message}`);
+  });
+  if (info.size > MAX_WEIGHTS_FILE_BYTES) {
+    throw new Error(
+      `evaluate: ${path} is ${formatBytes(info.size)}, larger than the weights of any model within the limit of ${MAX_MODEL_PARAMETERS.toLocaleString('en-US')} parameters (at most ${formatBytes(MAX_WEIGHTS_FILE_BYTES)})`,
+    );
+  }
+}
+
+/** The sizes the metadata declares must be within the limit and match the values the file holds,
+ *  so that a small file cannot make evaluate build a huge model. */
+function checkSpecAgainstFile(path: string, spec: ModelSpec, valuesInFile: number): void {
+  const tooLarge = modelSizeProblem(spec.sizes);
+  if (tooLarge !== null) throw new Error(`evaluate: ${path} describes its model as too large: ${tooLarge}`);
+  const declared = mlpParameterCount(spec.sizes);
+  if (declared !== valuesInFile) {
+    throw new Error(
+      `evaluate: ${path} describes a ${spec.sizes.join('-')} MLP of ${declared.toLocaleString('en-US')} parameters, but holds ${valuesInFile.toLocaleString('en-US')} values; the description does not match the weights`,
+    );
+  }
+}
+
 /** Rebuilds the MLP a weights file describes and loads its weights into it. */
 export async function loadModel(path: string): Promise<LoadedModel> {
   const weightsPath = await resolveWeightsPath(path);
+  await checkWeightsFileSize(weightsPath);
   const bytes = await readFile(weightsPath).catch((error: Error) => {
     throw new Error(`evaluate: cannot read ${weightsPath}: ${error.message}`);
   });
-  let metadata: Record<string, string>;
+  let contents: SafetensorsContents;
   try {
-    metadata = readSafetensors(bytes).metadata;
+    contents = readSafetensors(bytes);
   } catch (error) {
     throw new Error(`evaluate: ${weightsPath}: ${(error as Error).message}`);
   }
+  const { metadata } = contents;
   const spec = parseSpec(weightsPath, metadata[MODEL_KEY]);
+  checkSpecAgainstFile(weightsPath, spec, [...contents.tensors.values()].reduce((n, t) => n + t.size, 0));
   const model = buildModel(spec, 0);
   try {
     fromSafetensors(model, bytes);
