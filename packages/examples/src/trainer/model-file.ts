@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DType } from '@matgrad/core';
-import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, type Activation, type SafetensorsContents } from '@matgrad/nn';
-import { saveWeights } from '@matgrad/nn/node';
+import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensors, type Activation, type SafetensorsContents } from '@matgrad/nn';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import { formatBytes, MAX_MODEL_PARAMETERS, mlpParameterCount, modelSizeProblem } from './model-size.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -27,9 +27,10 @@ export function buildModel(spec: ModelSpec, seed: number): MLP {
   return new MLP({ sizes: spec.sizes, activation: spec.activation, dropout: spec.dropout, dtype: spec.dtype, seed });
 }
 
-/** Saves the weights with the spec of their model and the data they were trained on, so `evaluate` needs only the file. */
+/** Saves the weights with the spec of their model and the data they were trained on, so `evaluate` needs only the file.
+ *  Written atomically, as every file of a run, so an interruption leaves no temporary file behind. */
 export async function saveModel(model: MLP, spec: ModelSpec, dataSource: string, path: string): Promise<void> {
-  await saveWeights(model, path, { metadata: { [MODEL_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } });
+  await writeFileAtomic(path, toSafetensors(model, { metadata: { [MODEL_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } }));
 }
 
 export interface LoadedModel {
