@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Resvg, type RenderedImage } from '@resvg/resvg-js';
 import { instance, type Viz } from '@viz-js/viz';
-import { writeFileAtomic } from '../files/atomic-file.js';
+import { FileWriteError, writeFileAtomic } from '../files/atomic-file.js';
 
 /** Every figure names this family: Graphviz measures text with it, resvg draws with the shipped file. */
 export const FIGURE_FONT_FAMILY = 'DejaVu Sans';
@@ -56,7 +56,9 @@ export interface WrittenFigure {
 export async function writeSvgFigure(svg: string, basePath: string, options?: PngOptions): Promise<WrittenFigure> {
   const svgPath = `${basePath}.svg`;
   const pngPath = `${basePath}.png`;
-  await mkdir(dirname(basePath), { recursive: true });
+  await mkdir(dirname(basePath), { recursive: true }).catch((error: unknown) => {
+    throw new FileWriteError(svgPath, error);
+  });
   await writeFileAtomic(svgPath, svg);
   await writeFileAtomic(pngPath, svgToPng(svg, options));
   return { svgPath, pngPath };

@@ -68,7 +68,12 @@ function parseSpec(path: string, text: string | undefined): ModelSpec {
 export async function resolveWeightsPath(path: string): Promise<string> {
   const info = await stat(path).catch(() => null);
   if (info === null) throw new Error(`evaluate: ${path} does not exist`);
-  return info.isDirectory() ? join(path, WEIGHTS_FILE) : path;
+  if (!info.isDirectory()) return path;
+  const weights = join(path, WEIGHTS_FILE);
+  if ((await stat(weights).catch(() => null)) === null) {
+    throw new Error(`evaluate: the folder ${path} holds no ${WEIGHTS_FILE}; expected a run folder written by train, or a weights file`);
+  }
+  return weights;
 }
 
 /** Refuses a file too large for any model within the limit, before it is read. */
