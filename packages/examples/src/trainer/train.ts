@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fromBuffer } from '@matgrad/core';
 import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fit, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { displayPath } from '../cli/command.js';
 import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
@@ -73,7 +74,7 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
 
   io.log(
     `training ${spec.sizes.join('-')} ${spec.activation} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
-      `on ${train.count} digits, testing on ${test.count}; ${data.source}`,
+      `on ${train.count} digits, testing on ${test.count}; ${data.source}; writing to ${displayPath(folder)}`,
   );
   const progress = createEpochProgress(io.progress);
   let seen = 0;
