@@ -96,7 +96,9 @@ export async function openIdx(path: string, kind: IdxKind): Promise<IdxFile> {
   if (!info.isFile()) throw new Error(`idx: ${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, expected an IDX ${kind} file`);
 
   const gzipped = await startsWithGzipSignature(path);
-  const raw = createReadStream(path);
+  // Large reads for speed; inflation stays bounded all the same, since zlib stops producing
+  // output while what it produced is unread.
+  const raw = createReadStream(path, { highWaterMark: 2 ** 20 });
   let stream: Readable = raw;
   if (gzipped) {
     const gunzip = createGunzip();
