@@ -12,6 +12,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return String(value);
   if (value instanceof Tensor) return `a ${value.dtype} tensor of shape ${formatShape(value.shape)}`;
   if (Array.isArray(value)) return `a plain array of ${value.length} element${value.length === 1 ? '' : 's'}`;
+  if (value instanceof DataView) return `a DataView of ${value.byteLength} bytes`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${(value as unknown as ArrayLike<unknown>).length} elements`;
   switch (typeof value) {
     case 'number':

@@ -75,11 +75,6 @@ class PullReader {
     }
     return copied;
   }
-
-  /** Whether any byte is left. */
-  async hasMore(): Promise<boolean> {
-    return (await this.fill(new Uint8Array(1), 0, 1)) === 1;
-  }
 }
 
 /**
