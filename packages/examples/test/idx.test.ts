@@ -7,6 +7,8 @@ import {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
   loadIdxMnist,
+  loadIdxTestDigits,
+  MAX_IDX_PAYLOAD_BYTES,
   readIdxDigits,
   readIdxImages,
   readIdxLabels,
@@ -150,5 +152,80 @@ describe('IDX reader errors name the file and what was expected', () => {
     await expect(loadIdxMnist(join(dir, 'nowhere'))).rejects.toThrow(
       /no train-images file in .*nowhere; looked for train-images-idx3-ubyte, train-images-idx3-ubyte\.gz, train-images\.idx3-ubyte, train-images\.idx3-ubyte\.gz/,
     );
+  });
+});
+
+/** 16 MiB of zeros, gzipped once (16 KB) and repeated: gunzip inflates concatenated members in turn. */
+const zerosMember = gzipSync(Buffer.alloc(16 * 2 ** 20));
+/** A gzip member whose deflate data is invalid: reaching it is an error. */
+const brokenMember = Buffer.concat([zerosMember.subarray(0, 10), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]);
+
+/** `idx` gzipped, then 256 MiB of zeros, then a broken member: a reader that inflated it all would
+ *  spend seconds and then fail with a decompression error instead of refusing the extra bytes. */
+function gzipBomb(idx: Uint8Array): Buffer {
+  return Buffer.concat([gzipSync(idx), ...Array<Buffer>(16).fill(zerosMember), brokenMember]);
+}
+
+describe('IDX reader: sizes in a header are checked against the file before the payload is read or allocated', () => {
+  it('refuses a gzip bomb behind a small header after inflating only what the header declares', async () => {
+    const path = await put('bomb-labels.gz', gzipBomb(idxBytes(IDX_LABELS_MAGIC, [100], new Array(100).fill(1))));
+    await expect(readIdxLabels(path)).rejects.toThrow(`idx: ${path} holds more than the 100 labels (100 bytes) its header declares when decompressed`);
+  });
+
+  it('refuses a declared size that a gzip file of its size cannot hold, before inflating the payload', async () => {
+    // Were the payload inflated first, the error would be that it is truncated.
+    const path = await put('impossible.gz', gzipSync(idxBytes(IDX_LABELS_MAGIC, [50_000_000], new Array(1000).fill(1))));
+    await expect(readIdxLabels(path)).rejects.toThrow(
+      /impossible\.gz declares 50000000 labels = 50000000 bytes, more than its \d+ gzip-compressed bytes can hold \(deflate expands at most 1032:1\)/,
+    );
+  });
+
+  it('refuses a declared size above the stated limit, plain or gzipped', async () => {
+    const header = idxBytes(IDX_IMAGES_MAGIC, [1_000_000, 28, 28], []);
+    const plain = await put('huge-images', header);
+    const message = `declares 1000000x28x28 images = 784000000 bytes, more than the limit of ${MAX_IDX_PAYLOAD_BYTES} bytes (512 MiB) for an IDX file`;
+    await expect(readIdxImages(plain)).rejects.toThrow(`idx: ${plain} ${message}`);
+    const zipped = await put('huge-images.gz', gzipSync(header));
+    await expect(readIdxImages(zipped)).rejects.toThrow(`idx: ${zipped} ${message}`);
+    const maximal = await put('maximal-images', idxBytes(IDX_IMAGES_MAGIC, [0xffffffff, 0xffffffff, 0xffffffff], []));
+    await expect(readIdxImages(maximal)).rejects.toThrow(/more than the limit of \d+ bytes \(512 MiB\)/);
+  });
+
+  it('refuses a plain file shorter than its header declares from its size alone', async () => {
+    const path = await put('claims-60000', idxBytes(IDX_IMAGES_MAGIC, [60_000, 28, 28], new Array(784).fill(0)));
+    await expect(readIdxImages(path)).rejects.toThrow(`idx: ${path} is truncated: its header declares 60000x28x28 = 47040000 bytes of images, but only 784 follow`);
+  });
+
+  it('refuses a gzip stream that ends before the declared payload', async () => {
+    const path = await put('short.gz', gzipSync(idxBytes(IDX_LABELS_MAGIC, [10], [1, 2, 3])));
+    await expect(readIdxLabels(path)).rejects.toThrow(`idx: ${path} is truncated: its header declares 10 = 10 bytes of labels, but only 3 follow when decompressed`);
+  });
+
+  it('checks an image file against its label file from the headers alone', async () => {
+    // The images' payload is a bomb: reading it before comparing the headers would fail otherwise.
+    const images = await put('pair-img.gz', gzipBomb(mnistLike(3).images));
+    const labels = await put('pair-lab', mnistLike(4).labels);
+    await expect(readIdxDigits(images, labels)).rejects.toThrow(`idx: ${images} holds 3 images but ${labels} holds 4 labels; expected equal counts`);
+  });
+
+  it('names the path when it is a folder or missing', async () => {
+    await expect(readIdxImages(dir)).rejects.toThrow(`idx: ${dir} is a folder, expected an IDX images file`);
+    await expect(readIdxLabels(join(dir, 'absent'))).rejects.toThrow(`idx: cannot read ${join(dir, 'absent')}: ENOENT`);
+  });
+});
+
+describe('IDX reader: the test set alone', () => {
+  it('reads the two t10k files without the training files', async () => {
+    const sub = join(dir, 'test-only');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(sub);
+    const test = mnistLike(6);
+    await writeFile(join(sub, 't10k-images-idx3-ubyte.gz'), gzipSync(test.images));
+    await writeFile(join(sub, 't10k-labels.idx1-ubyte'), test.labels);
+    const digits = await loadIdxTestDigits(sub);
+    expect(digits.count).toBe(6);
+    expect(Array.from(digits.labels)).toEqual(test.labelValues);
+    await expect(loadIdxMnist(sub)).rejects.toThrow(/no train-images file in .*test-only/);
+    await expect(loadIdxTestDigits(join(dir, 'nowhere'))).rejects.toThrow(/no t10k-images file in .*nowhere; looked for t10k-images-idx3-ubyte, /);
   });
 });

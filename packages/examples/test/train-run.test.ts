@@ -5,11 +5,12 @@ import { PassThrough } from 'node:stream';
 import { MLP } from '@matgrad/nn';
 import { saveWeights } from '@matgrad/nn/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateCommand } from '../src/cli/evaluate.js';
+import { EVALUATE_HELP, evaluateCommand } from '../src/cli/evaluate.js';
 import { trainCommand } from '../src/cli/train.js';
 import { PIXELS_PER_DIGIT } from '../src/data/digits.js';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from '../src/data/idx.js';
 import { loadMnistSplit } from '../src/data/mnist.js';
+import { buildModel, saveModel } from '../src/trainer/model-file.js';
 import type { TrainReport } from '../src/trainer/train.js';
 
 let root: string;
@@ -178,5 +179,26 @@ describe('train --idx', () => {
     const out = join(root, 'never-written');
     await expect(trainCommand(['--idx', join(root, 'empty-dir'), '--out', out], capture().io)).rejects.toThrow(/idx: no train-(images|labels) file in .*empty-dir/);
     await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('evaluate --idx', () => {
+  it('needs only the two t10k files, as its help says', async () => {
+    const dir = join(root, 't10k-only');
+    await mkdir(dir);
+    const { test } = loadMnistSplit();
+    const count = 50;
+    const pixels = Uint8Array.from(test.features.subarray(0, count * PIXELS_PER_DIGIT), (v) => Math.round(v * 255));
+    await writeFile(join(dir, 't10k-images-idx3-ubyte'), idxFile(IDX_IMAGES_MAGIC, [count, 28, 28], pixels));
+    await writeFile(join(dir, 't10k-labels-idx1-ubyte'), idxFile(IDX_LABELS_MAGIC, [count], Uint8Array.from(test.labels.subarray(0, count))));
+    const run = join(root, 'run-for-t10k');
+    await mkdir(run);
+    const spec = { sizes: [784, 4, 10], activation: 'relu' as const, dropout: 0, dtype: 'float32' as const };
+    await saveModel(buildModel(spec, 3), spec, 'a test', join(run, 'model.safetensors'));
+    const evaluation = await evaluateCommand([run, '--idx', dir], () => {});
+    expect(evaluation!.count).toBe(count);
+    expect(evaluation!.testedOn).toBe(`MNIST IDX files in ${dir}`);
+    expect(evaluation!.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(count);
+    expect(EVALUATE_HELP).toContain('the training files need not be there');
   });
 });

@@ -1,4 +1,5 @@
 import { Rng, randn, type DType, type Tensor } from '@matgrad/core';
+import { argumentError, checkInteger, checkSeeded } from './validate.js';
 
 /**
  * How a weight matrix W of shape [fanIn, fanOut] is drawn, following the seeds' book: a
@@ -11,35 +12,42 @@ import { Rng, randn, type DType, type Tensor } from '@matgrad/core';
 export type Init = 'he' | 'xavier' | 'normal' | number;
 
 export function initStd(init: Init, fanIn: number): number {
+  return stdOf('initStd', init, fanIn);
+}
+
+/** initStd for a caller that names itself in the errors. */
+function stdOf(where: string, init: Init, fanIn: number): number {
+  // A fan-in of 0 or NaN would make He's and Xavier's σ infinite or NaN without a word.
+  checkInteger(where, 'fanIn', fanIn, 1);
+  checkInit(where, init);
+  if (typeof init === 'number') return init;
+  return init === 'he' ? Math.sqrt(2 / fanIn) : init === 'xavier' ? Math.sqrt(1 / fanIn) : 0.01;
+}
+
+export function checkInit(where: string, init: unknown): asserts init is Init {
   if (typeof init === 'number') {
-    if (!(init >= 0) || !Number.isFinite(init)) throw new RangeError(`init: a numeric init is a standard deviation and must be finite and ≥ 0, got ${init}`);
-    return init;
-  }
-  switch (init) {
-    case 'he':
-      return Math.sqrt(2 / fanIn);
-    case 'xavier':
-      return Math.sqrt(1 / fanIn);
-    case 'normal':
-      return 0.01;
-    default:
-      throw new TypeError(`init: unknown initializer ${JSON.stringify(init)}; expected 'he', 'xavier', 'normal' or a standard deviation`);
+    if (!(init >= 0) || !Number.isFinite(init)) throw argumentError(where, 'init', 'a finite standard deviation ≥ 0 (or a named initializer)', init, 'range');
+  } else if (init !== 'he' && init !== 'xavier' && init !== 'normal') {
+    throw argumentError(where, 'init', "'he', 'xavier', 'normal' or a standard deviation", init);
   }
 }
 
 /** A seeded weight matrix [fanIn, fanOut] drawn by `init`. */
-export function initWeight(fanIn: number, fanOut: number, init: Init, rng: Rng, dtype: DType): Tensor {
-  return randn([fanIn, fanOut], { rng, std: initStd(init, fanIn), dtype });
+export function initWeight(fanIn: number, fanOut: number, init: Init, rng: Rng, dtype: DType, where: string): Tensor {
+  return randn([fanIn, fanOut], { rng, std: stdOf(where, init, fanIn), dtype });
 }
 
-/** Layers take either a seed or a shared stream; random state is always explicit. */
+/** Layers take a seed or a shared stream. Without either they use seed 0, as `MLP` does, so a
+ *  layer built the same way is the same layer on every run. */
 export interface Seeded {
+  /** Default 0. */
   seed?: number;
   rng?: Rng;
 }
 
+export const DEFAULT_SEED = 0;
+
 export function rngOf(where: string, options: Seeded): Rng {
-  if (options.rng !== undefined) return options.rng;
-  if (options.seed === undefined) throw new TypeError(`${where}: pass { seed } (an integer) or { rng }; initial weights and masks are always seeded`);
-  return new Rng(options.seed);
+  checkSeeded(where, options);
+  return options.rng ?? new Rng(options.seed ?? DEFAULT_SEED);
 }

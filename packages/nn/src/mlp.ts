@@ -1,11 +1,12 @@
 import { Rng, type DType, type Tensor } from '@matgrad/core';
-import type { Init } from './init.js';
+import { checkInit, DEFAULT_SEED, type Init } from './init.js';
 import { activationModule, type Activation } from './layers/activations.js';
 import { BatchNorm1d } from './layers/batchnorm.js';
 import { Dropout } from './layers/dropout.js';
 import { Linear } from './layers/linear.js';
 import { Sequential } from './layers/sequential.js';
 import { Module } from './module.js';
+import { argumentError, checkBoolean, checkDtype, checkOptions, checkTensor, describeValue } from './validate.js';
 
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [784, 100, 10]. */
@@ -14,7 +15,7 @@ export interface MLPOptions {
   activation?: Activation;
   /** Default: 'he' for ReLU, 'xavier' for sigmoid and tanh (the seeds' book's pairing). */
   init?: Init;
-  /** Dropout probability after each hidden activation; 0 or absent for none. */
+  /** Dropout probability after each hidden activation, in [0, 1); 0 or absent for none. */
   dropout?: number;
   /** BatchNorm1d between each hidden Linear and its activation. */
   batchNorm?: boolean;
@@ -23,6 +24,8 @@ export interface MLPOptions {
   /** Seeds the weights and the dropout masks. Default 0. */
   seed?: number;
 }
+
+const MLP_OPTIONS: Record<keyof MLPOptions, true> = { sizes: true, activation: true, init: true, dropout: true, batchNorm: true, dtype: true, seed: true };
 
 /**
  * A multilayer perceptron: Linear → [BatchNorm1d] → activation → [Dropout] for each hidden
@@ -35,11 +38,19 @@ export class MLP extends Module {
 
   constructor(options: MLPOptions) {
     super();
-    const { sizes, activation = 'relu', dropout = 0, batchNorm = false, dtype = 'float64', seed = 0 } = options;
+    const checked = checkOptions('MLP', options, MLP_OPTIONS, { required: true, example: '{ sizes: [784, 100, 10] }' });
+    const { sizes, activation = 'relu', dropout = 0, batchNorm = false, dtype = 'float64', seed = DEFAULT_SEED } = checked;
     if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n >= 1)) {
-      throw new RangeError(`MLP: sizes must list at least two positive integer widths (input, …, output), got ${JSON.stringify(sizes)}`);
+      throw new RangeError(`MLP: sizes must list at least two positive integer widths (input, …, output), got ${Array.isArray(sizes) ? `[${sizes.map((n) => (typeof n === 'string' ? JSON.stringify(n) : String(n))).join(',')}]` : describeValue(sizes)}`);
     }
-    const init = options.init ?? (activation === 'relu' ? 'he' : 'xavier');
+    if (activation !== 'relu' && activation !== 'sigmoid' && activation !== 'tanh') throw argumentError('MLP', 'activation', "'relu', 'sigmoid' or 'tanh'", activation);
+    const init = checked.init === undefined ? (activation === 'relu' ? 'he' : 'xavier') : checked.init;
+    checkInit('MLP', init);
+    // A negative or NaN rate used to build a model without dropout, silently.
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw argumentError('MLP', 'dropout', 'a probability in [0, 1)', dropout, typeof dropout === 'number' ? 'range' : 'type');
+    checkBoolean('MLP', 'batchNorm', batchNorm);
+    checkDtype('MLP', dtype);
+    if (!Number.isInteger(seed)) throw argumentError('MLP', 'seed', 'an integer', seed);
     const rng = new Rng(seed);
     const layers: Module[] = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
@@ -55,6 +66,9 @@ export class MLP extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const expected = `a Tensor of shape [N, ${this.sizes[0]}]`;
+    checkTensor('MLP.forward', 'x', x, expected);
+    if (x.shape.length !== 2 || x.shape[1] !== this.sizes[0]) throw argumentError('MLP.forward', 'x', expected, x, 'range');
     return this.layers.forward(x);
   }
 }

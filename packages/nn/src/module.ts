@@ -1,5 +1,6 @@
 import { Tensor } from '@matgrad/core';
 import { formatShape, sameShape } from './shapes.js';
+import { argumentError, checkBoolean, checkFunction } from './validate.js';
 
 /** Names that could reach an object's prototype if a name were ever used as a plain-object key. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -112,6 +113,7 @@ export abstract class Module {
 
   /** Sets training mode on this module and every descendant. */
   train(mode = true): this {
+    checkBoolean(`${this.constructor.name}.train`, 'mode', mode);
     this.training = mode;
     for (const child of this.#children.values()) child.train(mode);
     return this;
@@ -128,10 +130,12 @@ export abstract class Module {
   /** Replaces the parameter at a dotted name with another tensor of the same shape and dtype;
    *  returns the one it replaced. */
   setParameter(name: string, value: Tensor): Tensor {
+    if (typeof name !== 'string') throw argumentError('setParameter', 'name', "a dotted parameter name such as 'layers.0.weight'", name);
     const { owner, key } = this.#resolve(name, 'setParameter');
     const old = owner.#parameters.get(key);
     if (old === undefined) throw new Error(`setParameter: ${this.constructor.name} has no parameter named '${name}'`);
-    if (!(value instanceof Tensor) || old.dtype !== value.dtype || !sameShape(old.shape, value.shape)) {
+    if (!(value instanceof Tensor)) throw argumentError('setParameter', 'value', `a Tensor (${old.dtype} ${formatShape(old.shape)} for '${name}')`, value);
+    if (old.dtype !== value.dtype || !sameShape(old.shape, value.shape)) {
       throw new RangeError(
         `setParameter: '${name}' is ${old.dtype} ${formatShape(old.shape)}, the new tensor is ${value.dtype} ${formatShape(value.shape)}`,
       );
@@ -158,7 +162,7 @@ export abstract class Module {
    * module is left exactly as it was.
    */
   loadStateDict(state: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>): void {
-    const given: ReadonlyMap<string, Tensor> = state instanceof Map ? state : new Map(Object.entries(state));
+    const given = tensorsByName('loadStateDict', 'state', state);
     const own = this.stateDict();
     const problems: string[] = [];
     for (const [name, target] of own) {
@@ -185,7 +189,9 @@ export abstract class Module {
  * to the substitutes: this is how a whole model is checked with `gradCheck`.
  */
 export function functionalCall<T>(module: Module, parameters: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, fn: () => T): T {
-  const entries = parameters instanceof Map ? [...parameters] : Object.entries(parameters);
+  if (!(module instanceof Module)) throw argumentError('functionalCall', 'module', 'a Module', module);
+  const entries = [...tensorsByName('functionalCall', 'parameters', parameters)];
+  checkFunction('functionalCall', 'fn', fn, 'a function of no arguments that runs the model');
   const replaced: Array<[string, Tensor]> = [];
   try {
     for (const [name, t] of entries) replaced.push([name, module.setParameter(name, t)]);
@@ -193,4 +199,13 @@ export function functionalCall<T>(module: Module, parameters: ReadonlyMap<string
   } finally {
     for (const [name, original] of replaced.reverse()) module.setParameter(name, original);
   }
+}
+
+/** Tensors by name, given as a Map or a plain object (as stateDict() and a parsed file give them). */
+function tensorsByName(where: string, argument: string, value: unknown): ReadonlyMap<string, Tensor> {
+  if (value instanceof Map) return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Tensor) {
+    throw argumentError(where, argument, 'a Map or a plain object of tensors by name (as stateDict() returns)', value);
+  }
+  return new Map(Object.entries(value));
 }

@@ -1,6 +1,6 @@
 import { gradCheck, noGrad, randn, tensor, type Tensor } from '@matgrad/core';
 import { describe, expect, it } from 'vitest';
-import { BatchNorm1d, Dropout, functionalCall, initStd, Linear, ReLU, Sequential, Sigmoid, Tanh } from '../src/index.js';
+import { BatchNorm1d, Dropout, functionalCall, initStd, Linear, MLP, ReLU, Sequential, Sigmoid, Tanh } from '../src/index.js';
 
 function std(values: ArrayLike<number>): number {
   const xs = Array.from(values);
@@ -42,11 +42,16 @@ describe('Linear', () => {
 
   it('explains bad input', () => {
     const layer = new Linear(3, 2, { seed: 1 });
-    expect(() => layer.forward(tensor([[1, 2]]))).toThrow('Linear(3, 2): expected input [N, 3], got [1,2]');
+    expect(() => layer.forward(tensor([[1, 2]]))).toThrow('Linear(3, 2).forward: x must be a Tensor of shape [N, 3], got a float64 tensor of shape [1,2]');
     expect(() => layer.forward(tensor([[1, 2, 3]], { dtype: 'float32' }))).toThrow(/the input is float32 but the weights are float64/);
     expect(() => new Linear(0, 2, { seed: 1 })).toThrow(/inFeatures must be a positive integer, got 0/);
-    expect(() => new Linear(2, 2)).toThrow(/pass \{ seed \}/);
-    expect(() => new Linear(2, 2, { seed: 1, init: 'lecun' as never })).toThrow(/unknown initializer "lecun"/);
+    expect(() => new Linear(2, 2, { seed: 1, init: 'lecun' as never })).toThrow(`Linear: init must be 'he', 'xavier', 'normal' or a standard deviation, got the string "lecun"`);
+  });
+
+  it('defaults to seed 0, as MLP does', () => {
+    expect(new Linear(5, 4).weight.values()).toEqual(new Linear(5, 4, { seed: 0 }).weight.values());
+    expect(new Linear(5, 4).weight.values()).toEqual(new MLP({ sizes: [5, 4] }).layers.at(0).parameters()[0]!.values());
+    expect(new Linear(5, 4).weight.values()).not.toEqual(new Linear(5, 4, { seed: 1 }).weight.values());
   });
 
   it('passes gradCheck for input, weight and bias', () => {
@@ -179,7 +184,7 @@ describe('BatchNorm1d', () => {
   it('explains bad input', () => {
     const bn = new BatchNorm1d(3);
     expect(() => bn.forward(tensor([[1, 2, 3]]))).toThrow(/training mode needs at least 2 rows/);
-    expect(() => bn.forward(tensor([[1, 2]]))).toThrow('BatchNorm1d(3): expected input [N, 3], got [1,2]');
+    expect(() => bn.forward(tensor([[1, 2]]))).toThrow('BatchNorm1d(3).forward: x must be a Tensor of shape [N, 3], got a float64 tensor of shape [1,2]');
     expect(noGrad(() => bn.eval().forward(tensor([[1, 2, 3]]))).shape).toEqual([1, 3]);
   });
 });

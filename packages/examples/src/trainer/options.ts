@@ -1,6 +1,8 @@
 import type { DType } from '@matgrad/core';
 import type { Activation, OptimizerName } from '@matgrad/nn';
 import { UsageError } from '../cli/command.js';
+import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
+import { modelSizeProblem } from './model-size.js';
 
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
 export const SCHEDULES = ['cosine', 'constant'] as const;
@@ -98,5 +100,8 @@ export function parseHidden(value: string): number[] {
   if (widths.some((w) => !Number.isSafeInteger(w) || w < 1 || w > 65_536)) {
     throw new UsageError(`--hidden must list hidden layer widths as positive integers separated by commas (e.g. 256 or 512,256), got '${value}'`);
   }
+  // Checked before anything is allocated: each width may be fine while the whole is far too large.
+  const tooLarge = modelSizeProblem([PIXELS_PER_DIGIT, ...widths, DIGIT_CLASSES]);
+  if (tooLarge !== null) throw new UsageError(`--hidden ${value}: ${tooLarge}`);
   return widths;
 }

@@ -14,10 +14,10 @@ export function timestamp(date: Date): string {
 export async function createRunFolder(out: string | null, now = new Date(), runs = userPath(RUNS_FOLDER)): Promise<string> {
   if (out !== null) {
     const folder = userPath(out);
-    await mkdir(folder, { recursive: true });
+    await makeFolder(folder);
     return folder;
   }
-  await mkdir(runs, { recursive: true });
+  await makeFolder(runs);
   const stamp = timestamp(now);
   for (let attempt = 1; ; attempt++) {
     const folder = join(runs, attempt === 1 ? stamp : `${stamp}-${attempt}`);
@@ -29,6 +29,12 @@ export async function createRunFolder(out: string | null, now = new Date(), runs
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+}
+
+async function makeFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true }).catch((error: Error) => {
+    throw new Error(`train: cannot create the run folder ${folder}: ${error.message}`, { cause: error });
+  });
 }
 
 /** The run folder under runs/ whose weights were saved last; null when there is none. */

@@ -1,9 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromBuffer } from '@matgrad/core';
 import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fit, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { displayPath } from '../cli/command.js';
 import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import { writeSvgFigure } from '../figures/render.js';
 import { confusionSpec, curveSpec, vegaLiteToSvg } from './charts.js';
 import { limitDigits, loadTrainingData } from './data.js';
@@ -11,6 +12,7 @@ import { buildModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-fil
 import type { TrainOptions } from './options.js';
 import { toReadableJson } from './readable-json.js';
 import { createRunFolder } from './run-folder.js';
+import { writeRunFiles } from './run-output.js';
 import { ShiftedDigits } from './shifted-digits.js';
 
 export interface TrainIo {
@@ -72,7 +74,7 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
 
   io.log(
     `training ${spec.sizes.join('-')} ${spec.activation} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
-      `on ${train.count} digits, testing on ${test.count}; ${data.source}`,
+      `on ${train.count} digits, testing on ${test.count}; ${data.source}; writing to ${displayPath(folder)}`,
   );
   const progress = createEpochProgress(io.progress);
   let seen = 0;
@@ -121,31 +123,34 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
   }
   const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
 
-  await saveModel(model, spec, data.source, join(folder, WEIGHTS_FILE));
-  const curves = epochs.map((e) => ({ epoch: e.epoch, loss: { train: e.loss, test: e.testLoss }, accuracy: { train: e.accuracy, test: e.testAccuracy } }));
-  await writeSvgFigure(await vegaLiteToSvg(curveSpec('Loss per epoch', 'mean cross-entropy', curves.map((c) => ({ epoch: c.epoch, ...c.loss })))), join(folder, 'loss'));
-  await writeSvgFigure(
-    await vegaLiteToSvg(curveSpec('Accuracy per epoch', 'accuracy', curves.map((c) => ({ epoch: c.epoch, ...c.accuracy })), { percent: true })),
-    join(folder, 'accuracy'),
-  );
-  await writeSvgFigure(await vegaLiteToSvg(confusionSpec(counts, last.accuracy!)), join(folder, 'confusion-matrix'));
+  const report = await writeRunFiles(folder, async (): Promise<TrainReport> => {
+    await saveModel(model, spec, data.source, join(folder, WEIGHTS_FILE));
+    const curves = epochs.map((e) => ({ epoch: e.epoch, loss: { train: e.loss, test: e.testLoss }, accuracy: { train: e.accuracy, test: e.testAccuracy } }));
+    await writeSvgFigure(await vegaLiteToSvg(curveSpec('Loss per epoch', 'mean cross-entropy', curves.map((c) => ({ epoch: c.epoch, ...c.loss })))), join(folder, 'loss'));
+    await writeSvgFigure(
+      await vegaLiteToSvg(curveSpec('Accuracy per epoch', 'accuracy', curves.map((c) => ({ epoch: c.epoch, ...c.accuracy })), { percent: true })),
+      join(folder, 'accuracy'),
+    );
+    await writeSvgFigure(await vegaLiteToSvg(confusionSpec(counts, last.accuracy!)), join(folder, 'confusion-matrix'));
 
-  const report: TrainReport = {
-    options,
-    data: { source: data.source, train: train.count, test: test.count },
-    model: { ...spec, parameters: model.parameterCount() },
-    epochs,
-    test: { accuracy: last.accuracy!, loss: last.loss, correct, count: test.count },
-    confusionMatrix: { rows: 'true digit', columns: 'predicted digit', counts },
-    time: { seconds: (performance.now() - started) / 1000, trainSeconds, samplesPerSecond: (train.count * epochs.length) / trainSeconds },
-    files: {
-      weights: [WEIGHTS_FILE],
-      metrics: [METRICS_FILE],
-      lossCurve: figureFiles('loss'),
-      accuracyCurve: figureFiles('accuracy'),
-      confusionMatrix: figureFiles('confusion-matrix'),
-    },
-  };
-  await writeFile(join(folder, METRICS_FILE), `${toReadableJson(report)}\n`);
+    const written: TrainReport = {
+      options,
+      data: { source: data.source, train: train.count, test: test.count },
+      model: { ...spec, parameters: model.parameterCount() },
+      epochs,
+      test: { accuracy: last.accuracy!, loss: last.loss, correct, count: test.count },
+      confusionMatrix: { rows: 'true digit', columns: 'predicted digit', counts },
+      time: { seconds: (performance.now() - started) / 1000, trainSeconds, samplesPerSecond: (train.count * epochs.length) / trainSeconds },
+      files: {
+        weights: [WEIGHTS_FILE],
+        metrics: [METRICS_FILE],
+        lossCurve: figureFiles('loss'),
+        accuracyCurve: figureFiles('accuracy'),
+        confusionMatrix: figureFiles('confusion-matrix'),
+      },
+    };
+    await writeFileAtomic(join(folder, METRICS_FILE), `${toReadableJson(written)}\n`);
+    return written;
+  });
   return { folder, report };
 }

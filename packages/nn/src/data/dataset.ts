@@ -1,5 +1,6 @@
 import { noGrad, Tensor, tensor } from '@matgrad/core';
 import { formatShape } from '../shapes.js';
+import { argumentError, checkTensor, describeValue, isArrayLike } from '../validate.js';
 
 /** One mini-batch: inputs and their targets, row i of `y` belonging to row i of `x`. */
 export interface Batch {
@@ -28,8 +29,9 @@ export class TensorDataset implements Dataset {
   readonly y: Tensor;
 
   constructor(x: Tensor, y: Labels) {
-    if (!(x instanceof Tensor) || x.shape.length === 0) throw new TypeError('TensorDataset: x must be a tensor with a sample axis first ([N, …])');
-    const labels = y instanceof Tensor ? y : tensor(Array.isArray(y) ? y : Array.from(y as ArrayLike<number>), { dtype: x.dtype });
+    checkTensor('TensorDataset', 'x', x, 'a Tensor with the sample axis first ([N, …])');
+    if (x.shape.length === 0) throw argumentError('TensorDataset', 'x', 'a Tensor with the sample axis first ([N, …])', x, 'range');
+    const labels = y instanceof Tensor ? y : tensor(labelNumbers(y), { dtype: x.dtype });
     if (labels.shape.length === 0 || labels.shape[0] !== x.shape[0]) {
       throw new RangeError(`TensorDataset: x ${formatShape(x.shape)} and y ${formatShape(labels.shape)} must have the same number of samples (first axis)`);
     }
@@ -42,13 +44,23 @@ export class TensorDataset implements Dataset {
   }
 
   batch(indices: ArrayLike<number>): Batch {
+    if (!isArrayLike(indices)) throw argumentError('TensorDataset.batch', 'indices', 'an array or typed array of row indices', indices);
     const n = this.length;
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k]!;
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`TensorDataset.batch: index ${i} is out of range for ${n} samples`);
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`TensorDataset.batch: index ${describeValue(i)} is out of range for ${n} samples`);
     }
     return { x: rows(this.x, indices), y: rows(this.y, indices) };
   }
+}
+
+/** Labels given as numbers, checked here so that a wrong one is reported by TensorDataset. */
+function labelNumbers(y: unknown): number[] {
+  if (!isArrayLike(y)) throw argumentError('TensorDataset', 'y', 'a Tensor, an array or a typed array of labels', y);
+  const numbers = Array.from(y);
+  const bad = numbers.findIndex((v) => typeof v !== 'number');
+  if (bad >= 0) throw argumentError('TensorDataset', `y[${bad}]`, 'a number', numbers[bad]);
+  return numbers as number[];
 }
 
 /** The samples at `indices`: a window onto `t` (no copy) when they are consecutive, else gathered

@@ -1,4 +1,5 @@
 import { Rng } from '@matgrad/core';
+import { argumentError, checkBoolean, checkOptions, checkSeeded } from '../validate.js';
 import type { Batch, Dataset } from './dataset.js';
 
 export interface DataLoaderOptions {
@@ -10,6 +11,8 @@ export interface DataLoaderOptions {
   /** Skip the last batch when it is smaller than `batchSize`. Default false. */
   dropLast?: boolean;
 }
+
+const LOADER_OPTIONS: Record<keyof DataLoaderOptions, true> = { batchSize: true, shuffle: true, seed: true, rng: true, dropLast: true };
 
 /**
  * Mini-batches over a dataset, for `for (const { x, y } of loader)`. Each pass is one epoch;
@@ -24,11 +27,14 @@ export class DataLoader implements Iterable<Batch> {
   readonly #rng: Rng | null;
 
   constructor(dataset: Dataset, options: DataLoaderOptions) {
-    const { batchSize, shuffle = false, dropLast = false } = options;
-    if (dataset === null || typeof dataset !== 'object' || typeof dataset.batch !== 'function') {
-      throw new TypeError('DataLoader: the first argument must be a dataset (e.g. a TensorDataset)');
+    if (dataset === null || typeof dataset !== 'object' || typeof dataset.batch !== 'function' || !Number.isInteger(dataset.length) || dataset.length < 0) {
+      throw argumentError('DataLoader', 'dataset', 'a dataset with length and batch(indices) (e.g. a TensorDataset)', dataset);
     }
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    const { batchSize, shuffle = false, dropLast = false } = checkOptions('DataLoader', options, LOADER_OPTIONS, { required: true, example: '{ batchSize: 32 }' });
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw argumentError('DataLoader', 'batchSize', 'a positive integer', batchSize, 'range');
+    checkBoolean('DataLoader', 'shuffle', shuffle);
+    checkBoolean('DataLoader', 'dropLast', dropLast);
+    checkSeeded('DataLoader', options);
     if (shuffle && options.rng === undefined && options.seed === undefined) {
       throw new TypeError('DataLoader: shuffle needs { seed } (an integer) or { rng }; the order of batches is always reproducible');
     }

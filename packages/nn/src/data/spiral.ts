@@ -1,4 +1,5 @@
 import { fromBuffer, Rng, type DType } from '@matgrad/core';
+import { argumentError, checkDtype, checkOptions } from '../validate.js';
 import { TensorDataset } from './dataset.js';
 
 export interface SpiralOptions {
@@ -12,15 +13,21 @@ export interface SpiralOptions {
   dtype?: DType;
 }
 
+const SPIRAL_OPTIONS: Record<keyof SpiralOptions, true> = { pointsPerClass: true, classes: true, noise: true, seed: true, dtype: true };
+
 /**
  * Points on interleaved spiral arms in the plane, one class per arm: a small problem that no
  * linear model solves and a two-layer net does. Arm j's i-th point has radius r = i/(n − 1)
  * and angle θ = 4j + 4r + noise; x = (r·sin θ, r·cos θ), y = j.
  */
 export function spiral(options: SpiralOptions): TensorDataset {
-  const { pointsPerClass = 100, classes = 3, noise = 0.2, seed, dtype = 'float64' } = options;
-  if (!Number.isInteger(pointsPerClass) || pointsPerClass < 2) throw new RangeError(`spiral: pointsPerClass must be an integer ≥ 2, got ${pointsPerClass}`);
-  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`spiral: classes must be a positive integer, got ${classes}`);
+  const checked = checkOptions('spiral', options, SPIRAL_OPTIONS, { required: true, example: '{ seed: 1 }' });
+  const { pointsPerClass = 100, classes = 3, noise = 0.2, seed, dtype = 'float64' } = checked;
+  if (!Number.isInteger(pointsPerClass) || pointsPerClass < 2) throw argumentError('spiral', 'pointsPerClass', 'an integer ≥ 2', pointsPerClass, 'range');
+  if (!Number.isInteger(classes) || classes < 1) throw argumentError('spiral', 'classes', 'a positive integer', classes, 'range');
+  if (typeof noise !== 'number' || !(noise >= 0 && noise < Infinity)) throw argumentError('spiral', 'noise', 'a finite number ≥ 0 (a standard deviation)', noise, 'range');
+  if (!Number.isInteger(seed)) throw argumentError('spiral', 'seed', 'an integer (the points are always reproducible)', seed);
+  checkDtype('spiral', dtype);
   const rng = new Rng(seed);
   const n = pointsPerClass * classes;
   const x = dtype === 'float32' ? new Float32Array(n * 2) : new Float64Array(n * 2);

@@ -1,20 +1,24 @@
 import type { Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
+import { argumentError, checkTensor } from '../validate.js';
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('ReLU.forward', 'x', x);
     return x.relu();
   }
 }
 
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('Sigmoid.forward', 'x', x);
     return x.sigmoid();
   }
 }
 
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('Tanh.forward', 'x', x);
     return x.tanh();
   }
 }
@@ -30,6 +34,6 @@ export function activationModule(name: Activation): Module {
     case 'tanh':
       return new Tanh();
     default:
-      throw new TypeError(`activation: unknown activation ${JSON.stringify(name)}; expected 'relu', 'sigmoid' or 'tanh'`);
+      throw argumentError('activationModule', 'name', "'relu', 'sigmoid' or 'tanh'", name);
   }
 }

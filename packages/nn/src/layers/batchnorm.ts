@@ -1,5 +1,6 @@
 import { noGrad, ones, zeros, type DType, type Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
+import { argumentError, checkDtype, checkInteger, checkOptions, checkTensor } from '../validate.js';
 
 export interface BatchNormOptions {
   /** Added to the variance before the square root. Default 1e-5. */
@@ -8,6 +9,8 @@ export interface BatchNormOptions {
   momentum?: number;
   dtype?: DType;
 }
+
+const BATCH_NORM_OPTIONS: Record<keyof BatchNormOptions, true> = { eps: true, momentum: true, dtype: true };
 
 /**
  * Batch normalization over the features of [N, C] inputs: y = γ∘(x − μ)/√(σ² + ε) + β.
@@ -22,10 +25,11 @@ export class BatchNorm1d extends Module {
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
-    const { eps = 1e-5, momentum = 0.1, dtype = 'float64' } = options;
-    if (!(eps > 0)) throw new RangeError(`BatchNorm1d: eps must be positive, got ${eps}`);
-    if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`BatchNorm1d: momentum must be in [0, 1], got ${momentum}`);
+    checkInteger('BatchNorm1d', 'numFeatures', numFeatures, 1);
+    const { eps = 1e-5, momentum = 0.1, dtype = 'float64' } = checkOptions('BatchNorm1d', options, BATCH_NORM_OPTIONS, { example: '{ eps: 1e-5, momentum: 0.1 }' });
+    if (typeof eps !== 'number' || !(eps > 0 && eps < Infinity)) throw argumentError('BatchNorm1d', 'eps', 'a finite number > 0', eps, 'range');
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw argumentError('BatchNorm1d', 'momentum', 'a number in [0, 1]', momentum, 'range');
+    checkDtype('BatchNorm1d', dtype);
     this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;
@@ -49,14 +53,15 @@ export class BatchNorm1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) {
-      throw new RangeError(`BatchNorm1d(${this.numFeatures}): expected input [N, ${this.numFeatures}], got [${x.shape.join(',')}]`);
-    }
+    const where = `BatchNorm1d(${this.numFeatures}).forward`;
+    const expected = `a Tensor of shape [N, ${this.numFeatures}]`;
+    checkTensor(where, 'x', x, expected);
+    if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) throw argumentError(where, 'x', expected, x, 'range');
     const n = x.shape[0]!;
     if (!this.training) {
       return x.sub(this.runningMean).div(this.runningVar.add(this.eps).sqrt()).mul(this.weight).add(this.bias);
     }
-    if (n < 2) throw new RangeError(`BatchNorm1d(${this.numFeatures}): training mode needs at least 2 rows to estimate a variance, got [${x.shape.join(',')}]`);
+    if (n < 2) throw new RangeError(`${where}: training mode needs at least 2 rows to estimate a variance, got [${x.shape.join(',')}]`);
     const mu = x.mean(0);
     const centered = x.sub(mu);
     const variance = centered.mul(centered).mean(0);

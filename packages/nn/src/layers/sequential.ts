@@ -1,5 +1,6 @@
 import type { Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
+import { argumentError, checkTensor } from '../validate.js';
 
 /** Modules applied one after another; they are named '0', '1', … (so `layers.0.weight`). */
 export class Sequential extends Module {
@@ -7,6 +8,9 @@ export class Sequential extends Module {
 
   constructor(...layers: Module[]) {
     super();
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Module)) throw argumentError('Sequential', `layer ${i}`, 'a Module (e.g. new Linear(2, 3))', layer);
+    });
     this.#layers = layers.map((layer, i) => this.registerModule(String(i), layer));
   }
 
@@ -15,6 +19,8 @@ export class Sequential extends Module {
   }
 
   at(index: number): Module {
+    // Array.prototype.at would read 'a' or 1.5 as a valid index.
+    if (!Number.isInteger(index)) throw argumentError('Sequential.at', 'index', 'an integer', index);
     const layer = this.#layers.at(index);
     if (layer === undefined) throw new RangeError(`Sequential.at: index ${index} is out of range for ${this.#layers.length} layers`);
     return layer;
@@ -25,6 +31,7 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('Sequential.forward', 'x', x);
     let y = x;
     for (const layer of this.#layers) y = layer.forward(y);
     return y;

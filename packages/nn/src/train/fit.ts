@@ -4,6 +4,7 @@ import type { Loss } from '../losses.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LrSchedule } from '../optim/schedules.js';
+import { checkedBatches, checkEvaluateArguments, checkFitArguments } from './arguments.js';
 import { inInferenceMode } from './inference.js';
 import { countCorrect, RunningScore } from './metrics.js';
 
@@ -55,9 +56,7 @@ const defaultLoss: Loss = (output: Tensor, target: Tensor) => softmaxCrossEntrop
 /** The training loop: for each epoch and batch, forward, loss, backward, optimizer step.
  *  Returns one record per epoch. */
 export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions): EpochRecord[] {
-  const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch } = options;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
-  if (optimizer === undefined) throw new TypeError('fit: options.optimizer is required (e.g. new SGD(model, { lr: 0.1 }))');
+  const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch } = checkFitArguments(model, loader, options);
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     if (lrSchedule !== undefined) optimizer.lr = lrSchedule(epoch);
@@ -66,7 +65,7 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
     const score = new RunningScore();
     const started = performance.now();
     let batch = 0;
-    const batches = loader[Symbol.iterator]();
+    const batches = checkedBatches('fit', loader)[Symbol.iterator]();
     for (;;) {
       // Each step's batch, activations and temporaries go back to the backend's pool at its end.
       const step = tidy(() => {
@@ -97,15 +96,17 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
 /** Loss and accuracy over a loader, in eval mode and without recording a graph; the
  *  model's mode is restored afterwards. */
 export function evaluate(model: Module, loader: Iterable<Batch>, options: { loss?: Loss } = {}): Evaluation {
-  const loss = options.loss ?? defaultLoss;
+  const loss = checkEvaluateArguments(model, loader, options).loss ?? defaultLoss;
   return inInferenceMode(model, () => {
     const score = new RunningScore();
-    for (const { x, y } of loader) {
+    for (const { x, y } of checkedBatches('evaluate', loader)) {
       tidy(() => {
         const output = model.forward(x);
         score.add(loss(output, y).item(), x.shape[0]!, countCorrect(output, y));
       });
     }
+    // As fit does: a mean over no samples would be a NaN loss, not an answer.
+    if (score.count === 0) throw new RangeError('evaluate: the loader gave no batches (or only empty ones); expected at least one sample');
     return { loss: score.loss, accuracy: score.accuracy, count: score.count };
   });
 }

@@ -1,10 +1,13 @@
 import type { Tensor } from '@matgrad/core';
+import { argumentError, checkTensor, describeValue, isArrayLike } from '../validate.js';
 
 /**
  * How many rows of `output` [N, C] pick the right class (the arg-max), for targets given as
  * class indices [N] or one-hot rows [N, C]; null when accuracy does not apply (regression).
  */
 export function countCorrect(output: Tensor, target: Tensor): number | null {
+  checkTensor('countCorrect', 'output', output, 'a Tensor of class scores [N, C]');
+  checkTensor('countCorrect', 'target', target, 'a Tensor of class indices [N] or one-hot rows [N, C]');
   if (output.shape.length !== 2 || output.shape[1]! < 2) return null;
   const [n, c] = output.shape as [number, number];
   const scores = output.values();
@@ -31,7 +34,10 @@ export function argmax(values: ArrayLike<number>, offset: number, length: number
 /** counts[true class][predicted class] over the samples, for labels and predictions that are
  *  class indices in 0..classes − 1. */
 export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>, classes: number): number[][] {
-  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`confusionMatrix: classes must be a positive integer, got ${classes}`);
+  if (!Number.isInteger(classes) || classes < 1) throw argumentError('confusionMatrix', 'classes', 'a positive integer', classes, 'range');
+  for (const [name, value] of [['labels', labels], ['predictions', predictions]] as const) {
+    if (!isArrayLike(value)) throw argumentError('confusionMatrix', name, 'an array or typed array of class indices', value);
+  }
   if (labels.length !== predictions.length) {
     throw new RangeError(`confusionMatrix: ${labels.length} labels but ${predictions.length} predictions`);
   }
@@ -39,7 +45,7 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
   for (let i = 0; i < labels.length; i++) {
     const [actual, predicted] = [labels[i]!, predictions[i]!];
     if (!(isClass(actual, classes) && isClass(predicted, classes))) {
-      throw new RangeError(`confusionMatrix: sample ${i} has label ${actual} and prediction ${predicted}, expected classes 0..${classes - 1}`);
+      throw new RangeError(`confusionMatrix: sample ${i} has label ${describeValue(actual)} and prediction ${describeValue(predicted)}, expected classes 0..${classes - 1}`);
     }
     counts[actual]![predicted]!++;
   }
@@ -52,6 +58,9 @@ function isClass(k: number, classes: number): boolean {
 
 /** The share of samples on the diagonal of a confusion matrix; NaN when it counts none. */
 export function accuracyFromCounts(counts: readonly (readonly number[])[]): number {
+  if (!Array.isArray(counts) || !counts.every((row) => Array.isArray(row) && row.every((c) => Number.isInteger(c) && c >= 0))) {
+    throw argumentError('accuracyFromCounts', 'counts', 'a square array of arrays counts[true][predicted] (as confusionMatrix returns)', counts);
+  }
   counts.forEach((row, i) => {
     if (row.length !== counts.length) {
       throw new RangeError(`accuracyFromCounts: expected a square matrix of counts, but row ${i} has ${row.length} entries for ${counts.length} classes`);

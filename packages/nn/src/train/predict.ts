@@ -2,6 +2,8 @@ import { Tensor } from '@matgrad/core';
 import type { Batch } from '../data/dataset.js';
 import type { Module } from '../module.js';
 import { formatShape } from '../shapes.js';
+import { argumentError, checkIterable } from '../validate.js';
+import { checkedBatches, checkModel } from './arguments.js';
 import { inInferenceMode } from './inference.js';
 import { argmax } from './metrics.js';
 
@@ -11,10 +13,17 @@ import { argmax } from './metrics.js';
  * recording a graph, the model's mode restored afterwards.
  */
 export function predict(model: Module, inputs: Iterable<Batch> | Tensor): Int32Array {
+  checkModel('predict', model);
+  const expected = 'a Tensor [N, features] or an iterable of { x, y } batches';
+  if (inputs instanceof Tensor) {
+    if (inputs.shape.length < 2) throw argumentError('predict', 'inputs', expected, inputs, 'range');
+  } else {
+    checkIterable('predict', 'inputs', inputs, expected);
+  }
   return inInferenceMode(model, () => {
     if (inputs instanceof Tensor) return classesOf(model.forward(inputs), inputs);
     const parts: Int32Array[] = [];
-    for (const { x } of inputs) parts.push(classesOf(model.forward(x), x));
+    for (const { x } of checkedBatches('predict', inputs, { targets: false })) parts.push(classesOf(model.forward(x), x));
     const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
     let offset = 0;
     for (const part of parts) {
