@@ -2,7 +2,7 @@ import type { Backend } from './backends/backend.js';
 import { backendNamed, getBackend } from './backends/registry.js';
 import { checkDtype, type DType } from './dtype.js';
 import type { FloatArray } from './kernels/types.js';
-import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
+import { checkShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf, type Shape } from './shape.js';
 import type { Storage } from './storage.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
@@ -58,9 +58,13 @@ function flatten(data: TensorData, shape: Shape | undefined): { flat: ArrayLike<
     if (sizeOf(s) !== data.length) throw new RangeError(`tensor: shape ${formatShape(s)} needs ${sizeOf(s)} elements, the data has ${data.length}`);
     return { flat: data, shape: s };
   }
-  if (!Array.isArray(data)) throw new TypeError(`tensor: expected a number, a (nested) array of numbers or a typed array, got ${typeof data}`);
+  if (!Array.isArray(data)) throw new TypeError(`tensor: expected a number, a (nested) array of numbers or a typed array, got ${data === null ? 'null' : typeof data}`);
   const nestedShape: number[] = [];
-  for (let level: unknown = data; Array.isArray(level); level = level[0]) nestedShape.push(level.length);
+  for (let level: unknown = data; Array.isArray(level); level = level[0]) {
+    // Checked while descending: a hostile 100,000-deep nesting must not reach the recursion below.
+    if (nestedShape.length === MAX_RANK) throw new RangeError(`tensor: the arrays are nested more than ${MAX_RANK} deep; at most ${MAX_RANK} axes are supported`);
+    nestedShape.push(level.length);
+  }
   const flat = (data as unknown[]).flat(Infinity) as unknown[];
   if (flat.length !== sizeOf(nestedShape) || !checkRectangular(data, nestedShape, 0)) {
     throw new RangeError(`tensor: nested arrays are ragged; every row at the same depth must have the same length (first row's shape ${formatShape(nestedShape)})`);
@@ -95,23 +99,33 @@ export interface CreateOptions {
 }
 
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
-  const s = checkShape('full', shape);
-  return leaf(backendFor('full', options).fill(checkDtype('full', options.dtype ?? 'float64'), s, value), options);
+  return filled('full', shape, value, options);
 }
 
 export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
+}
+
+function filled(where: string, shape: Shape, value: number, options: CreateOptions): Tensor {
+  const s = checkShape(where, shape);
+  if (typeof value !== 'number') throw new TypeError(`${where}: the fill value must be a number, got ${value === null ? 'null' : typeof value}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object such as { dtype, requiresGrad }, got ${options === null ? 'null' : typeof options}`);
+  return leaf(backendFor(where, options).fill(checkDtype(where, options.dtype ?? 'float64'), s, value), options);
 }
 
 /** numpy's arange: start, start + step, ... up to but excluding stop. */
 export function arange(start: number, stop?: number, step = 1, options: CreateOptions = {}): Tensor {
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite non-zero number, got ${step}`);
+  for (const [name, value] of [['start', from], ['stop', to]] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`arange: ${name} must be a finite number, got ${String(value)}`);
+  }
+  if (typeof step !== 'number' || step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite non-zero number, got ${String(step)}`);
   const n = Math.max(0, Math.ceil((to - from) / step));
+  if (n > MAX_ELEMENTS) throw new RangeError(`arange: ${n} values from ${from} to ${to} by ${step}; one tensor holds at most ${MAX_ELEMENTS}`);
   const values = Array.from({ length: n }, (_, i) => from + i * step);
   return leaf(backendFor('arange', options).upload(values, checkDtype('arange', options.dtype ?? 'float64'), [n]), options);
 }

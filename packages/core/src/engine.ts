@@ -36,6 +36,7 @@ export function isGradEnabled(): boolean {
 }
 
 function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`${enabled ? 'enableGrad' : 'noGrad'}: expected a function to run, got ${fn === null ? 'null' : typeof fn}`);
   const previous = gradEnabled;
   gradEnabled = enabled;
   let result: T;
@@ -280,6 +281,13 @@ export interface BackwardOptions {
 /** `output.backward()`: seeds the sweep (1 for a scalar output, else the given gradient) and
  *  adds ∂output/∂leaf into every leaf's `.grad`. */
 export function backward(output: Tensor, options: BackwardOptions = {}): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`backward: options must be an object such as { gradient, retainGraph }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  const { gradient } = options;
+  if (gradient !== undefined && typeof gradient !== 'number' && !(gradient instanceof Tensor)) {
+    throw new TypeError(`backward: options.gradient must be a Tensor of shape ${formatShape(output.shape)} or a number, got ${gradient === null ? 'null' : Array.isArray(gradient) ? 'an array (wrap it with tensor())' : typeof gradient}`);
+  }
   if (!output.requiresGrad) {
     throw new Error(`backward: this tensor (shape ${formatShape(output.shape)}) does not require grad; none of the tensors it was computed from has requiresGrad: true`);
   }

@@ -59,8 +59,12 @@ export interface RandomOptions extends CreateOptions {
   rng?: Rng;
 }
 
-function streamOf(op: string, options: RandomOptions): Rng {
-  if (options.rng !== undefined) return options.rng;
+function streamOf(op: string, options: RandomOptions | undefined): Rng {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${op}: pass options with { seed } (an integer) or { rng }; random tensors are always seeded, got ${options === null ? 'null' : typeof options}`);
+  if (options.rng !== undefined) {
+    if (!(options.rng instanceof Rng)) throw new TypeError(`${op}: options.rng must be an Rng, got ${typeof options.rng}`);
+    return options.rng;
+  }
   if (options.seed === undefined) throw new TypeError(`${op}: pass { seed } (an integer) or { rng }; random tensors are always seeded`);
   return new Rng(options.seed);
 }
@@ -76,12 +80,15 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions, draw: (r
 
 /** Uniform in [low, high) (default [0, 1)). */
 export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number }): Tensor {
-  const { low = 0, high = 1 } = options;
+  const { low = 0, high = 1 } = options ?? {};
+  if (!(Number.isFinite(low) && Number.isFinite(high) && low <= high)) throw new RangeError(`rand: low and high must be finite numbers with low ≤ high, got low ${String(low)} and high ${String(high)}`);
   return randomTensor('rand', shape, options, (rng) => low + (high - low) * rng.uniform());
 }
 
 /** Normal with the given mean and std (default 0 and 1). */
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number }): Tensor {
-  const { mean = 0, std = 1 } = options;
+  const { mean = 0, std = 1 } = options ?? {};
+  if (!Number.isFinite(mean)) throw new RangeError(`randn: mean must be a finite number, got ${String(mean)}`);
+  if (!(Number.isFinite(std) && std >= 0)) throw new RangeError(`randn: std must be a finite number ≥ 0, got ${String(std)}`);
   return randomTensor('randn', shape, options, (rng) => mean + std * rng.normal());
 }

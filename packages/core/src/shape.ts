@@ -24,10 +24,19 @@ export function rowMajorStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** The most axes a tensor may have (numpy's limit). */
+export const MAX_RANK = 64;
+/** The most elements one tensor may hold: the longest typed array JavaScript engines allow. */
+export const MAX_ELEMENTS = 2 ** 32 - 1;
+
 export function checkShape(where: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+  if (!Array.isArray(shape)) throw new TypeError(`${where}: shape must be an array of non-negative integers, got ${shape === null ? 'null' : typeof shape}`);
+  if (shape.length > MAX_RANK) throw new RangeError(`${where}: shape has ${shape.length} axes; at most ${MAX_RANK} are supported`);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new TypeError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
+  const size = sizeOf(shape);
+  if (size > MAX_ELEMENTS) throw new RangeError(`${where}: shape ${formatShape(shape)} has ${size} elements; one tensor holds at most ${MAX_ELEMENTS}`);
   return [...shape];
 }
 

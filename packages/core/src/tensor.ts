@@ -145,6 +145,11 @@ export class Tensor {
     return `${prefix}${body}${extras.map((e) => ', ' + e).join('')})`;
   }
 
+  /** Node's console.log and util.inspect print a tensor as `toString()` does (numpy's style). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   /** The same values, cut off from the graph (shares memory). */
   detach(): Tensor {
     return new Tensor(this.storage, { requiresGrad: false, creator: null, name: this.name });

@@ -1,6 +1,6 @@
 import { noGrad, topologicalOrder } from '../engine.js';
 import { applyRule, type Creator } from '../op.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 
 export interface DotOptions {
   /** Significant digits of the values and gradients written on the arrows (default 4). */
@@ -34,6 +34,7 @@ const BOX_LABELS: Record<string, string> = { matmul: 'dot', softmaxCrossEntropy:
  * gradient (constants, targets) get a single grey arrow.
  */
 export function toDot(root: Tensor, options: DotOptions = {}): string {
+  if (!(root instanceof Tensor)) throw new TypeError(`toDot: root must be a Tensor (the output whose graph to draw), got ${root === null ? 'null' : typeof root}`);
   const digits = options.digits ?? 4;
   if (!Number.isInteger(digits) || digits < 1 || digits > 17) {
     throw new RangeError(`toDot: digits must be an integer in 1..17, got ${String(digits)}`);

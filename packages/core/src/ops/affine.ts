@@ -2,7 +2,7 @@ import { promote } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { formatShape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { cast, matrixTranspose } from './shape.js';
@@ -23,6 +23,9 @@ const affineOp = defineOp({
 
 /** Φ·W + b for a batch Φ [N, in], weights W [in, out] and bias b [out]. */
 export function affine(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  for (const [name, t] of [['Φ', x], ['W', w], ['b', b]] as const) {
+    if (!(t instanceof Tensor)) throw new TypeError(`affine: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+  }
   const ok = x.shape.length === 2 && w.shape.length === 2 && b.shape.length === 1 && x.shape[1] === w.shape[0] && b.shape[0] === w.shape[1];
   if (!ok) {
     throw new RangeError(

@@ -35,6 +35,13 @@ export type Targets = Tensor | readonly number[] | Int32Array | Uint8Array | Uin
 /** The fused softmax + cross-entropy loss, averaged over the batch: logits [N, C], targets
  *  as N class indices or an [N, C] matrix of one-hot (or probability) rows. */
 export function softmaxCrossEntropy(logits: Tensor, targets: Targets): Tensor {
+  if (!(logits instanceof Tensor)) throw new TypeError(`softmaxCrossEntropy: logits must be a Tensor [N, C], got ${logits === null ? 'null' : typeof logits}`);
+  const isIndexList = Array.isArray(targets) || targets instanceof Int32Array || targets instanceof Uint8Array || targets instanceof Uint16Array;
+  if (!(targets instanceof Tensor) && !isIndexList) {
+    throw new TypeError(
+      `softmaxCrossEntropy: targets must be N class indices (an array, Int32Array, Uint8Array, Uint16Array or 1-D Tensor) or an [N, C] Tensor of target rows, got ${targets === null ? 'null' : typeof targets}`,
+    );
+  }
   if (logits.shape.length !== 2) {
     throw new RangeError(`softmaxCrossEntropy: logits must be 2-D [N, C] (a row of class scores per sample), got shape ${formatShape(logits.shape)}`);
   }
@@ -56,6 +63,8 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
     throw new RangeError(`softmaxCrossEntropy: targets must be N class indices or an [N, C] one-hot matrix, got shape ${formatShape(targets.shape)} for logits ${formatShape(logits.shape)}`);
   }
   const indices = targets instanceof Tensor ? targets.values() : targets;
+  const notNumber = Array.from(indices as ArrayLike<unknown>).findIndex((k) => typeof k !== 'number');
+  if (notNumber >= 0) throw new TypeError(`softmaxCrossEntropy: class index at row ${notNumber} is ${JSON.stringify((indices as ArrayLike<unknown>)[notNumber])}, expected an integer`);
   if (indices.length !== n) {
     throw new RangeError(`softmaxCrossEntropy: ${indices.length} class indices for ${n} rows of logits ${formatShape(logits.shape)}`);
   }

@@ -2,7 +2,7 @@ import { promote } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes, formatShape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { broadcastTo, cast, matrixTranspose, reshape } from './shape.js';
 
 const matmulOp = defineOp({
@@ -17,6 +17,9 @@ const matmulOp = defineOp({
 /** numpy's matmul: matrices, batches of matrices (batch axes broadcast), and vectors
  *  (a 1-D left operand is a row, a 1-D right operand a column; that axis is dropped again). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  for (const [name, t] of [['A', a], ['B', b]] as const) {
+    if (!(t instanceof Tensor)) throw new TypeError(`matmul: ${name} must be a Tensor, got ${typeof t === 'number' ? `the number ${t} (use mul for scalars)` : t === null ? 'null' : typeof t}`);
+  }
   if (a.shape.length === 0 || b.shape.length === 0) {
     throw new RangeError(`matmul: operands must have at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} (use mul for scalars)`);
   }

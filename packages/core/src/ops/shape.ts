@@ -1,7 +1,7 @@
 import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
-import { broadcastShapes, formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
+import { broadcastShapes, checkShape, formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
 const reshapeOp = defineOp<{ shape: number[] }>({
@@ -15,6 +15,7 @@ const reshapeOp = defineOp<{ shape: number[] }>({
 
 /** One axis may be -1: its size is inferred from the others. */
 export function reshape(a: Tensor, shape: Shape): Tensor {
+  if (!Array.isArray(shape)) throw new TypeError(`reshape: shape must be an array of sizes (one may be -1), got ${shape === null ? 'null' : typeof shape}`);
   const known = shape.filter((d) => d !== -1);
   const inferred = shape.length - known.length;
   const fail = (why: string): never => {
@@ -49,6 +50,7 @@ function inversePermutation(perm: readonly number[]): number[] {
 
 /** numpy's transpose: reverses the axes by default; a view, nothing is copied. */
 export function transpose(a: Tensor, perm?: readonly number[]): Tensor {
+  if (perm !== undefined && !Array.isArray(perm)) throw new TypeError(`transpose: perm must be an array of axes, got ${perm === null ? 'null' : typeof perm}`);
   const n = a.shape.length;
   const p = perm === undefined ? Array.from({ length: n }, (_, i) => n - 1 - i) : perm.map((x) => (x < 0 ? x + n : x));
   const isPermutation = p.length === n && new Set(p).size === n && p.every((x) => Number.isInteger(x) && x >= 0 && x < n);
@@ -78,7 +80,7 @@ const broadcastToOp = defineOp<{ shape: number[] }>({
 });
 
 export function broadcastTo(a: Tensor, shape: Shape): Tensor {
-  const target = [...shape];
+  const target = checkShape('broadcastTo', shape);
   if (!sameShape(broadcastShapes('broadcastTo', a.shape, target), target)) {
     throw new RangeError(`broadcastTo: shape ${formatShape(a.shape)} cannot be broadcast to ${formatShape(target)}`);
   }
@@ -99,7 +101,7 @@ const sumToOp = defineOp<{ shape: number[] }>({
 
 /** Sums `a` down to `shape` (which must broadcast to `a`'s shape): the adjoint of broadcastTo. */
 export function sumTo(a: Tensor, shape: Shape): Tensor {
-  const target = [...shape];
+  const target = checkShape('sumTo', shape);
   if (target.length > a.shape.length || !sameShape(broadcastShapes('sumTo', target, a.shape), a.shape)) {
     throw new RangeError(`sumTo: shape ${formatShape(a.shape)} cannot be summed to ${formatShape(target)}; expected a shape that broadcasts to ${formatShape(a.shape)}`);
   }
