@@ -1,4 +1,4 @@
-import { noGrad, optimizerStep, zeros, type FloatArray, type OptimizerRule, type Tensor } from '@matgrad/core';
+import { noGrad, optimizerStep, Tensor, zeros, type FloatArray, type OptimizerRule } from '@matgrad/core';
 import { Module } from '../module.js';
 
 export interface OptimizerOptions {
@@ -100,6 +100,8 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     if (keys.length !== names.length || !names.every((n) => Object.hasOwn(given, n))) {
       throw new TypeError(`${who}: hyperparameters ${JSON.stringify(keys)} do not match ${JSON.stringify(names)}`);
     }
+    // JSON carries Infinity (no clipping) as null.
+    if (given.clipGradNorm === null) given.clipGradNorm = Infinity;
     checkHyperparameters(who, given);
     if (!Array.isArray(state.slots) || state.slots.length !== this.params.length) {
       throw new RangeError(`${who}: the state has ${Array.isArray(state.slots) ? state.slots.length : 'no'} parameter slots, this optimizer has ${this.params.length} parameters`);
@@ -111,26 +113,39 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
         throw new TypeError(`${who}: parameter ${i} has slots ${JSON.stringify(slot === null || typeof slot !== 'object' ? slot : Object.keys(slot))}, expected ${JSON.stringify(expected)}`);
       }
       for (const name of expected) {
-        const buf = slot[name];
-        if (!(buf instanceof Float32Array || buf instanceof Float64Array) || buf.length !== own[name]!.size) {
-          throw new RangeError(`${who}: slot '${name}' of parameter ${i} must be a Float32Array or Float64Array of ${own[name]!.size} elements`);
+        const values = slotValues(slot[name]);
+        if (values === null || values.length !== own[name]!.size || Array.from(values).some((v) => typeof v !== 'number')) {
+          throw new RangeError(`${who}: slot '${name}' of parameter ${i} must hold ${own[name]!.size} numbers (a Float32Array, Float64Array, array, or a typed array after JSON)`);
         }
       }
     });
     this.#step = state.step;
     Object.assign(this.hyperparameters, given);
     state.slots.forEach((slot, i) => {
-      for (const [name, own] of Object.entries(this.#slots[i]!)) own.assign(slot[name]!);
+      for (const [name, own] of Object.entries(this.#slots[i]!)) own.assign(slotValues(slot[name])!);
     });
   }
 }
 
+/** A slot's numbers as given by state(), by a plain array, or by JSON.parse of a typed array
+ *  (an object with keys "0", "1", ...); null when it is none of those. */
+function slotValues(slot: unknown): ArrayLike<number> | null {
+  if (slot instanceof Float32Array || slot instanceof Float64Array || Array.isArray(slot)) return slot as ArrayLike<number>;
+  if (slot === null || typeof slot !== 'object') return null;
+  const entries = Object.entries(slot);
+  if (!entries.every(([k], i) => k === String(i))) return null;
+  return entries.map(([, v]) => v as number);
+}
+
+/** The parameters to update. Frozen ones (requiresGrad false, as after `requireGrad(false)`) are
+ *  kept in the list, as PyTorch keeps them, and skipped at each step: they never get a gradient. */
 function checkParams(who: string, params: Module | Iterable<Tensor>): Tensor[] {
   const list = params instanceof Module ? params.parameters() : [...params];
   if (list.length === 0) throw new RangeError(`${who}: got no parameters to optimize`);
   if (new Set(list).size !== list.length) throw new Error(`${who}: a parameter is listed twice; it would be updated twice per step`);
   list.forEach((p, i) => {
-    if (!p.isLeaf || !p.requiresGrad) throw new TypeError(`${who}: parameter ${i} must be a leaf tensor with requiresGrad: true`);
+    if (!(p instanceof Tensor)) throw new TypeError(`${who}: parameter ${i} must be a Tensor, got ${p === null ? 'null' : typeof p}`);
+    if (!p.isLeaf) throw new TypeError(`${who}: parameter ${i} must be a leaf tensor (one no op made); it was made by '${p.creator!.op.name}'`);
   });
   return list;
 }

@@ -21,8 +21,10 @@ export class Momentum extends Optimizer<{ momentum: number }> {
   }
 }
 
-/** Nesterov's accelerated gradient (Sutskever et al.'s form, as in PyTorch):
- *  v ← μ·v − η·g; w ← w + μ·v − η·g — the step looks ahead along the new velocity. */
+/** Nesterov's accelerated gradient in the seeds' book's form (Sutskever et al.'s):
+ *  v ← μ·v − η·g; w ← w + μ·v − η·g — the step looks ahead along the new velocity. With a
+ *  constant learning rate this is torch.optim.SGD(nesterov=True); under a schedule it is not,
+ *  since here the velocity carries the past learning rates and PyTorch's carries raw gradients. */
 export class Nesterov extends Optimizer<{ momentum: number }> {
   constructor(params: Module | Iterable<Tensor>, options: MomentumOptions) {
     super('Nesterov', 'nesterov', params, options, { momentum: options.momentum ?? 0.9 }, ['v']);
