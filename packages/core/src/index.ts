@@ -38,3 +38,4 @@ export type { Explanation, ExplainedStep, ExplainedTensor } from './explain.js';
 export { kernels, setKernels, jsKernels, referenceKernels, wasmKernels } from './kernels/index.js';
 export type { Kernels, MatrixView, FloatArray } from './kernels/index.js';
 export * from './graph/dot.js';
+export * from './derive/index.js';
