@@ -10,3 +10,7 @@ export type { Expr, ExprKind, FunctionName, DerivativeName, Window, Gather } fro
 export type { MathName } from './names.js';
 export type { Mlp, MlpLayer, HiddenActivation } from './mlp.js';
 export { matrixLatex } from './matrix-latex.js';
+export { deriveRule, ruleNames } from './rules/derive-rule.js';
+export type { RuleDerivation, RuleStep, InputDerivation, Written } from './rules/derive-rule.js';
+export type { StepKind } from './rules/sources.js';
+export { derivationsMarkdown } from './rules/docs.js';
