@@ -82,7 +82,9 @@ function renderNode(e: Expr, target: Target, options: RenderOptions): Rendered {
     case 'value':
     case 'grad': {
       const custom = options.leaf?.(e);
-      return { s: custom ?? (latex ? e.name.latex : e.name.text), prec: ATOM };
+      if (custom !== undefined) return { s: custom, prec: ATOM };
+      // A name with spaces (apple count) is parenthesized inside a product, as a sum would be.
+      return { s: latex ? e.name.latex : e.name.text, prec: e.name.simple ? ATOM : SUM };
     }
     case 'number':
       if (e.name !== undefined) return { s: latex ? e.name.latex : e.name.text, prec: ATOM };
