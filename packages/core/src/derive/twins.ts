@@ -1,7 +1,6 @@
 import { tensor, type DType, type Tensor } from '../index.js';
 import { AttrReader } from './attrs.js';
 import { build as E, type Expr, type Gather, type Window } from './expr.js';
-import { parseName } from './names.js';
 
 /** What a twin sees of one node of the graph: its operands as expressions, shapes and attributes. */
 export interface TwinContext {
@@ -26,7 +25,8 @@ export interface TwinContext {
  */
 export type Twin = (dOut: Expr, ctx: TwinContext) => Expr[];
 
-const letter = (name: string, value: number): Expr => E.number(value, parseName(name, 0));
+/** A constant written as a letter in a rule (p, n, N), standing for its value. */
+const letter = (text: string, value: number, latex = text): Expr => E.number(value, { text, latex, simple: true });
 
 /** The size-1 shape that broadcasts back over reduced axes (what keepDims would give). */
 function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
@@ -73,7 +73,7 @@ export const TWINS: Readonly<Record<string, Twin>> = {
   neg: (d) => [E.negate(d)],
   pow: (d, { inputs: [a], attrs, symbolic }) => {
     const p = attrs.number('exponent');
-    const [factor, exponent] = symbolic ? [letter('p', p), letter('p−1', p - 1)] : [E.number(p), E.number(p - 1)];
+    const [factor, exponent] = symbolic ? [letter('p', p), letter('p−1', p - 1, 'p-1')] : [E.number(p), E.number(p - 1)];
     return [E.hadamard(d, E.hadamard(factor, E.power(a!, exponent)))];
   },
   exp: (d, { output }) => [E.hadamard(d, output)],
