@@ -13,7 +13,7 @@ export interface DerivationPanel {
 /** Typesets LaTeX with KaTeX; should it refuse, the text form is shown instead of nothing. */
 function typeset(host: HTMLElement, latex: string, fallback: string, displayMode = false): void {
   try {
-    katex.render(latex, host, { displayMode, throwOnError: true, output: 'html' });
+    katex.render(latex, host, { displayMode, throwOnError: true });
   } catch {
     host.textContent = fallback;
     host.classList.add('typeset-failed');
