@@ -6,8 +6,9 @@ import type { Mlp } from './mlp.js';
 import type { MathName } from './names.js';
 import { renderExpr, formatNumber, type Target } from './render.js';
 
-/** What an equation's gradient is, in the notes' terms. */
-export type EquationRole = 'delta' | 'bias' | 'weight' | 'input' | 'intermediate';
+/** What an equation's gradient is, in the notes' terms: an MLP layer's Δ, db, dW, dΦ (its input);
+ *  outside those, the gradient of a leaf or of an intermediate tensor. */
+export type EquationRole = 'delta' | 'bias' | 'weight' | 'input' | 'leaf' | 'intermediate';
 
 export interface BackwardEquation {
   /** The gradient it defines: Δ⁽λ⁾, dW⁽λ⁾, … */

@@ -4,7 +4,7 @@ import { build as E, nodes, type Expr } from './expr.js';
 import { viewGraph } from './graph.js';
 import { recognizeMlp, type Mlp } from './mlp.js';
 import { nameGraph, type Naming } from './naming.js';
-import { gradientName, parseName, type MathName } from './names.js';
+import { parseName, type MathName } from './names.js';
 import { branchTwin, TWINS, type TwinContext } from './twins.js';
 import { BackwardDerivation, type BackwardEquation, type EquationGroup, type EquationRole } from './backward-derivation.js';
 
@@ -39,7 +39,7 @@ export function deriveBackward(loss: Tensor, options: DeriveBackwardOptions = {}
   const graph = viewGraph(loss);
   const mlp = recognizeMlp(loss, graph);
   const naming = nameGraph(loss, graph, mlp);
-  const seedName = gradientName(naming.name(loss));
+  const seedName = naming.gradient(loss);
   const seed: Expr = options.gradient === undefined ? E.number(1) : E.grad(seedName, seedName.text);
 
   const contributions = new Map<Tensor, { expr: Expr; op: string }[]>();
@@ -55,7 +55,8 @@ export function deriveBackward(loss: Tensor, options: DeriveBackwardOptions = {}
       gradientOf.set(t, total);
     } else if (t !== loss) {
       const name = naming.gradient(t);
-      equations.push({ name, key: name.text, rhs: total, tensor: t, folded: [], role: 'intermediate', layer: null, ops: [...new Set(arriving.map((c) => c.op))], shape: t.shape });
+      const role: EquationRole = t.creator === null ? 'leaf' : 'intermediate';
+      equations.push({ name, key: name.text, rhs: total, tensor: t, folded: [], role, layer: null, ops: [...new Set(arriving.map((c) => c.op))], shape: t.shape });
       gradientOf.set(t, E.grad(name, name.text));
     } else {
       gradientOf.set(t, seed);
@@ -132,7 +133,7 @@ function renamedKey(e: Expr): Key | null {
   return x.kind === 'grad' ? x.key : null;
 }
 
-const ROLE_ORDER: readonly EquationRole[] = ['delta', 'bias', 'weight', 'input', 'intermediate'];
+const ROLE_ORDER: readonly EquationRole[] = ['delta', 'bias', 'weight', 'input', 'leaf', 'intermediate'];
 
 /** Per layer for an MLP (output layer first; in each, Δ, db, dW, dΦ as the notes list them);
  *  otherwise one group in the order the backward pass computes them. */
