@@ -45,7 +45,7 @@ export function deriveBackward(loss: Tensor, options: DeriveBackwardOptions = {}
   const contributions = new Map<Tensor, { expr: Expr; op: string }[]>();
   const gradientOf = new Map<Tensor, Expr>();
   const equations: BackwardEquation[] = [];
-  const constants = new ConstantNames();
+  const constants = new ConstantNames(naming.unique);
   const differentiable = graph.order.filter((t) => t.requiresGrad);
   for (let i = differentiable.length - 1; i >= 0; i--) {
     const t = differentiable[i]!;
@@ -94,12 +94,14 @@ export function deriveBackward(loss: Tensor, options: DeriveBackwardOptions = {}
   });
 }
 
-/** Names the constants twins ask for (where's mask M, M2, …), each once. */
+/** Names the constants twins ask for (where's mask M, M2, …), each once, clear of the graph's names. */
 export class ConstantNames {
   readonly list: { name: MathName; tensor: Tensor }[] = [];
+  constructor(private readonly unique: (name: MathName) => MathName = (name) => name) {}
+
   name(base: string, t: Tensor): Expr {
-    const count = this.list.filter((c) => c.name.text === base || c.name.text.startsWith(base)).length;
-    const name = parseName(count === 0 ? base : `${base}${count + 1}`, t.shape.length);
+    const count = this.list.filter((c) => c.name.text.startsWith(base)).length;
+    const name = this.unique(parseName(count === 0 ? base : `${base}${count + 1}`, t.shape.length));
     this.list.push({ name, tensor: t });
     return E.value(name, t);
   }

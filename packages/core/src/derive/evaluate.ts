@@ -52,7 +52,7 @@ const FUNCTIONS: Record<FunctionName, (t: Tensor, axis?: number) => Tensor> = {
 };
 
 /** numpy ranges (start, stop, step per axis) that select a window. */
-export function windowRanges(window: Window): SliceSpec[] {
+function windowRanges(window: Window): SliceSpec[] {
   return window.count.map((count, axis) => {
     const [start, step] = [window.start[axis]!, window.step[axis]!];
     return [start, count === 0 ? start : start + (count - 1) * step + 1, step] as const;

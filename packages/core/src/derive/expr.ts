@@ -112,7 +112,7 @@ export const build = {
 };
 
 /** The direct sub-expressions of `e`, in reading order. */
-export function children(e: Expr): Expr[] {
+function children(e: Expr): Expr[] {
   switch (e.kind) {
     case 'value':
     case 'grad':
@@ -142,38 +142,4 @@ export function* nodes(e: Expr): Generator<Expr> {
   yield e;
   for (const c of children(e)) yield* nodes(c);
   if (e.kind === 'derivative') yield* nodes(e.value);
-}
-
-/** `e` with every gradient reference replaced as `replace` says (undefined: kept). */
-export function substituteGrads(e: Expr, replace: (key: string) => Expr | undefined): Expr {
-  const go = (x: Expr): Expr => substituteGrads(x, replace);
-  switch (e.kind) {
-    case 'grad':
-      return replace(e.key) ?? e;
-    case 'value':
-    case 'number':
-      return e;
-    case 'matmul':
-      return build.matmul(go(e.left), go(e.right));
-    case 'hadamard':
-      return build.hadamard(go(e.left), go(e.right));
-    case 'divide':
-      return build.divide(go(e.left), go(e.right));
-    case 'add':
-      return build.add(go(e.left), go(e.right));
-    case 'subtract':
-      return build.subtract(go(e.left), go(e.right));
-    case 'indicator':
-      return { ...e, left: go(e.left), right: go(e.right) };
-    case 'negate':
-      return build.negate(go(e.arg));
-    case 'power':
-      return { ...e, arg: go(e.arg), exponent: go(e.exponent) };
-    case 'derivative':
-      return { ...e, at: go(e.at), value: go(e.value) };
-    case 'select':
-      return { ...e, mask: go(e.mask), whenTrue: go(e.whenTrue), whenFalse: go(e.whenFalse) };
-    default:
-      return { ...e, arg: go(e.arg) } as Expr;
-  }
 }

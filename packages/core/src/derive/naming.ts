@@ -16,6 +16,8 @@ export interface Naming {
   /** Δ at a pre-activation, d<name> otherwise. */
   gradient(t: Tensor): MathName;
   isPreActivation(t: Tensor): boolean;
+  /** `name`, primed until no tensor or gradient of the graph is written the same way. */
+  unique(name: MathName): MathName;
   /** Intermediate tensors that had no name and were given one (t1, t2, …), to be explained. */
   made: Tensor[];
 }
@@ -86,6 +88,7 @@ export function nameGraph(root: Tensor, graph: GraphView, mlp: Mlp | null): Nami
       return gradients.get(t)!;
     },
     isPreActivation: (t) => preActivations.has(t),
+    unique,
     made,
   };
 }
