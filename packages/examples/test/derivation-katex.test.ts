@@ -1,4 +1,4 @@
-import { deriveRule, ruleNames } from '@matgrad/core';
+import { deriveBackward, deriveRule, ruleNames } from '@matgrad/core';
 import katex from 'katex';
 import { describe, expect, it } from 'vitest';
 import { evaluate, initialValues, SCENARIOS } from '../web/src/graphs/scenarios.js';
@@ -14,8 +14,7 @@ describe('the derivations typeset with KaTeX', () => {
     for (const name of ruleNames()) expect(() => typesets(deriveRule(name).toLatex()), name).not.toThrow();
   });
 
-  it("every playground graph's equations, their numbers and their definitions", async () => {
-    const { deriveBackward } = await import('@matgrad/core');
+  it("every playground graph's equations, their numbers and their definitions", () => {
     for (const scenario of SCENARIOS) {
       for (const activation of ['sigmoid', 'relu']) {
         const root = evaluate(scenario, { ...initialValues(scenario), activation });
@@ -31,8 +30,7 @@ describe('the derivations typeset with KaTeX', () => {
     }
   });
 
-  it("the playground's two-layer net reads as the notes' layer equations, and its numbers are the engine's gradients", async () => {
-    const { deriveBackward } = await import('@matgrad/core');
+  it("the playground's two-layer net reads as the notes' layer equations, and its numbers are the engine's gradients", () => {
     const scenario = SCENARIOS.find((s) => s.id === 'two-layer')!;
     const root = evaluate(scenario, initialValues(scenario));
     const derivation = deriveBackward(root);
