@@ -49,3 +49,4 @@ export type { MatrixLayout } from './storage.js';
 export { jsKernels, referenceKernels } from './kernels/index.js';
 export type { Kernels, MatrixView, FloatArray } from './kernels/index.js';
 export * from './graph/dot.js';
+export * from './derive/index.js';

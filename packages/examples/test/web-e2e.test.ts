@@ -73,6 +73,35 @@ describe('playground in headless Chromium', () => {
     ]);
   });
 
+  it('shows the backward pass as KaTeX equations, linked to the graph, with their numbers', async () => {
+    // The apples: the product apple × count has no name, so its gradient is dt1.
+    await page.waitForSelector('#graphs .derivation li.equation .katex');
+    expect(await page.$$eval('#graphs .derivation li.equation', (rows) => rows.map((r) => (r as HTMLElement).dataset.gradient))).toEqual(['dtax', 'dt1', 'dcount', 'dapple']);
+
+    await redrawnAfter(() => page.click('#graphs .scenario-picker button[value="two-layer"]'));
+    await page.waitForSelector('#graphs .derivation[data-equations="7"] li.equation .katex');
+    const gradients = await page.$$eval('#graphs .derivation li.equation', (rows) => rows.map((r) => (r as HTMLElement).dataset.gradient));
+    expect(gradients).toEqual(['Δ2', 'db2', 'dW2', 'dH', 'Δ1', 'db1', 'dW1']);
+    expect(await page.$$eval('#graphs .derivation h4', (hs) => hs.map((h) => h.textContent))).toEqual(['layer 2 (output: softmax with cross-entropy)', 'layer 1 (sigmoid)']);
+    // KaTeX typeset every equation (MathML beside the HTML carries the source for screen readers).
+    expect(await page.$$eval('#graphs .derivation .typeset-failed', (failed) => failed.length)).toBe(0);
+    expect(await page.textContent('#graphs .derivation li.equation[data-gradient="dW2"] annotation')).toBe('d\\mathbf{W}_{2} = {\\mathbf{H}}^{\\top}\\,\\boldsymbol{\\Delta}_{2}');
+
+    // Hovering the node of Z1 (the add that makes it) highlights Δ1, the equation of its gradient.
+    const deltaNodes = (await page.getAttribute('#graphs .derivation li.equation[data-gradient="Δ1"]', 'data-nodes'))!.split(' ');
+    expect(deltaNodes.length).toBeGreaterThan(0);
+    await page.hover(`#graphs svg g.node[id="${deltaNodes[0]}"]`);
+    expect(await page.$$eval('#graphs .derivation li.equation.defines', (rows) => rows.map((r) => (r as HTMLElement).dataset.gradient))).toEqual(['Δ1']);
+
+    // The numbers of dW1 = Xᵀ·Δ1: three matrices, the last one the gradient the table shows for W1.
+    await page.click('#graphs .derivation li.equation[data-gradient="dW1"] summary');
+    await page.waitForSelector('#graphs .derivation li.equation[data-gradient="dW1"] .numbers-math .katex-display');
+    const matrices = await page.$$eval('#graphs .derivation li.equation[data-gradient="dW1"] .numbers-math annotation', (a) => a[0]!.textContent!.split('\\begin{bmatrix}').length - 1);
+    expect(matrices).toBe(3);
+    const firstGradient = (await shownGradients()).W1!.split(/[\[\],\s]+/).filter(Boolean)[0]!;
+    expect(await page.textContent('#graphs .derivation li.equation[data-gradient="dW1"] .numbers-math annotation')).toContain(firstGradient);
+  });
+
   it('trains the spiral in a worker without freezing the page, and the loss falls', async () => {
     await page.waitForSelector('#spiral .spiral-status[data-initial-loss]');
     const initial = Number(await page.getAttribute('#spiral .spiral-status', 'data-initial-loss'));

@@ -49,7 +49,21 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Targets): Tensor {
   if (n === 0) throw new RangeError(`softmaxCrossEntropy: the batch is empty (logits shape ${formatShape(logits.shape)})`);
   const y = targetMatrix(logits, targets, n, c);
   const fromIndices = !(targets instanceof Tensor && targets.shape.length === 2);
-  return apply(softmaxCrossEntropyOp, [logits, y], { rowsSumToOne: fromIndices });
+  return apply(softmaxCrossEntropyOp, [logits, y], { rowsSumToOne: fromIndices || rowsSumExactlyToOne(y) });
+}
+
+/** Whether constant targets are one-hot or probability rows (each row sums to exactly 1), so the
+ *  rule may take its short form (B − Y)/N; checked where values can be read synchronously. */
+function rowsSumExactlyToOne(y: Tensor): boolean {
+  if (y.requiresGrad || !y.storage.backend.readsSynchronously) return false;
+  const values = y.values();
+  const c = y.shape[1]!;
+  for (let row = 0; row < values.length; row += c) {
+    let total = 0;
+    for (let j = 0; j < c; j++) total += values[row + j]!;
+    if (total !== 1) return false;
+  }
+  return true;
 }
 
 function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): Tensor {

@@ -1,5 +1,6 @@
 import { explainBackward, type Tensor } from '@matgrad/core';
 import { element, required } from '../shared/dom.js';
+import { createDerivationPanel } from './derivation.js';
 import { formatTensor, shapeText } from './describe.js';
 import { drawGraph, explainOnHover, type DrawnGraph } from './render.js';
 import { evaluate, initialValues, parseField, SCENARIOS, type Field, type Scenario } from './scenarios.js';
@@ -17,6 +18,7 @@ export function mountGraphs(section: HTMLElement): void {
   const gradients = required(section, 'table.leaf-gradients', HTMLTableElement);
   const steps = required(section, '.backward-steps', HTMLElement);
   const card = required(document, '#node-card', HTMLElement);
+  const derivation = createDerivationPanel(section);
 
   // Edits arrive faster than Graphviz lays out; only the newest drawing may land.
   let drawing = 0;
@@ -47,6 +49,7 @@ export function mountGraphs(section: HTMLElement): void {
     explainOnHover(graph, card);
     fillGradients(gradients, root, [...graph.tensors.values()]);
     steps.textContent = explainBackward(root).toString();
+    derivation.show(root, graph);
     section.dataset.drawn = String(ticket);
   };
 

@@ -1,0 +1,16 @@
+export { deriveBackward } from './backward.js';
+export type { DeriveBackwardOptions } from './backward.js';
+export { BackwardDerivation } from './backward-derivation.js';
+export type { BackwardEquation, EquationGroup, EquationRole, EvaluatedBackward, MadeName } from './backward-derivation.js';
+export { evaluateExpr } from './evaluate.js';
+export type { EvaluationContext } from './evaluate.js';
+export { renderExpr } from './render.js';
+export type { RenderOptions, Target } from './render.js';
+export type { Expr, ExprKind, FunctionName, DerivativeName, Window, Gather } from './expr.js';
+export type { MathName } from './names.js';
+export type { Mlp, MlpLayer, HiddenActivation } from './mlp.js';
+export { matrixLatex } from './matrix-latex.js';
+export { deriveRule, ruleNames } from './rules/derive-rule.js';
+export type { RuleDerivation, RuleStep, InputDerivation, Written } from './rules/derive-rule.js';
+export type { StepKind } from './rules/sources.js';
+export { derivationsMarkdown } from './rules/docs.js';
