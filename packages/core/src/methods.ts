@@ -92,125 +92,38 @@ declare module './tensor.js' {
   }
 }
 
-const methods: Record<string, (this: Tensor, ...args: never[]) => unknown> = {
-  backward(this: Tensor, options?: BackwardOptions) {
-    backward(this, options);
-  },
-  add(this: Tensor, other: Operand) {
-    return arithmetic.add(this, other);
-  },
-  sub(this: Tensor, other: Operand) {
-    return arithmetic.sub(this, other);
-  },
-  mul(this: Tensor, other: Operand) {
-    return arithmetic.mul(this, other);
-  },
-  div(this: Tensor, other: Operand) {
-    return arithmetic.div(this, other);
-  },
-  neg(this: Tensor) {
-    return arithmetic.neg(this);
-  },
-  pow(this: Tensor, exponent: number) {
-    return arithmetic.pow(this, exponent);
-  },
-  matmul(this: Tensor, other: Tensor) {
-    return matmul(this, other);
-  },
-  exp(this: Tensor) {
-    return elementwise.exp(this);
-  },
-  log(this: Tensor) {
-    return elementwise.log(this);
-  },
-  sqrt(this: Tensor) {
-    return elementwise.sqrt(this);
-  },
-  relu(this: Tensor) {
-    return elementwise.relu(this);
-  },
-  sigmoid(this: Tensor) {
-    return elementwise.sigmoid(this);
-  },
-  tanh(this: Tensor) {
-    return elementwise.tanh(this);
-  },
-  softmax(this: Tensor, axis = -1) {
-    return softmax(this, axis);
-  },
-  logSoftmax(this: Tensor, axis = -1) {
-    return logSoftmax(this, axis);
-  },
-  sum(this: Tensor, axis?: Axes, keepDims = false) {
-    return sum(this, axis, keepDims);
-  },
-  mean(this: Tensor, axis?: Axes, keepDims = false) {
-    return mean(this, axis, keepDims);
-  },
-  max(this: Tensor, axis?: Axes, keepDims = false) {
-    return max(this, axis, keepDims);
-  },
-  min(this: Tensor, axis?: Axes, keepDims = false) {
-    return min(this, axis, keepDims);
-  },
-  argmax(this: Tensor, axis?: number, keepDims = false) {
-    return compare.argmax(this, axis, keepDims);
-  },
-  argmin(this: Tensor, axis?: number, keepDims = false) {
-    return compare.argmin(this, axis, keepDims);
-  },
-  maximum(this: Tensor, other: Operand) {
-    return select.maximum(this, other);
-  },
-  minimum(this: Tensor, other: Operand) {
-    return select.minimum(this, other);
-  },
-  abs(this: Tensor) {
-    return select.abs(this);
-  },
-  clamp(this: Tensor, lo?: Operand | null, hi?: Operand | null) {
-    return select.clamp(this, lo, hi);
-  },
-  gt(this: Tensor, other: Operand) {
-    return compare.gt(this, other);
-  },
-  ge(this: Tensor, other: Operand) {
-    return compare.ge(this, other);
-  },
-  lt(this: Tensor, other: Operand) {
-    return compare.lt(this, other);
-  },
-  le(this: Tensor, other: Operand) {
-    return compare.le(this, other);
-  },
-  eq(this: Tensor, other: Operand) {
-    return compare.eq(this, other);
-  },
-  slice(this: Tensor, ranges: readonly SliceSpec[]) {
-    return slice(this, ranges);
-  },
-  take(this: Tensor, indices: Indices, axis?: number) {
-    return take(this, indices, axis);
-  },
-  transpose(this: Tensor, perm?: readonly number[]) {
-    return shapeOps.transpose(this, perm);
-  },
-  reshape(this: Tensor, shape: Shape) {
-    return shapeOps.reshape(this, shape);
-  },
-  broadcastTo(this: Tensor, shape: Shape) {
-    return shapeOps.broadcastTo(this, shape);
-  },
-  sumTo(this: Tensor, shape: Shape) {
-    return shapeOps.sumTo(this, shape);
-  },
-  cast(this: Tensor, dtype: DType) {
-    return shapeOps.cast(this, checkDtype('cast', dtype));
-  },
+// Each method is the op function with the tensor as its first argument (same defaults).
+const methods: Record<string, (self: Tensor, ...args: never[]) => unknown> = {
+  backward,
+  ...pick(arithmetic, ['add', 'sub', 'mul', 'div', 'neg', 'pow']),
+  ...pick(elementwise, ['exp', 'log', 'sqrt', 'relu', 'sigmoid', 'tanh']),
+  ...pick(select, ['maximum', 'minimum', 'abs', 'clamp']),
+  ...pick(compare, ['gt', 'ge', 'lt', 'le', 'eq', 'argmax', 'argmin']),
+  ...pick(shapeOps, ['transpose', 'reshape', 'broadcastTo', 'sumTo']),
+  matmul,
+  softmax,
+  logSoftmax,
+  sum,
+  mean,
+  max,
+  min,
+  slice,
+  take,
+  cast: (self: Tensor, dtype: DType) => shapeOps.cast(self, checkDtype('cast', dtype)),
 };
 
-for (const [name, fn] of Object.entries(methods)) {
-  Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
+function pick<M extends object>(module: M, names: ReadonlyArray<keyof M & string>): Record<string, (self: Tensor, ...args: never[]) => unknown> {
+  return Object.fromEntries(names.map((name) => [name, module[name]])) as Record<string, (self: Tensor, ...args: never[]) => unknown>;
+}
+
+for (const [name, op] of Object.entries(methods)) {
+  Object.defineProperty(Tensor.prototype, name, {
+    value: function (this: Tensor, ...args: never[]) {
+      return op(this, ...args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 Object.defineProperty(Tensor.prototype, 'T', {
   get(this: Tensor) {
