@@ -49,7 +49,8 @@ function choose(op: string, aWins: (x: Tensor, y: Tensor) => Tensor, bWins: (x: 
   };
 }
 
-/** numpy's elementwise maximum / minimum with broadcasting; NaN propagates. */
+/** numpy's elementwise maximum / minimum with broadcasting; NaN propagates. Where either input
+ *  is NaN the gradient is split evenly, as at a tie (PyTorch gives each input all of it there). */
 export const maximum = choose('maximum', gt, lt);
 export const minimum = choose('minimum', lt, gt);
 
