@@ -29,7 +29,8 @@ export class Tensor {
   grad: Tensor | null = null;
   #requiresGrad: boolean;
 
-  /** @internal Tensors are made by `tensor()`, `zeros()`, `fromBuffer()`, ... and by ops. */
+  /** Tensors are made by `tensor()`, `zeros()`, `fromBuffer()`, ... and by ops; a backend author makes
+   *  one over a `Storage` of that backend. */
   constructor(storage: Storage, { requiresGrad, creator, name }: { requiresGrad: boolean; creator: Creator | null; name?: string }) {
     this.storage = storage;
     this.#requiresGrad = requiresGrad;

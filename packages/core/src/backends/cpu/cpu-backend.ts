@@ -18,7 +18,7 @@ import { forEachRow, type Walk } from './strided.js';
  * which is all the two CPU backends differ in.
  */
 export class CpuBackend implements Backend {
-  readonly readsSynchronously = true;
+  readonly readsSynchronously: boolean = true;
   readonly #pool = new BufferPool();
   readonly #alloc = (dtype: DType, shape: readonly number[]): Output => {
     const length = sizeOf(shape);
