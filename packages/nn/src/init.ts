@@ -1,4 +1,5 @@
-import { Rng, randn, type DType, type Tensor } from '@matgrad/core';
+import { randn, type DType, type Rng, type Tensor } from '@matgrad/core';
+import { ResumableRng } from './data/resumable-rng.js';
 
 /**
  * How a weight matrix W of shape [fanIn, fanOut] is drawn, following the seeds' book: a
@@ -32,7 +33,8 @@ export function initWeight(fanIn: number, fanOut: number, init: Init, rng: Rng, 
   return randn([fanIn, fanOut], { rng, std: initStd(init, fanIn), dtype });
 }
 
-/** Layers take either a seed or a shared stream; random state is always explicit. */
+/** Layers take either a seed or a shared stream; random state is always explicit. A seed
+ *  makes a `ResumableRng`, whose position a checkpoint can save. */
 export interface Seeded {
   seed?: number;
   rng?: Rng;
@@ -41,5 +43,5 @@ export interface Seeded {
 export function rngOf(where: string, options: Seeded): Rng {
   if (options.rng !== undefined) return options.rng;
   if (options.seed === undefined) throw new TypeError(`${where}: pass { seed } (an integer) or { rng }; initial weights and masks are always seeded`);
-  return new Rng(options.seed);
+  return new ResumableRng(options.seed);
 }

@@ -1,5 +1,6 @@
-import { Rng } from '@matgrad/core';
+import type { Rng } from '@matgrad/core';
 import type { Batch, Dataset } from './dataset.js';
+import { ResumableRng, type RngState } from './resumable-rng.js';
 
 export interface DataLoaderOptions {
   batchSize: number;
@@ -21,7 +22,7 @@ export class DataLoader implements Iterable<Batch> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
-  readonly #rng: Rng | null;
+  #rng: Rng | null;
 
   constructor(dataset: Dataset, options: DataLoaderOptions) {
     const { batchSize, shuffle = false, dropLast = false } = options;
@@ -36,13 +37,41 @@ export class DataLoader implements Iterable<Batch> {
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
-    this.#rng = shuffle ? (options.rng ?? new Rng(options.seed!)) : null;
+    this.#rng = shuffle ? (options.rng ?? new ResumableRng(options.seed!)) : null;
   }
 
   /** Batches per epoch. */
   get length(): number {
     const n = this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /**
+   * Where the loader stands, for a checkpoint: how far its shuffle stream has gone (one
+   * permutation per epoch started) and, when the dataset can save its own state (a dataset
+   * that draws random augmentations), that too. Take it between epochs.
+   */
+  state(): DataLoaderState {
+    const order = this.#rng === null ? null : streamState(this.#rng);
+    return isResumable(this.dataset) ? { order, dataset: this.dataset.state() } : { order };
+  }
+
+  /** Puts the loader (and a resumable dataset) back where `state()` was taken: the next
+   *  epoch draws the order the original loader would have drawn. */
+  loadState(state: DataLoaderState): void {
+    const who = 'DataLoader.loadState';
+    if (state === null || typeof state !== 'object' || !('order' in state)) {
+      throw new TypeError(`${who}: expected a DataLoader state { order, dataset? }, got ${JSON.stringify(state)}`);
+    }
+    if ((state.order === null) !== (this.#rng === null)) {
+      throw new TypeError(`${who}: the state is of a loader ${state.order === null ? 'without' : 'with'} shuffle; this one ${this.#rng === null ? 'does not shuffle' : 'shuffles'}`);
+    }
+    if ((state.dataset !== undefined) !== isResumable(this.dataset)) {
+      throw new TypeError(`${who}: the state ${state.dataset === undefined ? 'has no' : 'has a'} dataset state; this loader's dataset ${isResumable(this.dataset) ? 'keeps one' : 'keeps none'}`);
+    }
+    const order = state.order === null ? null : ResumableRng.fromState(state.order);
+    if (state.dataset !== undefined) (this.dataset as ResumableDataset).loadState(state.dataset);
+    this.#rng = order;
   }
 
   *[Symbol.iterator](): Iterator<Batch> {
@@ -62,4 +91,31 @@ function range(start: number, end: number): Int32Array {
   const out = new Int32Array(end - start);
   for (let i = 0; i < out.length; i++) out[i] = start + i;
   return out;
+}
+
+/** What `DataLoader.state()` returns: plain, JSON-safe data. */
+export interface DataLoaderState {
+  /** The shuffle stream's position; null for a loader that does not shuffle. */
+  order: RngState | null;
+  /** The dataset's own state, when it keeps one (see `ResumableDataset`). */
+  dataset?: unknown;
+}
+
+/** A dataset whose batches depend on state of its own (random augmentations): a loader
+ *  saves and restores it with its own. `state()` must return plain, JSON-safe data. */
+export interface ResumableDataset extends Dataset {
+  state(): unknown;
+  loadState(state: unknown): void;
+}
+
+function isResumable(dataset: Dataset): dataset is ResumableDataset {
+  const d = dataset as Partial<ResumableDataset>;
+  return typeof d.state === 'function' && typeof d.loadState === 'function';
+}
+
+function streamState(rng: Rng): RngState {
+  if (!(rng instanceof ResumableRng)) {
+    throw new TypeError('DataLoader.state: this loader shuffles with an Rng that cannot report its position; build it with { seed } or { rng: new ResumableRng(seed) }');
+  }
+  return rng.state();
 }

@@ -19,6 +19,9 @@ export class BatchNorm1d extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number;
+  /** Training-mode forwards so far (PyTorch's `num_batches_tracked`): saved and loaded with
+   *  the PyTorch layout; matgrad's own format leaves it out, as it changes no output. */
+  numBatchesTracked = 0;
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
@@ -72,6 +75,7 @@ export class BatchNorm1d extends Module {
     const mean = this.runningMean.values();
     const variance = this.runningVar.values();
     const unbias = n / (n - 1);
+    this.numBatchesTracked++;
     for (let c = 0; c < this.numFeatures; c++) {
       mean[c] = (1 - m) * mean[c]! + m * batchMean[c]!;
       variance[c] = (1 - m) * variance[c]! + m * batchVar[c]! * unbias;

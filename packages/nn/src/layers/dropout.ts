@@ -1,4 +1,5 @@
-import { fromBuffer, Rng, type Tensor } from '@matgrad/core';
+import { fromBuffer, type Rng, type Tensor } from '@matgrad/core';
+import { ResumableRng, type RngState } from '../data/resumable-rng.js';
 import { rngOf, type Seeded } from '../init.js';
 import { Module } from '../module.js';
 
@@ -21,7 +22,19 @@ export class Dropout extends Module {
 
   /** Restarts the mask stream, e.g. so that repeated forwards draw the same mask. */
   reseed(seed: number): void {
-    this.#rng = new Rng(seed);
+    this.#rng = new ResumableRng(seed);
+  }
+
+  /** The mask stream's position, for a checkpoint (a Dropout built with { seed } or a
+   *  `ResumableRng`). */
+  streamState(): RngState {
+    if (!(this.#rng instanceof ResumableRng)) throw new TypeError('Dropout.streamState: this Dropout draws from a shared Rng that cannot report its position; build it with { seed }');
+    return this.#rng.state();
+  }
+
+  /** Puts the mask stream back where `streamState()` was taken. */
+  loadStreamState(state: RngState): void {
+    this.#rng = ResumableRng.fromState(state);
   }
 
   forward(x: Tensor): Tensor {

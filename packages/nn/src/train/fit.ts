@@ -38,7 +38,11 @@ export interface BatchReport {
 }
 
 export interface FitOptions {
+  /** The last epoch to train (epochs are counted from 1). */
   epochs: number;
+  /** Epochs already trained, e.g. restored from a checkpoint: training runs epochs
+   *  `initialEpoch + 1` … `epochs`, and the schedule and the records count from there. Default 0. */
+  initialEpoch?: number;
   optimizer: Optimizer;
   /** Default: softmaxCrossEntropy (the output is taken as logits). */
   loss?: Loss;
@@ -52,14 +56,80 @@ export interface FitOptions {
 
 const defaultLoss: Loss = (output: Tensor, target: Tensor) => softmaxCrossEntropy(output, target);
 
-/** The training loop: for each epoch and batch, forward, loss, backward, optimizer step.
- *  Returns one record per epoch. */
+/**
+ * The training loop: for each epoch and batch, forward, loss, backward, optimizer step.
+ * Returns one record per epoch. It runs to the end without giving the event loop a turn; a
+ * page or a server that must stay responsive uses {@link fitAsync}.
+ *
+ * @example
+ * const history = fit(model, new DataLoader(train, { batchSize: 32, shuffle: true, seed: 1 }), {
+ *   epochs: 10,
+ *   optimizer: new Adam(model, { lr: 0.01 }),
+ *   onEpoch: (r) => console.log(r.epoch, r.loss),
+ * });
+ */
 export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions): EpochRecord[] {
-  const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch } = options;
+  const steps = trainingSteps(model, loader, options);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/** Options of {@link fitAsync}: those of `fit`, and how often to yield. */
+export interface FitAsyncOptions extends FitOptions {
+  /** Give the event loop a turn after every this many batches. Default 1. */
+  yieldEvery?: number;
+}
+
+/**
+ * `fit` that yields to the event loop between batches (every `yieldEvery` batches), so a
+ * page that trains on its main thread keeps painting and answering input, and a server keeps
+ * serving. Same options, callbacks and records as `fit`; resolves to the history.
+ *
+ * @example
+ * const history = await fitAsync(model, loader, { epochs: 5, optimizer, onBatch: ({ loss }) => draw(loss) });
+ */
+export async function fitAsync(model: Module, loader: Iterable<Batch>, options: FitAsyncOptions): Promise<EpochRecord[]> {
+  const yieldEvery = options?.yieldEvery ?? 1;
+  if (!Number.isInteger(yieldEvery) || yieldEvery < 1) throw new RangeError(`fitAsync: yieldEvery must be a positive integer, got ${String(yieldEvery)}`);
+  const steps = trainingSteps(model, loader, options);
+  for (let batches = 1; ; batches++) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    if (batches % yieldEvery === 0) await nextTurn();
+  }
+}
+
+/** Resolves on a later turn of the event loop: setImmediate in Node, a message in browsers
+ *  (setTimeout is clamped to 4 ms there once nested), setTimeout elsewhere. */
+function nextTurn(): Promise<void> {
+  const global = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+  return new Promise((resolve) => {
+    if (typeof global.setImmediate === 'function') {
+      global.setImmediate(resolve);
+    } else if (typeof global.MessageChannel === 'function') {
+      const channel = new global.MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}
+
+/** fit's loop as a generator that pauses after every batch; returns the history. */
+function* trainingSteps(model: Module, loader: Iterable<Batch>, options: FitOptions): Generator<void, EpochRecord[], void> {
+  const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch, initialEpoch = 0 } = options;
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (optimizer === undefined) throw new TypeError('fit: options.optimizer is required (e.g. new SGD(model, { lr: 0.1 }))');
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
+    throw new RangeError(`fit: initialEpoch must be an integer in 0..epochs (${epochs}), got ${String(initialEpoch)}`);
+  }
   const history: EpochRecord[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
     if (lrSchedule !== undefined) optimizer.lr = lrSchedule(epoch);
     onEpochStart?.(epoch);
     model.train();
@@ -76,6 +146,7 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
       const size = x.shape[0]!;
       score.add(lossValue, size, countCorrect(output, y));
       onBatch?.({ epoch, batch: batch++, loss: lossValue, size });
+      yield;
     }
     if (score.count === 0) throw new RangeError('fit: the loader gave no batches');
     const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started, lr: optimizer.lr };
