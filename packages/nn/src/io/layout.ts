@@ -19,6 +19,7 @@ export const LAYOUTS: readonly WeightsLayout[] = ['matgrad', 'pytorch'];
 
 /** One tensor of the model as the file holds it. */
 export interface LayoutEntry {
+  kind: 'tensor';
   /** The name in the file. */
   fileName: string;
   /** The model's own dotted name (as in `stateDict()`). */
@@ -30,21 +31,18 @@ export interface LayoutEntry {
 
 /** A BatchNorm1d's batch counter, which PyTorch saves as an I64 scalar. */
 export interface CounterEntry {
+  kind: 'counter';
   fileName: string;
   module: BatchNorm1d;
 }
 
-export interface Layout {
-  entries: LayoutEntry[];
-  counters: CounterEntry[];
-}
+/** Every entry of a model's file, in the order it is written. */
+export type Layout = Array<LayoutEntry | CounterEntry>;
 
-/** The file names, in PyTorch's `state_dict()` order, of every tensor of `model` under `layout`. */
+/** The entries of `model`'s file under `layout`; for PyTorch's, in its `state_dict()` order. */
 export function layoutOf(model: Module, layout: WeightsLayout): Layout {
-  if (layout === 'matgrad') {
-    return { entries: [...model.stateDict()].map(([name, tensor]) => ({ fileName: name, modelName: name, tensor, transposed: false })), counters: [] };
-  }
-  const out: Layout = { entries: [], counters: [] };
+  if (layout === 'matgrad') return [...model.stateDict()].map(([name, tensor]) => ({ kind: 'tensor', fileName: name, modelName: name, tensor, transposed: false }));
+  const out: Layout = [];
   walk(model, '', '', out, new Set());
   return out;
 }
@@ -61,9 +59,9 @@ function walk(module: Module, filePrefix: string, modelPrefix: string, out: Layo
     if (seen.has(tensor)) continue;
     seen.add(tensor);
     const fileName = filePrefix + (module instanceof BatchNorm1d ? (PYTORCH_BUFFER_NAMES[name] ?? name) : name);
-    out.entries.push({ fileName, modelName: modelPrefix + name, tensor, transposed: module instanceof Linear && name === 'weight' });
+    out.push({ kind: 'tensor', fileName, modelName: modelPrefix + name, tensor, transposed: module instanceof Linear && name === 'weight' });
   }
-  if (module instanceof BatchNorm1d) out.counters.push({ fileName: `${filePrefix}num_batches_tracked`, module });
+  if (module instanceof BatchNorm1d) out.push({ kind: 'counter', fileName: `${filePrefix}num_batches_tracked`, module });
   for (const [name, child] of module.namedChildren()) walk(child, `${filePrefix}${name}.`, `${modelPrefix}${name}.`, out, seen);
 }
 

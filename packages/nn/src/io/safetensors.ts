@@ -14,6 +14,7 @@ import {
   type RawTensor,
   type SafetensorsDType,
 } from './dtypes.js';
+import type { BatchNorm1d } from '../layers/batchnorm.js';
 import { layoutOf, LAYOUTS, transposeMatrix, type Layout, type WeightsLayout } from './layout.js';
 import { HOSTILE_KEYS, MAX_HEADER_BYTES, METADATA_KEY, readHeader } from './safetensors-header.js';
 
@@ -141,11 +142,11 @@ function checkLayoutName(who: string, layout: unknown): asserts layout is Weight
 
 function entriesOf(source: TensorSource, layout: WeightsLayout): Array<[string, unknown]> {
   if (source instanceof Module) {
-    const { entries, counters } = layoutOf(source, layout);
-    return [
-      ...entries.map(({ fileName, tensor, transposed }): [string, unknown] => [fileName, transposed ? transposedTensor(tensor) : tensor]),
-      ...counters.map(({ fileName, module }): [string, RawTensor] => [fileName, { dtype: 'I64', shape: [], values: BigInt64Array.of(BigInt(module.numBatchesTracked)) }]),
-    ];
+    return layoutOf(source, layout).map((entry): [string, unknown] =>
+      entry.kind === 'counter'
+        ? [entry.fileName, { dtype: 'I64', shape: [], values: BigInt64Array.of(BigInt(entry.module.numBatchesTracked)) } satisfies RawTensor]
+        : [entry.fileName, entry.transposed ? transposedTensor(entry.tensor) : entry.tensor],
+    );
   }
   if (layout !== 'matgrad') throw new TypeError(`toSafetensors: the '${layout}' layout maps a module's names, so the source must be a Module`);
   if (source instanceof Map) return [...source];
@@ -267,11 +268,17 @@ export function fromSafetensors(model: Module, bytes: Uint8Array | ArrayBuffer, 
  *  with every mismatch collected rather than thrown. */
 function matchLayout(plan: Layout, contents: SafetensorsContents, cast: boolean) {
   const state = new Map<string, Tensor>();
-  const counts = new Map<(typeof plan.counters)[number]['module'], number>();
+  const counts = new Map<BatchNorm1d, number>();
   const problems: string[] = [];
   const used = new Set<string>();
-  for (const { fileName, modelName, tensor: target, transposed } of plan.entries) {
-    used.add(fileName);
+  for (const entry of plan) {
+    used.add(entry.fileName);
+    if (entry.kind === 'counter') {
+      const count = counterOf(entry.fileName, contents, problems);
+      if (count !== null) counts.set(entry.module, count);
+      continue;
+    }
+    const { fileName, modelName, tensor: target, transposed } = entry;
     const label = fileName === modelName ? `'${fileName}'` : `'${fileName}' (${modelName})`;
     const expectedShape = transposed ? [target.shape[1]!, target.shape[0]!] : [...target.shape];
     const expectedDtype = safetensorsDTypeOf(target.dtype);
@@ -293,19 +300,19 @@ function matchLayout(plan: Layout, contents: SafetensorsContents, cast: boolean)
       state.set(modelName, fromBuffer(values, target.shape));
     }
   }
-  for (const { fileName, module } of plan.counters) {
-    used.add(fileName);
-    const dtype = contents.dtypes.get(fileName);
-    // Files from PyTorch before 0.4.1 have no counter; it changes no output, so it may be absent.
-    if (dtype === undefined) continue;
-    const raw = contents.others.get(fileName);
-    const value = raw !== undefined && raw.dtype === 'I64' && raw.shape.length === 0 ? Number(raw.values[0]) : NaN;
-    if (!(Number.isSafeInteger(value) && value >= 0)) {
-      const shape = contents.tensors.get(fileName)?.shape ?? raw?.shape ?? [];
-      problems.push(`'${fileName}' is ${dtype} ${formatShape(shape)}${raw?.dtype === 'I64' && raw.shape.length === 0 ? ` holding ${raw.values[0]}` : ''}, expected an I64 scalar ≥ 0 (BatchNorm1d's count of batches)`);
-    } else {
-      counts.set(module, value);
-    }
-  }
   return { state, counts, problems, used };
+}
+
+/** A BatchNorm1d's count of batches (PyTorch's num_batches_tracked, an I64 scalar); files
+ *  from PyTorch before 0.4.1 have none, and as it changes no output, it may be absent. */
+function counterOf(fileName: string, contents: SafetensorsContents, problems: string[]): number | null {
+  const dtype = contents.dtypes.get(fileName);
+  if (dtype === undefined) return null;
+  const raw = contents.others.get(fileName);
+  const scalar = raw !== undefined && raw.dtype === 'I64' && raw.shape.length === 0;
+  const value = scalar ? Number(raw.values[0]) : NaN;
+  if (Number.isSafeInteger(value) && value >= 0) return value;
+  const shape = contents.tensors.get(fileName)?.shape ?? raw?.shape ?? [];
+  problems.push(`'${fileName}' is ${dtype} ${formatShape(shape)}${scalar ? ` holding ${raw.values[0]}` : ''}, expected an I64 scalar ≥ 0 (BatchNorm1d's count of batches)`);
+  return null;
 }
