@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { checkpointFromSafetensors, checkpointToSafetensors, type Checkpoint, type CheckpointTargets, type RestoredCheckpoint } from './io/checkpoint.js';
 import { describeValue } from './io/describe.js';
 import { fromSafetensors, toSafetensors, type LoadOptions, type LoadReport, type SaveOptions } from './io/safetensors.js';
@@ -96,12 +97,20 @@ export async function loadWeights(model: Module, path: string, options: LoadOpti
   }
 }
 
+/** Checkpoint writes in flight, by absolute path, so that saves to one path land in the
+ *  order they were made. */
+const checkpointWrites = new Map<string, Promise<void>>();
+
 /**
  * Saves a training checkpoint to `path`, atomically, as one safetensors file: the model, the
  * optimizer's buffers as tensors, and the epoch, the optimizer's step and hyperparameters,
  * the loader's shuffle position, the dropout layers' streams, the schedule's description and
  * `extra` in its metadata. Resuming from it with `loadCheckpoint` and `fit`'s `initialEpoch`
  * trains exactly as an uninterrupted run would, bit for bit.
+ *
+ * The state is read when `saveCheckpoint` is called, so it may be called from `fit`'s
+ * `onEpoch` and awaited later; saves to the same path are written in the order they were
+ * called.
  *
  * @example
  * for (let epoch = 0; epoch < 30; epoch++) {
@@ -111,7 +120,16 @@ export async function loadWeights(model: Module, path: string, options: LoadOpti
  */
 export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
   checkPath('saveCheckpoint', path);
-  await writeFileAtomic('saveCheckpoint', path, checkpointToSafetensors(checkpoint));
+  const bytes = checkpointToSafetensors(checkpoint);
+  const key = resolve(path);
+  const previous = checkpointWrites.get(key);
+  const write = (previous ?? Promise.resolve()).catch(() => {}).then(() => writeFileAtomic('saveCheckpoint', path, bytes));
+  checkpointWrites.set(key, write);
+  try {
+    await write;
+  } finally {
+    if (checkpointWrites.get(key) === write) checkpointWrites.delete(key);
+  }
 }
 
 /**

@@ -152,6 +152,23 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await expect(loadCheckpoint(dir, { model })).rejects.toThrow(`loadCheckpoint: ${dir} is a directory`);
   });
 
+  it('reads the state when called, and writes saves to one path in the order they were made', async () => {
+    const { model } = setup(1);
+    const path = join(dir, 'ordered.safetensors');
+    const before = snapshot(model);
+    const first = saveCheckpoint(path, { model, epoch: 1 });
+    model.parameters()[0]!.values()[0] = 123; // changed before the write lands
+    await first;
+    const reloaded = setup(5).model;
+    expect((await loadCheckpoint(path, { model: reloaded })).epoch).toBe(1);
+    expect(snapshot(reloaded)).toEqual(before);
+    const saves = [2, 3, 4].map((epoch) => saveCheckpoint(path, { model, epoch }));
+    await Promise.all(saves);
+    expect((await loadCheckpoint(path, { model: reloaded })).epoch).toBe(4);
+    expect(reloaded.parameters()[0]!.values()[0]).toBe(123);
+    expect(await readdir(dir)).toEqual(['ordered.safetensors']);
+  });
+
   it('restores SGD (no slots) and float32 models, with the loader left out', () => {
     for (const dtype of ['float32', 'float64'] as DType[]) {
       const a = new MLP({ sizes: [2, 4, 3], dtype, seed: 1 });

@@ -18,7 +18,8 @@ import { readSafetensors, toSafetensors } from './safetensors.js';
  * `matgrad.checkpoint`.
  */
 
-/** What `saveCheckpoint` / `checkpointToSafetensors` store. */
+/** What `saveCheckpoint` / `checkpointToSafetensors` store; the state is read when they are
+ *  called. */
 export interface Checkpoint {
   model: Module;
   optimizer?: Optimizer;
@@ -32,6 +33,9 @@ export interface Checkpoint {
   schedule?: unknown;
   /** Anything else to keep (JSON data; Infinity, NaN and −0 survive). */
   extra?: unknown;
+  /** Plain safetensors metadata (strings), readable with `readSafetensors` without restoring
+   *  anything, e.g. what is needed to build the model before loading into it. */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 /** Where `loadCheckpoint` / `checkpointFromSafetensors` restore into. */
@@ -71,10 +75,10 @@ interface CheckpointRecord {
 }
 
 /** Serializes a checkpoint to safetensors bytes (see {@link Checkpoint}). */
-export function checkpointToSafetensors(checkpoint: Checkpoint, options: { metadata?: Readonly<Record<string, string>> } = {}): Uint8Array {
+export function checkpointToSafetensors(checkpoint: Checkpoint): Uint8Array {
   const who = 'saveCheckpoint';
   if (checkpoint === null || typeof checkpoint !== 'object') throw new TypeError(`${who}: expected { model, optimizer?, epoch?, loader?, schedule?, extra? }, got ${describeValue(checkpoint)}`);
-  const { model, optimizer, epoch = 0, loader, schedule, extra } = checkpoint;
+  const { model, optimizer, epoch = 0, loader, schedule, extra, metadata } = checkpoint;
   if (!(model instanceof Module)) throw new TypeError(`${who}: model must be a Module, got ${describeValue(model)}`);
   if (optimizer !== undefined && !(optimizer instanceof Optimizer)) throw new TypeError(`${who}: optimizer must be an Optimizer, got ${describeValue(optimizer)}`);
   if (loader !== undefined && !(loader instanceof DataLoader)) throw new TypeError(`${who}: loader must be a DataLoader, got ${describeValue(loader)}`);
@@ -107,7 +111,12 @@ export function checkpointToSafetensors(checkpoint: Checkpoint, options: { metad
     ...(schedule === undefined ? {} : { schedule }),
     ...(extra === undefined ? {} : { extra }),
   };
-  return toSafetensors(tensors, { metadata: { ...options.metadata, [CHECKPOINT_KEY]: stringifyExact(record) } });
+  if (metadata !== undefined && Object.hasOwn(metadata, CHECKPOINT_KEY)) throw new TypeError(`${who}: the metadata key '${CHECKPOINT_KEY}' is the checkpoint's own`);
+  try {
+    return toSafetensors(tensors, { metadata: { ...metadata, [CHECKPOINT_KEY]: stringifyExact(record) } });
+  } catch (e) {
+    throw new TypeError(`${who}: ${(e as Error).message.replace(/^toSafetensors: /, '')}`, { cause: e });
+  }
 }
 
 /** Each optimizer parameter's name in the model (an index when the model does not hold it). */
