@@ -1,3 +1,9 @@
+/**
+ * Modules, losses, optimizers, data loading, training and safetensors weights (PyTorch's
+ * layout too) on @matgrad/core. The file functions (saveWeights, loadWeights, saveCheckpoint,
+ * loadCheckpoint) are in `@matgrad/nn/node`.
+ * @module @matgrad/nn
+ */
 export { Module, functionalCall } from './module.js';
 export { initStd, type Init, type Seeded } from './init.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
@@ -16,7 +22,7 @@ export { createOptimizer, OPTIMIZER_NAMES, type OptimizerName, type OptimizerOpt
 export { TensorDataset, type Batch, type Dataset, type Labels } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions, type DataLoaderState, type ResumableDataset } from './data/loader.js';
 export { ResumableRng, type RngState } from './data/resumable-rng.js';
-export { trainTestSplit, oneHot, type SplitOptions } from './data/split.js';
+export { trainTestSplit, oneHot, type SplitOptions, type TrainTestSplit } from './data/split.js';
 export { spiral, type SpiralOptions } from './data/spiral.js';
 export { fit, fitAsync, evaluate, type FitOptions, type FitAsyncOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
 export { predict } from './train/predict.js';

@@ -11,6 +11,7 @@ import { ResumableRng } from './data/resumable-rng.js';
  */
 export type Init = 'he' | 'xavier' | 'normal' | number;
 
+/** The standard deviation `init` gives a weight matrix with `fanIn` inputs (see {@link Init}). */
 export function initStd(init: Init, fanIn: number): number {
   if (typeof init === 'number') {
     if (!(init >= 0) || !Number.isFinite(init)) throw new RangeError(`init: a numeric init is a standard deviation and must be finite and ≥ 0, got ${init}`);
@@ -36,7 +37,9 @@ export function initWeight(fanIn: number, fanOut: number, init: Init, rng: Rng, 
 /** Layers take either a seed or a shared stream; random state is always explicit. A seed
  *  makes a `ResumableRng`, whose position a checkpoint can save. */
 export interface Seeded {
+  /** An integer seed for a stream of the layer's own. */
   seed?: number;
+  /** A stream shared with other layers (e.g. one per model), used instead of `seed`. */
   rng?: Rng;
 }
 

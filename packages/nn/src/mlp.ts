@@ -7,6 +7,7 @@ import { Linear } from './layers/linear.js';
 import { Sequential } from './layers/sequential.js';
 import { Module } from './module.js';
 
+/** Options of {@link MLP}. */
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [784, 100, 10]. */
   sizes: readonly number[];
@@ -30,7 +31,9 @@ export interface MLPOptions {
  * The layers live in `layers`, so parameters are named `layers.0.weight`, `layers.0.bias`, …
  */
 export class MLP extends Module {
+  /** The layers, in order (a PyTorch file of the model is this Sequential's state_dict). */
   readonly layers: Sequential;
+  /** The widths from input to output, as given. */
   readonly sizes: readonly number[];
 
   constructor(options: MLPOptions) {
@@ -54,6 +57,7 @@ export class MLP extends Module {
     this.layers = this.registerModule('layers', new Sequential(...layers));
   }
 
+  /** The scores (logits) for a batch [N, sizes[0]]: shape [N, sizes.at(-1)]. */
   forward(x: Tensor): Tensor {
     return this.layers.forward(x);
   }

@@ -1,7 +1,7 @@
 /**
  * The file functions of `@matgrad/nn`, for Node.js: a separate entry point
  * (`@matgrad/nn/node`), so that browser bundles of `@matgrad/nn` never see `node:fs`.
- * @module
+ * @module @matgrad/nn/node
  */
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';

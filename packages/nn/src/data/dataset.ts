@@ -3,12 +3,15 @@ import { formatShape } from '../shapes.js';
 
 /** One mini-batch: inputs and their targets, row i of `y` belonging to row i of `x`. */
 export interface Batch {
+  /** Inputs, one sample per row: [N, …]. */
   x: Tensor;
+  /** Targets, row i for sample i: class indices [N], one-hot rows [N, C] or values. */
   y: Tensor;
 }
 
 /** Anything a DataLoader can draw batches from. */
 export interface Dataset {
+  /** The number of samples. */
   readonly length: number;
   /** The rows at `indices`, in that order, as one batch. */
   batch(indices: ArrayLike<number>): Batch;
@@ -24,7 +27,9 @@ export type Labels = Tensor | readonly number[] | Int32Array | Uint8Array | Uint
  * once, row by row, into fresh buffers.
  */
 export class TensorDataset implements Dataset {
+  /** All inputs, [N, …]. */
   readonly x: Tensor;
+  /** All targets, [N, …]. */
   readonly y: Tensor;
   readonly #xData: FloatArray;
   readonly #yData: FloatArray;
@@ -41,6 +46,7 @@ export class TensorDataset implements Dataset {
     this.#yData = labels.values();
   }
 
+  /** N, the number of samples. */
   get length(): number {
     return this.x.shape[0]!;
   }

@@ -2,11 +2,15 @@ import type { Rng } from '@matgrad/core';
 import type { Batch, Dataset } from './dataset.js';
 import { ResumableRng, type RngState } from './resumable-rng.js';
 
+/** Options of {@link DataLoader}. */
 export interface DataLoaderOptions {
+  /** Samples per batch (the last batch may be smaller, see `dropLast`). */
   batchSize: number;
   /** Draw a new order every epoch (requires `seed` or `rng`). Default false. */
   shuffle?: boolean;
+  /** Seeds the shuffle; the loader then keeps a stream of its own, whose position `state()` saves. */
   seed?: number;
+  /** A stream to shuffle with instead of `seed` (a `ResumableRng`, for `state()` to work). */
   rng?: Rng;
   /** Skip the last batch when it is smaller than `batchSize`. Default false. */
   dropLast?: boolean;
@@ -18,9 +22,13 @@ export interface DataLoaderOptions {
  * sequence of epochs is reproducible.
  */
 export class DataLoader implements Iterable<Batch> {
+  /** Where the batches come from. */
   readonly dataset: Dataset;
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch draws a new order. */
   readonly shuffle: boolean;
+  /** Whether a last, smaller batch is left out. */
   readonly dropLast: boolean;
   #rng: Rng | null;
 
@@ -74,6 +82,7 @@ export class DataLoader implements Iterable<Batch> {
     this.#rng = order;
   }
 
+  /** One epoch: the batches in order (a new permutation with `shuffle`). */
   *[Symbol.iterator](): Iterator<Batch> {
     const n = this.dataset.length;
     const order = this.#rng === null ? null : this.#rng.permutation(n);
@@ -104,7 +113,9 @@ export interface DataLoaderState {
 /** A dataset whose batches depend on state of its own (random augmentations): a loader
  *  saves and restores it with its own. `state()` must return plain, JSON-safe data. */
 export interface ResumableDataset extends Dataset {
+  /** The dataset's state as plain, JSON-safe data. */
   state(): unknown;
+  /** Puts the dataset back where `state()` was taken. */
   loadState(state: unknown): void;
 }
 

@@ -2,7 +2,9 @@ import { Rng } from '@matgrad/core';
 
 /** Where a `ResumableRng` stands: its seed and how many uniform numbers it has drawn. */
 export interface RngState {
+  /** The seed the stream was made with. */
   seed: number;
+  /** Uniform numbers drawn since. */
   draws: number;
 }
 
@@ -19,6 +21,7 @@ export interface RngState {
  * const again = ResumableRng.fromState(rng.state()); // draws what rng draws next
  */
 export class ResumableRng extends Rng {
+  /** The seed this stream was made with. */
   readonly seed: number;
   #draws = 0;
   #normals = 0;

@@ -1,6 +1,7 @@
 import { fromBuffer, Rng, type DType } from '@matgrad/core';
 import { TensorDataset } from './dataset.js';
 
+/** Options of {@link spiral}. */
 export interface SpiralOptions {
   /** Default 100. */
   pointsPerClass?: number;
@@ -8,7 +9,9 @@ export interface SpiralOptions {
   classes?: number;
   /** Standard deviation of the angle noise. Default 0.2. */
   noise?: number;
+  /** Seeds the noise. */
   seed: number;
+  /** Default 'float64'. */
   dtype?: DType;
 }
 

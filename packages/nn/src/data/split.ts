@@ -1,6 +1,7 @@
 import { fromBuffer, Rng, Tensor, type DType } from '@matgrad/core';
 import { TensorDataset, type Labels } from './dataset.js';
 
+/** Options of {@link trainTestSplit}. */
 export interface SplitOptions {
   /** The share of samples held out for testing, in (0, 1); or give `testSize`. */
   testFraction?: number;
@@ -11,7 +12,7 @@ export interface SplitOptions {
 }
 
 /** A seeded random split into a training and a test set. */
-export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): { train: TensorDataset; test: TensorDataset } {
+export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): TrainTestSplit {
   const n = dataset.length;
   const { testFraction, testSize, seed } = options;
   if ((testFraction === undefined) === (testSize === undefined)) {
@@ -30,6 +31,14 @@ export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): {
     return new TensorDataset(x, y);
   };
   return { test: take(order.subarray(0, nTest)), train: take(order.subarray(nTest)) };
+}
+
+/** The two parts of a {@link trainTestSplit}. */
+export interface TrainTestSplit {
+  /** The samples to train on. */
+  train: TensorDataset;
+  /** The samples held out. */
+  test: TensorDataset;
 }
 
 /** Class indices [N] → one-hot rows [N, numClasses]. */

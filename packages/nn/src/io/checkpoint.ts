@@ -21,7 +21,9 @@ import { readSafetensors, toSafetensors } from './safetensors.js';
 /** What `saveCheckpoint` / `checkpointToSafetensors` store; the state is read when they are
  *  called. */
 export interface Checkpoint {
+  /** The model whose parameters and buffers (and dropout streams, BatchNorm counters) are saved. */
   model: Module;
+  /** The optimizer whose step, hyperparameters and running buffers are saved. */
   optimizer?: Optimizer;
   /** Epochs completed (what `fit`'s `initialEpoch` takes when resuming). Default 0. */
   epoch?: number;
@@ -40,6 +42,7 @@ export interface Checkpoint {
 
 /** Where `loadCheckpoint` / `checkpointFromSafetensors` restore into. */
 export interface CheckpointTargets {
+  /** Receives the model's tensors; built as the saved one was. */
   model: Module;
   /** Receives the checkpoint's optimizer state (its kind and parameters must match); without
    *  it, that state is not read. */
@@ -50,8 +53,11 @@ export interface CheckpointTargets {
 
 /** What a loaded checkpoint gives back besides the restored objects. */
 export interface RestoredCheckpoint {
+  /** Epochs completed when it was saved: `fit`'s `initialEpoch` to resume with. */
   epoch: number;
+  /** The schedule's description as saved (undefined when none was). */
   schedule: unknown;
+  /** `extra` as saved (undefined when none was). */
   extra: unknown;
   /** The file's other metadata entries. */
   metadata: Record<string, string>;

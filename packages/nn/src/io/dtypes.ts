@@ -19,8 +19,11 @@ export type RawValues = BigInt64Array | BigUint64Array | Int32Array | Uint32Arra
 /** A tensor of a file that a matgrad `Tensor` cannot hold (integers, booleans, 8-bit floats):
  *  its dtype, shape and row-major values. */
 export interface RawTensor {
+  /** The element type in the file. */
   dtype: SafetensorsDType;
+  /** The tensor's shape. */
   shape: number[];
+  /** The elements, row-major. */
   values: RawValues;
 }
 

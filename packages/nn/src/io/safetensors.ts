@@ -67,6 +67,7 @@ export interface LoadOptions {
 /** A tensor of the file that the model has no place for and that is not a float tensor:
  *  left out of the load, not an error. */
 export interface SkippedTensor extends RawTensor {
+  /** Its name in the file. */
   name: string;
 }
 

@@ -1,11 +1,13 @@
 import { ones, zeros, type DType, type Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
 
+/** Options of {@link BatchNorm1d}. */
 export interface BatchNormOptions {
   /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
   /** Weight of the newest batch in the running statistics. Default 0.1. */
   momentum?: number;
+  /** Default 'float64'. */
   dtype?: DType;
 }
 
@@ -16,8 +18,11 @@ export interface BatchNormOptions {
  * core's mean, sub, mul, sqrt and div, so its backward is their rules composed.
  */
 export class BatchNorm1d extends Module {
+  /** C, the features normalized. */
   readonly numFeatures: number;
+  /** ε, added to the variance before the square root. */
   readonly eps: number;
+  /** Weight of each new batch in the running statistics. */
   readonly momentum: number;
   /** Training-mode forwards so far (PyTorch's `num_batches_tracked`): saved and loaded with
    *  the PyTorch layout; matgrad's own format leaves it out, as it changes no output. */
@@ -38,19 +43,25 @@ export class BatchNorm1d extends Module {
     this.registerBuffer('runningVar', ones([numFeatures], { dtype }));
   }
 
+  /** γ, the learned scale, of shape [C] (initially ones). */
   get weight(): Tensor {
     return this.parameter('weight');
   }
+  /** β, the learned shift, of shape [C] (initially zeros). */
   get bias(): Tensor {
     return this.parameter('bias');
   }
+  /** The running mean of the features (a buffer, used in eval mode). */
   get runningMean(): Tensor {
     return this.buffer('runningMean');
   }
+  /** The running unbiased variance of the features (a buffer, used in eval mode). */
   get runningVar(): Tensor {
     return this.buffer('runningVar');
   }
 
+  /** Normalizes a batch [N, C]: with its own statistics in training mode (N ≥ 2), with the
+   *  running ones in eval mode. */
   forward(x: Tensor): Tensor {
     if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) {
       throw new RangeError(`BatchNorm1d(${this.numFeatures}): expected input [N, ${this.numFeatures}], got [${x.shape.join(',')}]`);

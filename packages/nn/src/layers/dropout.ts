@@ -10,6 +10,7 @@ import { Module } from '../module.js';
  * dx = dy∘M.
  */
 export class Dropout extends Module {
+  /** The probability that an element is zeroed, in [0, 1). */
   readonly p: number;
   #rng: Rng;
 
@@ -37,6 +38,7 @@ export class Dropout extends Module {
     this.#rng = ResumableRng.fromState(state);
   }
 
+  /** In training mode x∘M with a fresh mask M; in eval mode x itself. */
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
     const keep = 1 - this.p;

@@ -15,8 +15,11 @@ export interface LinearOptions extends Seeded {
  *  shape [out] added to every row — core's `affine` op, whose rule is the layer's identities
  *  dW = Φᵀ·dZ, db = 1ᵀ·dZ, dΦ = dZ·Wᵀ (without a bias, plain matmul). */
 export class Linear extends Module {
+  /** Features per input row (the rows of W). */
   readonly inFeatures: number;
+  /** Features per output row (the columns of W). */
   readonly outFeatures: number;
+  /** Whether b is added. */
   readonly hasBias: boolean;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -32,14 +35,17 @@ export class Linear extends Module {
     if (this.hasBias) this.registerParameter('bias', zeros([outFeatures], { dtype }));
   }
 
+  /** W, of shape [inFeatures, outFeatures]. */
   get weight(): Tensor {
     return this.parameter('weight');
   }
 
+  /** b, of shape [outFeatures]; null for a layer built with `bias: false`. */
   get bias(): Tensor | null {
     return this.hasBias ? this.parameter('bias') : null;
   }
 
+  /** Z = Φ·W + b for a batch Φ of shape [N, inFeatures], of the layer's dtype. */
   forward(x: Tensor): Tensor {
     if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) {
       throw new RangeError(`Linear(${this.inFeatures}, ${this.outFeatures}): expected input [N, ${this.inFeatures}], got [${x.shape.join(',')}]`);

@@ -10,20 +10,24 @@ export class Sequential extends Module {
     this.#layers = layers.map((layer, i) => this.registerModule(String(i), layer));
   }
 
+  /** The number of layers. */
   get length(): number {
     return this.#layers.length;
   }
 
+  /** The layer at `index` (negative counts from the end, as Array.prototype.at). */
   at(index: number): Module {
     const layer = this.#layers.at(index);
     if (layer === undefined) throw new RangeError(`Sequential.at: index ${index} is out of range for ${this.#layers.length} layers`);
     return layer;
   }
 
+  /** The layers in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#layers[Symbol.iterator]();
   }
 
+  /** Each layer's forward applied to the previous one's output. */
   forward(x: Tensor): Tensor {
     let y = x;
     for (const layer of this.#layers) y = layer.forward(y);

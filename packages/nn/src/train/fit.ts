@@ -7,19 +7,23 @@ import type { LrSchedule } from '../optim/schedules.js';
 import { inInferenceMode } from './inference.js';
 import { countCorrect, RunningScore } from './metrics.js';
 
+/** What {@link evaluate} reports. */
 export interface Evaluation {
   /** Mean loss per sample. */
   loss: number;
   /** Share of samples classified right; null when the targets are not classes. */
   accuracy: number | null;
+  /** The number of samples seen. */
   count: number;
 }
 
+/** What `fit` records of each epoch. */
 export interface EpochRecord {
   /** Counted from 1. */
   epoch: number;
   /** Mean training loss per sample over the epoch (the model changing as it went). */
   loss: number;
+  /** Share of training samples classified right over the epoch; null when the targets are not classes. */
   accuracy: number | null;
   /** Wall time of the epoch's training, in milliseconds. */
   time: number;
@@ -29,28 +33,39 @@ export interface EpochRecord {
   validation?: Evaluation;
 }
 
+/** What `fit` tells `onBatch` after each step. */
 export interface BatchReport {
+  /** Counted from 1. */
   epoch: number;
   /** Counted from 0 within the epoch. */
   batch: number;
+  /** The batch's mean loss per sample. */
   loss: number;
+  /** Samples in the batch. */
   size: number;
 }
 
+/** Options of {@link fit} (and {@link fitAsync}). */
 export interface FitOptions {
   /** The last epoch to train (epochs are counted from 1). */
   epochs: number;
   /** Epochs already trained, e.g. restored from a checkpoint: training runs epochs
    *  `initialEpoch + 1` … `epochs`, and the schedule and the records count from there. Default 0. */
   initialEpoch?: number;
+  /** Updates the parameters after each batch's backward pass. */
   optimizer: Optimizer;
   /** Default: softmaxCrossEntropy (the output is taken as logits). */
   loss?: Loss;
+  /** Batches evaluated after each epoch (in eval mode, without a graph); the result is the
+   *  record's `validation`. */
   validation?: Iterable<Batch>;
   /** Sets the optimizer's learning rate before each epoch. */
   lrSchedule?: LrSchedule;
+  /** Called before each epoch, after its learning rate is set. */
   onEpochStart?: (epoch: number) => void;
+  /** Called after each step. */
   onBatch?: (report: BatchReport) => void;
+  /** Called with each epoch's record, validation included. */
   onEpoch?: (record: EpochRecord) => void;
 }
 
