@@ -93,7 +93,7 @@ describe('the graph command', () => {
     );
     // The data and the targets need no gradient: one grey arrow each.
     expect(sorted(t.constant)).toEqual(['100x10', '100x784']);
-    expect(t.node).toEqual(expect.arrayContaining(['X', '100x784', 'W1', '784x50', 'dot', 'relu', 'softmax-with-loss', 'L']));
+    expect(t.node).toEqual(expect.arrayContaining(['X', '100x784', 'W1', '784x50', 'matmul', 'relu', 'softmaxCrossEntropy', 'L']));
   });
 
   it('prints its help, and rejects unknown options and missing values', async () => {
