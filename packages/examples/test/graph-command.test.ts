@@ -62,6 +62,8 @@ describe('the graph command', () => {
       const png = await readFile(join(folder, `${name}.png`));
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       expect(png.readUInt32BE(16)).toBeGreaterThan(300);
+      // Readable at its natural size: no wider than a screen (the left-to-right MLP was 4136 px).
+      expect(png.readUInt32BE(16)).toBeLessThanOrEqual(1920);
     }
   });
 
