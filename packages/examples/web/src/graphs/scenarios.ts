@@ -77,7 +77,7 @@ const twoLayerNet: Scenario = {
   title: 'Two-layer net',
   caption:
     `A batch of ${SAMPLES} samples with ${FEATURES} features through Z1 = X·W1 + b1, H = f(Z1), A = H·W2 + b2, ` +
-    `then softmaxCrossEntropy against the one-hot targets Y. Matrices are labelled by shape; hover a node for its numbers.`,
+    `then softmaxCrossEntropy against the one-hot targets Y. Matrices are labelled by shape; hover or tap a node for its numbers.`,
   fields: [
     ...Array.from({ length: SAMPLES }, (_, i) =>
       Array.from({ length: FEATURES }, (_, j): Field => ({
