@@ -16,6 +16,7 @@ Options:
   -h, --help     show this help
 `;
 
+/** The `graph` command: draws the figures into `--out` (runs/graphs) and returns the files written. */
 export async function graphCommand(argv: readonly string[], log: (line: string) => void = console.log): Promise<string[]> {
   const { values } = parseCommandLine(argv, (args) =>
     parseArgs({

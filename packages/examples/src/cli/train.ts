@@ -19,6 +19,7 @@ import { displayPath, parseCommandLine, UsageError, userPath } from './command.j
 
 const d = TRAIN_DEFAULTS;
 
+/** The `train --help` text. */
 export const TRAIN_HELP = `Usage: train [options]
 
 Trains a multilayer perceptron on MNIST digits with @matgrad/nn and writes the run to a folder:
@@ -51,8 +52,10 @@ Data and output
 Then: evaluate [RUN_FOLDER] reports the saved model's accuracy on the held-out digits.
 `;
 
+/** What the command line asks for: help, a new run's options, or a run to resume. */
 export type TrainArgs = { help: true } | { help: false; options: TrainOptions } | { help: false; resume: string };
 
+/** Parses and checks the `train` command line; usage errors name the flag. */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   const { values: v } = parseCommandLine(argv, (args) =>
     parseArgs({
@@ -111,6 +114,7 @@ async function resumeTraining(folder: string, io: TrainIo) {
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** The `train` command: a new run, or `--resume` of a stopped one; prints the summary and returns the result (null for --help). */
 export async function trainCommand(argv: readonly string[], io: TrainIo = { log: console.log, progress: process.stderr }) {
   const parsed = parseTrainArgs(argv);
   if (parsed.help) {

@@ -21,9 +21,11 @@ export function mlpAfterOneBatch(digits: Digits, seed = 1): TwoLayerNet {
   return net;
 }
 
+/** One figure of the `graph` command. */
 export interface GraphFigure {
   /** File name without extension. */
   name: string;
+  /** The tensor whose graph is drawn, after backward with retainGrads. */
   root: Tensor;
   /** Default left to right; the two-layer net runs top to bottom, so that its PNG is readable
    *  at its natural size (about 1700 px wide instead of 4100). */
@@ -39,6 +41,7 @@ export function graphFigures(digits: Digits): GraphFigure[] {
   ];
 }
 
+/** Writes each figure as SVG and PNG into `folder`. */
 export async function writeGraphFigures(figures: GraphFigure[], folder: string): Promise<WrittenFigure[]> {
   const written: WrittenFigure[] = [];
   // One at a time: Graphviz's WebAssembly instance is shared.

@@ -5,18 +5,25 @@ import { fromSafetensors, MLP, readSafetensors, type Activation } from '@matgrad
 import { saveWeights } from '@matgrad/nn/node';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 
+/** The weights file of a run folder. */
 export const WEIGHTS_FILE = 'model.safetensors';
 /** The metadata key under which the weights file records how to rebuild its model. */
 const MODEL_KEY = 'matgrad.mlp';
 const DATA_KEY = 'matgrad.data';
 
+/** What rebuilds a trainer's MLP (recorded in its weights file). */
 export interface ModelSpec {
+  /** Layer widths, 784 … 10. */
   sizes: number[];
+  /** The hidden layers' activation. */
   activation: Activation;
+  /** Dropout probability after each hidden layer. */
   dropout: number;
+  /** The weights' float type. */
   dtype: DType;
 }
 
+/** The MLP `spec` describes, its weights drawn from `seed`. */
 export function buildModel(spec: ModelSpec, seed: number): MLP {
   return new MLP({ sizes: spec.sizes, activation: spec.activation, dropout: spec.dropout, dtype: spec.dtype, seed });
 }
@@ -26,10 +33,15 @@ export async function saveModel(model: MLP, spec: ModelSpec, dataSource: string,
   await saveWeights(model, path, { metadata: { [MODEL_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } });
 }
 
+/** A model rebuilt from its weights file. */
 export interface LoadedModel {
+  /** The model, with the file's weights. */
   model: MLP;
+  /** How it was built. */
   spec: ModelSpec;
+  /** The data it was trained on, when the file says. */
   dataSource: string | null;
+  /** The file read. */
   path: string;
 }
 

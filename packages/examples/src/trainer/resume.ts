@@ -12,17 +12,22 @@ const TRAINER_KEY = 'matgrad.trainer';
 /** What the trainer keeps in a checkpoint besides the training state: the run's options and
  *  the metrics of the epochs done, so the resumed run's metrics.json covers them all. */
 export interface TrainerRecord {
+  /** The run's options. */
   options: TrainOptions;
+  /** The epochs finished so far. */
   epochs: EpochMetrics[];
 }
 
+/** The checkpoint metadata that records `record`. */
 export function trainerMetadata(record: TrainerRecord): Record<string, string> {
   return { [TRAINER_KEY]: JSON.stringify(record) };
 }
 
 /** Where a run left off: its folder, its checkpoint and what the trainer recorded in it. */
 export interface ResumePoint extends TrainerRecord {
+  /** The run folder. */
   folder: string;
+  /** The checkpoint file in it. */
   checkpoint: string;
 }
 

@@ -29,14 +29,17 @@ export class ShiftedDigits implements ResumableDataset {
     return this.#rng.state();
   }
 
+  /** Puts the shift stream back where `state()` was taken. */
   loadState(state: unknown): void {
     this.#rng = ResumableRng.fromState(state as RngState);
   }
 
+  /** The number of training digits. */
   get length(): number {
     return this.#digits.count;
   }
 
+  /** The digits at `indices`, each moved by a fresh random shift, with their labels. */
   batch(indices: ArrayLike<number>): Batch {
     const { features, labels, count } = this.#digits;
     const dtype = features instanceof Float32Array ? 'float32' : 'float64';

@@ -15,6 +15,7 @@ import { CHECKPOINT_FILE, trainerMetadata, type ResumePoint } from './resume.js'
 import { createRunFolder } from './run-folder.js';
 import { ShiftedDigits } from './shifted-digits.js';
 
+/** Where a training run prints. */
 export interface TrainIo {
   /** The summary, line by line (stdout). */
   log: (line: string) => void;
@@ -22,29 +23,47 @@ export interface TrainIo {
   progress: ProgressStream;
 }
 
+/** One finished epoch as metrics.json records it. */
 export interface EpochMetrics {
+  /** Counted from 1. */
   epoch: number;
+  /** The learning rate during the epoch. */
   lr: number;
+  /** Mean training loss over the epoch. */
   loss: number;
+  /** Training accuracy over the epoch. */
   accuracy: number;
+  /** Mean loss on the held-out digits after the epoch. */
   testLoss: number;
+  /** Accuracy on the held-out digits after the epoch. */
   testAccuracy: number;
+  /** Wall time of the epoch's training. */
   seconds: number;
+  /** Training digits per second. */
   samplesPerSecond: number;
 }
 
 /** What metrics.json holds. */
 export interface TrainReport {
+  /** The run's options. */
   options: TrainOptions;
+  /** Where the digits came from and how many were used. */
   data: { source: string; train: number; test: number };
+  /** The model, with its parameter count. */
   model: ModelSpec & { parameters: number };
+  /** Every epoch, in order. */
   epochs: EpochMetrics[];
+  /** The final model on the held-out digits. */
   test: { accuracy: number; loss: number; correct: number; count: number };
+  /** The final model's counts by true and predicted digit. */
   confusionMatrix: { rows: 'true digit'; columns: 'predicted digit'; counts: number[][] };
+  /** Wall times: the whole run, training alone, and training digits per second. */
   time: { seconds: number; trainSeconds: number; samplesPerSecond: number };
+  /** The files written, by kind. */
   files: Record<'weights' | 'metrics' | 'lossCurve' | 'accuracyCurve' | 'confusionMatrix', string[]>;
 }
 
+/** The run's report, in the run folder. */
 export const METRICS_FILE = 'metrics.json';
 
 function featuresTensor(digits: Digits) {

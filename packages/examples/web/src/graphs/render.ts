@@ -14,7 +14,9 @@ function graphviz(): Promise<Viz> {
 
 const NODE_ID_PREFIX = 'tensor-';
 
+/** A graph drawn by Graphviz, and the tensors behind its nodes. */
 export interface DrawnGraph {
+  /** The drawing. */
   svg: SVGSVGElement;
   /** The tensor behind each node of the SVG, by the node's id. */
   tensors: ReadonlyMap<string, Tensor>;

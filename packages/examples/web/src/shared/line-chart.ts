@@ -1,11 +1,18 @@
+/** One point of a curve. */
 export interface ChartPoint {
+  /** Along the horizontal axis (steps, epochs). */
   x: number;
+  /** The value (a loss), ≥ 0. */
   y: number;
 }
 
+/** How a chart is labelled and drawn. */
 export interface ChartOptions {
+  /** The horizontal axis's title. */
   xLabel: string;
+  /** The vertical axis's title. */
   yLabel: string;
+  /** The curve's CSS colour. */
   colour: string;
 }
 
@@ -29,6 +36,7 @@ export function yAxis(points: readonly ChartPoint[]): { max: number; ticks: numb
   return { max, ticks };
 }
 
+/** A tick's label: three significant digits, thousands as k. */
 export function tickText(value: number): string {
   return Math.abs(value) >= 1000 ? `${value / 1000}k` : String(Number(value.toPrecision(3)));
 }
