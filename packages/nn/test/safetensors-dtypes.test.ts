@@ -146,7 +146,7 @@ describe('loading float tensors of another dtype', () => {
     state['step'] = { dtype: 'I64', shape: [], values: BigInt64Array.of(12n) };
     const report = fromSafetensors(model, toSafetensors(state as never, { metadata: { note: 'x' } }));
     expect(report.metadata).toEqual({ note: 'x' });
-    expect(report.skipped).toEqual([{ name: 'step', dtype: 'I64', shape: [], values: BigInt64Array.of(12n) }]);
+    expect(report.skipped).toEqual([{ name: 'step', dtype: 'I64', shape: [] }]);
     expect(snapshot(model)).toEqual(snapshot(new MLP({ sizes: [3, 4, 2], seed: 2 })));
 
     state['layers.0.bias'] = { dtype: 'I32', shape: [4], values: Int32Array.of(1, 2, 3, 4) };
@@ -156,5 +156,17 @@ describe('loading float tensors of another dtype', () => {
       "'layers.0.bias' is I32 in the file; expected F64 [4] (integer, boolean and 8-bit float tensors are not converted)",
     );
     expect(snapshot(other)).toEqual(before);
+  });
+
+  it('with strict: false, a float tensor the model has no place for is skipped and reported too; a missing one is still an error', () => {
+    const state: Record<string, unknown> = Object.fromEntries(new MLP({ sizes: [3, 4, 2], seed: 2 }).stateDict());
+    state['head.weight'] = tensor([[1, 2]], { dtype: 'float32' });
+    const bytes = toSafetensors(state as never);
+    const model = new MLP({ sizes: [3, 4, 2], seed: 1 });
+    expect(() => fromSafetensors(model, bytes)).toThrow("'head.weight' (F32) is not an entry of this MLP (pass { strict: false } to skip it)");
+    expect(fromSafetensors(model, bytes, { strict: false }).skipped).toEqual([{ name: 'head.weight', dtype: 'F32', shape: [1, 2] }]);
+    expect(snapshot(model)).toEqual(snapshot(new MLP({ sizes: [3, 4, 2], seed: 2 })));
+    delete state['layers.0.bias'];
+    expect(() => fromSafetensors(model, toSafetensors(state as never), { strict: false })).toThrow("'layers.0.bias' is missing (expected F64 [4])");
   });
 });

@@ -62,20 +62,32 @@ export interface LoadOptions {
    * silently rounded or widened.
    */
   cast?: boolean;
+  /**
+   * Default true: a float tensor of the file that the model has no place for is an error, as
+   * in PyTorch's `load_state_dict(strict=True)`. With false it is skipped and reported, like
+   * the integer tensors. Every tensor of the model must be in the file either way: a model is
+   * never left half loaded.
+   */
+  strict?: boolean;
 }
 
-/** A tensor of the file that the model has no place for and that is not a float tensor:
- *  left out of the load, not an error. */
-export interface SkippedTensor extends RawTensor {
+/** A tensor of the file that the model has no place for: left out of the load and reported
+ *  (its values are in `readSafetensors`'s result). */
+export interface SkippedTensor {
   /** Its name in the file. */
   name: string;
+  /** Its dtype in the file. */
+  dtype: SafetensorsDType;
+  /** Its shape. */
+  shape: number[];
 }
 
 /** What `fromSafetensors` and `loadWeights` report. */
 export interface LoadReport {
   /** The file's `__metadata__`. */
   metadata: Record<string, string>;
-  /** Integer, boolean and 8-bit float tensors of the file that the model has no place for. */
+  /** Tensors of the file that the model has no place for: integer, boolean and 8-bit float
+   *  ones, and with `strict: false` float ones too. */
   skipped: SkippedTensor[];
 }
 
@@ -235,7 +247,8 @@ function asBytes(who: string, bytes: unknown): Uint8Array {
  * checked in full, then every expected name, shape and dtype, before anything is written:
  * on any error the module is unchanged. Integer and boolean tensors the model has no place
  * for (such as a checkpoint's counters) are skipped and reported; a float tensor the model
- * does not have is an error, as in PyTorch's strict `load_state_dict`.
+ * does not have is an error, as in PyTorch's strict `load_state_dict`, unless `strict: false`.
+ * Floats of another dtype than the model's load only with `cast: true`.
  *
  * @example
  * const { metadata } = fromSafetensors(model, bytes);
@@ -246,18 +259,23 @@ export function fromSafetensors(model: Module, bytes: Uint8Array | ArrayBuffer, 
   if (!(model instanceof Module)) throw new TypeError(`${who}: the first argument must be a Module (e.g. an MLP), got ${describeValue(model)}`);
   const data = asBytes(who, bytes);
   if (options === null || typeof options !== 'object') throw new TypeError(`${who}: options must be an object such as { layout, cast }, got ${describeValue(options)}`);
-  const { layout = 'matgrad', cast = false } = options;
+  const { layout = 'matgrad', cast = false, strict = true } = options;
   checkLayoutName(who, layout);
-  if (typeof cast !== 'boolean') throw new TypeError(`${who}: cast must be true or false, got ${describeValue(cast)}`);
+  for (const [name, value] of [['cast', cast], ['strict', strict]] as const) {
+    if (typeof value !== 'boolean') throw new TypeError(`${who}: ${name} must be true or false, got ${describeValue(value)}`);
+  }
   const contents = readSafetensors(data);
   const plan = layoutOf(model, layout);
   const { state, counts, problems, used } = matchLayout(plan, contents, cast);
   const skipped: SkippedTensor[] = [];
   for (const [name, dtype] of contents.dtypes) {
     if (used.has(name)) continue;
-    const raw = contents.others.get(name);
-    if (raw === undefined) problems.push(`'${name}' (${dtype}) is not an entry of this ${model.constructor.name}`);
-    else skipped.push({ name, ...raw });
+    const float = contents.tensors.get(name);
+    if (float !== undefined && strict) {
+      problems.push(`'${name}' (${dtype}) is not an entry of this ${model.constructor.name} (pass { strict: false } to skip it)`);
+    } else {
+      skipped.push({ name, dtype, shape: [...(float?.shape ?? contents.others.get(name)!.shape)] });
+    }
   }
   if (problems.length > 0) throw new Error(`${who}: nothing was loaded: ${problems.join('; ')}`);
   model.loadStateDict(state);
