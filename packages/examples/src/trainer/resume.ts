@@ -47,6 +47,14 @@ export async function readResumePoint(folder: string): Promise<ResumePoint> {
     throw new Error(`train: ${checkpoint}: ${(error as Error).message}`);
   }
   if (text === undefined) throw new Error(`train: ${checkpoint} was not written by the trainer (no '${TRAINER_KEY}' metadata)`);
-  const record = JSON.parse(text) as TrainerRecord;
+  let record: TrainerRecord;
+  try {
+    record = JSON.parse(text) as TrainerRecord;
+  } catch {
+    throw new Error(`train: ${checkpoint} has an unreadable '${TRAINER_KEY}' record ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  if (record === null || typeof record !== 'object' || typeof record.options !== 'object' || !Array.isArray(record.epochs)) {
+    throw new Error(`train: ${checkpoint}'s '${TRAINER_KEY}' record lacks the run's options and epochs`);
+  }
   return { ...record, options: { ...record.options, out: folder }, folder, checkpoint };
 }
