@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MLP, toSafetensors } from '../src/index.js';
-import { loadWeights, saveWeights } from '../src/node.js';
+import { loadCheckpoint, loadWeights, saveCheckpoint, saveWeights } from '../src/node.js';
 import { snapshot } from './helpers.js';
 
 /** Lets a test make the next write stop half-way (as a full disk or a crash would) or the rename fail. */
@@ -84,6 +84,19 @@ describe('saveWeights / loadWeights', () => {
     const before = snapshot(model);
     await expect(loadWeights(model, path)).rejects.toThrow(`loadWeights: ${path}: readSafetensors: the file is 3 bytes, too short for the 8-byte header length`);
     expect(snapshot(model)).toEqual(before);
+  });
+
+  it('a checkpoint save that fails leaves the old checkpoint intact and no temporary file', async () => {
+    const path = join(dir, 'run.safetensors');
+    const model = new MLP({ sizes: [4, 3, 2], seed: 1 });
+    await saveCheckpoint(path, { model, epoch: 1 });
+    const oldBytes = await readFile(path);
+    failure.mode = 'write';
+    await expect(saveCheckpoint(path, { model: new MLP({ sizes: [4, 3, 2], seed: 2 }), epoch: 2 })).rejects.toThrow(`saveCheckpoint: could not write ${path}: ENOSPC`);
+    failure.mode = null;
+    expect(await readFile(path)).toEqual(oldBytes);
+    expect(await readdir(dir)).toEqual(['run.safetensors']);
+    expect((await loadCheckpoint(path, { model: new MLP({ sizes: [4, 3, 2], seed: 3 }) })).epoch).toBe(1);
   });
 
   it('name a directory given as the weights file', async () => {
