@@ -33,6 +33,7 @@ export type { OrderOptions } from './engine.js';
 export { tidy, keep } from './memory.js';
 export { gradients, grad, valueAndGrad } from './functional.js';
 export { jacobian, hessian, jvp, vjp, hvp } from './transforms.js';
+export type { TensorFunction } from './transforms.js';
 export type { GradientsOptions, GradOptions } from './functional.js';
 export { gradCheck, gradGradCheck } from './gradcheck.js';
 export type { GradCheckOptions, GradCheckResult, GradCheckMismatch } from './gradcheck.js';

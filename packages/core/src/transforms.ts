@@ -5,7 +5,9 @@ import { stack } from './ops/join.js';
 import { formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
-type Fn = (x: Tensor) => Tensor;
+/** A function of one tensor, as jacobian, hessian, jvp, vjp and hvp take it. */
+export type TensorFunction = (x: Tensor) => Tensor;
+type Fn = TensorFunction;
 
 function checkFn(where: string, f: unknown): asserts f is Fn {
   if (typeof f !== 'function') throw new TypeError(`${where}: f must be a function of one tensor, got ${describe(f)}`);

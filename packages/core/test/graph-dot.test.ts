@@ -110,7 +110,7 @@ describe('toDot', () => {
     loss.backward({ retainGrads: true });
     const dot = toDot(loss);
     const { nodes } = parseDot(dot);
-    expect([...nodes.values()]).toEqual(expect.arrayContaining(['X\\n4x3', 'W\\n3x2', 'b\\n2', 'dot', 'broadcastTo', '+', 'softmax-with-loss']));
+    expect([...nodes.values()]).toEqual(expect.arrayContaining(['X\\n4x3', 'W\\n3x2', 'b\\n2', 'matmul', 'broadcastTo', '+', 'softmaxCrossEntropy']));
     expect(arrowsFrom(dot, 'W\\n3x2')).toEqual({ forward: ['3x2'], backward: ['dW 3x2'] });
     expect(arrowsFrom(dot, 'X\\n4x3')).toEqual({ forward: ['4x3'], backward: [] });
     expect(arrowsFrom(dot, '+')).toEqual({ forward: ['A 4x2'], backward: ['dA 4x2'] });

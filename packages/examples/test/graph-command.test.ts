@@ -62,6 +62,8 @@ describe('the graph command', () => {
       const png = await readFile(join(folder, `${name}.png`));
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       expect(png.readUInt32BE(16)).toBeGreaterThan(300);
+      // Readable at its natural size: no wider than a screen (the left-to-right MLP was 4136 px).
+      expect(png.readUInt32BE(16)).toBeLessThanOrEqual(1920);
     }
   });
 
@@ -93,7 +95,7 @@ describe('the graph command', () => {
     );
     // The data and the targets need no gradient: one grey arrow each.
     expect(sorted(t.constant)).toEqual(['100x10', '100x784']);
-    expect(t.node).toEqual(expect.arrayContaining(['X', '100x784', 'W1', '784x50', 'dot', 'relu', 'softmax-with-loss', 'L']));
+    expect(t.node).toEqual(expect.arrayContaining(['X', '100x784', 'W1', '784x50', 'matmul', 'relu', 'softmaxCrossEntropy', 'L']));
   });
 
   it('prints its help, and rejects unknown options and missing values', async () => {

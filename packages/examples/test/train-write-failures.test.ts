@@ -29,9 +29,10 @@ describe('train: a write error names the file and leaves only complete files', (
     faults.push({ pattern: /accuracy\.png\..*\.tmp$/, stage: 'write', code: 'ENOSPC', message: 'no space left on device' });
     await expect(trainCommand([...QUICK, '--out', folder], quiet())).rejects.toThrow(
       `train: could not write ${join(folder, 'accuracy.png')}: ENOSPC: no space left on device, write; ` +
-        `the run folder ${folder} holds accuracy.svg, loss.png, loss.svg, model.safetensors`,
+        `the run folder ${folder} holds accuracy.svg, checkpoint.safetensors, loss.png, loss.svg, model.safetensors`,
     );
-    expect((await readdir(folder)).sort()).toEqual(['accuracy.svg', 'loss.png', 'loss.svg', 'model.safetensors']);
+    // The last epoch's checkpoint stays, so the run can be finished with --resume.
+    expect((await readdir(folder)).sort()).toEqual(['accuracy.svg', 'checkpoint.safetensors', 'loss.png', 'loss.svg', 'model.safetensors']);
     // What was written is whole: the weights load into the model they describe.
     fromSafetensors(new MLP({ sizes: [784, 8, 10], dtype: 'float32' }), await readFile(join(folder, 'model.safetensors')));
   });
@@ -43,6 +44,8 @@ describe('train: a write error names the file and leaves only complete files', (
     const files = await readdir(folder);
     expect(files).not.toContain('metrics.json');
     expect(files.filter((name) => name.endsWith('.tmp'))).toEqual([]);
-    expect(files).toHaveLength(7);
+    // The seven weights and figure files, and the checkpoint kept for --resume.
+    expect(files).toHaveLength(8);
+    expect(files).toContain('checkpoint.safetensors');
   });
 });

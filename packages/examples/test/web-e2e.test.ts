@@ -164,3 +164,88 @@ describe('playground in headless Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'playground.png'), fullPage: true });
   });
 });
+
+describe('playground on a phone (390×844, touch)', () => {
+  let phone: Page;
+
+  beforeAll(async () => {
+    const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    phone = await context.newPage();
+    await phone.goto(served!.url);
+    await phone.waitForSelector('#graphs[data-drawn] .graph-host svg');
+  }, 120_000);
+
+  /** How far the page reaches past the right edge of the 390 px screen (0 when it fits). */
+  const overflow = () => phone.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - 390);
+
+  async function showScenario(title: string): Promise<void> {
+    const before = await phone.getAttribute('#graphs', 'data-drawn');
+    await phone.click(`#graphs .scenario-picker button:text-is("${title}")`);
+    await phone.waitForFunction((b) => document.querySelector('#graphs')!.getAttribute('data-drawn') !== b, before);
+  }
+
+  it('no tab reaches past the screen, whichever graph is shown', async () => {
+    for (const title of ['Apples', 'Apples and oranges', 'Two-layer net']) {
+      await showScenario(title);
+      expect(await overflow(), title).toBe(0);
+    }
+    for (const tab of await phone.$$eval('nav a', (links) => links.map((a) => a.getAttribute('href')!))) {
+      await phone.click(`nav a[href="${tab}"]`);
+      expect(await overflow(), tab).toBe(0);
+    }
+  });
+
+  it('draws the two-layer graph with labels of at least 11 px, scrolling inside its box', async () => {
+    await showScenario('Two-layer net');
+    const sizes = await phone.$eval('#graphs .graph-host svg', (svg) => {
+      const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+      return [...svg.querySelectorAll('text')].map((t) => Number(t.getAttribute('font-size')) * scale);
+    });
+    expect(sizes.length).toBeGreaterThan(20);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11);
+    const host = await phone.$eval('#graphs .graph-host', (el) => ({ right: el.getBoundingClientRect().right, width: window.innerWidth }));
+    expect(host.right).toBeLessThanOrEqual(host.width);
+  });
+
+  it('keeps value tables inside their box', async () => {
+    await showScenario('Two-layer net');
+    for (const selector of ['#graphs table.leaf-gradients', '#graphs .graph-details details']) {
+      const right = await phone.$eval(selector, (el) => el.getBoundingClientRect().right);
+      expect(right, selector).toBeLessThanOrEqual(390);
+    }
+  });
+
+  it('opens the card of any node tapped, inside the screen', async () => {
+    await showScenario('Two-layer net');
+    const ids = await phone.$$eval('#graphs svg g.node.hoverable', (nodes) => nodes.map((n) => n.id));
+    expect(ids.length).toBeGreaterThan(10);
+    for (const id of ids) {
+      const node = (await phone.$(`#graphs svg g.node[id="${id}"]`))!;
+      await node.scrollIntoViewIfNeeded();
+      // The middle of the node's shape (a label or a point on its own otherwise); tapped
+      // where a finger would, whatever lies on top.
+      const shape = (await node.$(':scope > :is(ellipse, polygon, path)')) ?? (await node.$(':scope > text'))!;
+      const box = (await shape.boundingBox())!;
+      await phone.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+      await phone.waitForSelector('#node-card:not([hidden])');
+      const card = await phone.$eval('#node-card', (el) => {
+        const box = el.getBoundingClientRect();
+        return { left: box.left, top: box.top, right: box.right, bottom: box.bottom, width: window.innerWidth, height: window.innerHeight, title: el.querySelector('.card-title')?.textContent };
+      });
+      expect(card.title, id).toBeTruthy();
+      expect(card.left, id).toBeGreaterThanOrEqual(0);
+      expect(card.top, id).toBeGreaterThanOrEqual(0);
+      expect(card.right, id).toBeLessThanOrEqual(card.width);
+      expect(card.bottom, id).toBeLessThanOrEqual(card.height);
+    }
+    // A tap outside closes it.
+    await phone.tap('#graphs h2');
+    await phone.waitForSelector('#node-card', { state: 'hidden' });
+  });
+
+  it('looks right on a phone (screenshot for a person to check)', async () => {
+    await mkdir(SHOTS, { recursive: true });
+    await phone.screenshot({ path: join(SHOTS, 'playground-phone.png'), fullPage: true });
+  });
+});
+

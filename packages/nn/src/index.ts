@@ -1,3 +1,9 @@
+/**
+ * Modules, losses, optimizers, data loading, training and safetensors weights (PyTorch's
+ * layout too) on @matgrad/core. The file functions (saveWeights, loadWeights, saveCheckpoint,
+ * loadCheckpoint) are in `@matgrad/nn/node`.
+ * @module @matgrad/nn
+ */
 export { Module, functionalCall } from './module.js';
 export { initStd, type Init, type Seeded } from './init.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
@@ -14,10 +20,26 @@ export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { constantLr, cosineLr, stepLr, exponentialLr, type LrSchedule } from './optim/schedules.js';
 export { createOptimizer, OPTIMIZER_NAMES, type OptimizerName, type OptimizerOptionsByName } from './optim/by-name.js';
 export { TensorDataset, type Batch, type Dataset, type Labels } from './data/dataset.js';
-export { DataLoader, type DataLoaderOptions } from './data/loader.js';
-export { trainTestSplit, oneHot, type SplitOptions } from './data/split.js';
+export { DataLoader, type DataLoaderOptions, type DataLoaderState, type ResumableDataset } from './data/loader.js';
+export { ResumableRng, type RngState } from './data/resumable-rng.js';
+export { trainTestSplit, oneHot, type SplitOptions, type TrainTestSplit } from './data/split.js';
 export { spiral, type SpiralOptions } from './data/spiral.js';
-export { fit, evaluate, type FitOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
+export { fit, fitAsync, evaluate, type FitOptions, type FitAsyncOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
 export { predict } from './train/predict.js';
 export { countCorrect, confusionMatrix, accuracyFromCounts } from './train/metrics.js';
-export { toSafetensors, fromSafetensors, readSafetensors, MAX_HEADER_BYTES, type SafetensorsContents, type TensorSource } from './io/safetensors.js';
+export {
+  toSafetensors,
+  fromSafetensors,
+  readSafetensors,
+  MAX_HEADER_BYTES,
+  MAX_RANK,
+  type SafetensorsContents,
+  type TensorSource,
+  type SaveOptions,
+  type LoadOptions,
+  type LoadReport,
+  type SkippedTensor,
+} from './io/safetensors.js';
+export type { SafetensorsDType, RawTensor, RawValues } from './io/dtypes.js';
+export type { WeightsLayout } from './io/layout.js';
+export { checkpointToSafetensors, checkpointFromSafetensors, type Checkpoint, type CheckpointTargets, type RestoredCheckpoint } from './io/checkpoint.js';

@@ -1,4 +1,5 @@
-import { Rng, randn, type DType, type Tensor } from '@matgrad/core';
+import { randn, type DType, type Rng, type Tensor } from '@matgrad/core';
+import { ResumableRng } from './data/resumable-rng.js';
 import { argumentError, checkInteger, checkSeeded } from './validate.js';
 
 /**
@@ -11,6 +12,7 @@ import { argumentError, checkInteger, checkSeeded } from './validate.js';
  */
 export type Init = 'he' | 'xavier' | 'normal' | number;
 
+/** The standard deviation `init` gives a weight matrix with `fanIn` inputs (see {@link Init}). */
 export function initStd(init: Init, fanIn: number): number {
   return stdOf('initStd', init, fanIn);
 }
@@ -38,10 +40,12 @@ export function initWeight(fanIn: number, fanOut: number, init: Init, rng: Rng, 
 }
 
 /** Layers take a seed or a shared stream. Without either they use seed 0, as `MLP` does, so a
- *  layer built the same way is the same layer on every run. */
+ *  layer built the same way is the same layer on every run. A seed makes a `ResumableRng`,
+ *  whose position a checkpoint can save. */
 export interface Seeded {
-  /** Default 0. */
+  /** An integer seed for a stream of the layer's own. Default 0. */
   seed?: number;
+  /** A stream shared with other layers (e.g. one per model), used instead of `seed`. */
   rng?: Rng;
 }
 
@@ -49,5 +53,5 @@ export const DEFAULT_SEED = 0;
 
 export function rngOf(where: string, options: Seeded): Rng {
   checkSeeded(where, options);
-  return options.rng ?? new Rng(options.seed ?? DEFAULT_SEED);
+  return options.rng ?? new ResumableRng(options.seed ?? DEFAULT_SEED);
 }

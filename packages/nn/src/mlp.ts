@@ -8,6 +8,7 @@ import { Sequential } from './layers/sequential.js';
 import { Module } from './module.js';
 import { argumentError, checkBoolean, checkDtype, checkOptions, checkTensor, describeValue } from './validate.js';
 
+/** Options of {@link MLP}. */
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [784, 100, 10]. */
   sizes: readonly number[];
@@ -33,7 +34,9 @@ const MLP_OPTIONS: Record<keyof MLPOptions, true> = { sizes: true, activation: t
  * The layers live in `layers`, so parameters are named `layers.0.weight`, `layers.0.bias`, …
  */
 export class MLP extends Module {
+  /** The layers, in order (a PyTorch file of the model is this Sequential's state_dict). */
   readonly layers: Sequential;
+  /** The widths from input to output, as given. */
   readonly sizes: readonly number[];
 
   constructor(options: MLPOptions) {
@@ -65,6 +68,7 @@ export class MLP extends Module {
     this.layers = this.registerModule('layers', new Sequential(...layers));
   }
 
+  /** The scores (logits) for a batch [N, sizes[0]]: shape [N, sizes.at(-1)]. */
   forward(x: Tensor): Tensor {
     const expected = `a Tensor of shape [N, ${this.sizes[0]}]`;
     checkTensor('MLP.forward', 'x', x, expected);

@@ -28,6 +28,8 @@ export abstract class Module {
   readonly #buffers = new Map<string, Tensor>();
   readonly #children = new Map<string, Module>();
 
+  /** The module's computation: its output for the input `x` (a batch of rows for the layers
+   *  here), recorded in core's graph so that `backward()` reaches the parameters. */
   abstract forward(x: Tensor): Tensor;
 
   /** Registers a trainable tensor (it is marked requiresGrad) and returns it. */
@@ -38,12 +40,15 @@ export abstract class Module {
     return value;
   }
 
+  /** Registers a tensor that is saved with the parameters but not trained (running
+   *  statistics) and returns it. */
   protected registerBuffer(name: string, value: Tensor): Tensor {
     this.#checkFree(name);
     this.#buffers.set(name, value);
     return value;
   }
 
+  /** Registers a child module under `name` (its entries are then named `name.…`) and returns it. */
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.#checkFree(name);
     if (!(module instanceof Module)) throw new TypeError(`${this.constructor.name}: child '${name}' must be a Module`);
@@ -66,12 +71,14 @@ export abstract class Module {
     return p;
   }
 
+  /** The buffer registered under `name` on this module. */
   protected buffer(name: string): Tensor {
     const b = this.#buffers.get(name);
     if (b === undefined) throw new Error(`${this.constructor.name}: no buffer named '${name}'`);
     return b;
   }
 
+  /** This module's direct children, as [name, module], in registration order. */
   namedChildren(): Array<[string, Module]> {
     return [...this.#children];
   }
@@ -81,10 +88,12 @@ export abstract class Module {
     return this.#collect((m) => m.#parameters);
   }
 
+  /** Every parameter of this module and its descendants (what an optimizer is given). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer of this module and its descendants, as [dotted name, tensor]. */
   namedBuffers(): Array<[string, Tensor]> {
     return this.#collect((m) => m.#buffers);
   }
@@ -119,10 +128,12 @@ export abstract class Module {
     return this;
   }
 
+  /** Sets evaluation mode on this module and every descendant (`train(false)`). */
   eval(): this {
     return this.train(false);
   }
 
+  /** Clears the gradient of every parameter, before the next backward pass accumulates into it. */
   zeroGrad(): void {
     for (const p of this.parameters()) p.zeroGrad();
   }

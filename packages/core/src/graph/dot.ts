@@ -17,15 +17,14 @@ const FORWARD = '#1f77b4';
 const BACKWARD = '#d62728';
 const CONSTANT = '#7f7f7f';
 
-/** Binary and unary arithmetic are drawn as circles with their symbol, as on paper. */
+/** Binary and unary arithmetic are drawn as circles with their symbol, as on paper; every
+ *  other op is a box labelled with its name, as explanations and cards name it. */
 const CIRCLE_SYMBOLS: Record<string, string> = { add: '+', sub: '−', mul: '×', div: '÷', neg: '−' };
-/** The names the seeds give their layer boxes. */
-const BOX_LABELS: Record<string, string> = { matmul: 'dot', softmaxCrossEntropy: 'softmax-with-loss' };
 
 /**
  * The computational graph that produced `root`, as Graphviz DOT in the style of the seeds:
  * every connection drawn twice, the forward value above a blue arrow and the gradient that flows
- * back below a red returning arrow; ops as circles (×, +) or rounded boxes (dot, relu, ...);
+ * back below a red returning arrow; ops as circles (×, +) or rounded boxes (matmul, relu, ...);
  * scalars written by value, other tensors by name and shape.
  *
  * Gradients appear where backward has run with `{ retainGrads: true }` (the gradient sent along
@@ -90,7 +89,7 @@ function nodeAttributes(t: Tensor): string {
   const exponent = (t.creator.attrs as { exponent?: unknown } | undefined)?.exponent;
   const symbol = op === 'pow' && typeof exponent === 'number' ? `^${exponent}` : CIRCLE_SYMBOLS[op];
   if (symbol !== undefined) return `shape=circle, fixedsize=true, width=0.5, fontsize=18, label=${quote(symbol)}`;
-  return `shape=box, style=rounded, label=${quote(BOX_LABELS[op] ?? op)}`;
+  return `shape=box, style=rounded, label=${quote(op)}`;
 }
 
 function callerAttributes(t: Tensor, options: DotOptions): string {

@@ -4,6 +4,7 @@ import { WEIGHTS_FILE } from '../trainer/model-file.js';
 import { latestRun, RUNS_FOLDER } from '../trainer/run-folder.js';
 import { displayPath, parseCommandLine, UsageError, userPath } from './command.js';
 
+/** The `evaluate --help` text. */
 export const EVALUATE_HELP = `Usage: evaluate [RUN_FOLDER | WEIGHTS_FILE] [--idx DIR]
 
 Loads a model saved by train (its model.safetensors records the layer sizes, activation and dtype)
@@ -20,6 +21,7 @@ Options:
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** An evaluation as the command prints it: the model, the data, the accuracy and the confusion matrix. */
 export function formatEvaluation(e: SavedModelEvaluation): string[] {
   const header = `true\\pred ${Array.from({ length: e.confusionMatrix.length }, (_, k) => String(k).padStart(5)).join('')}`;
   return [
@@ -31,6 +33,7 @@ export function formatEvaluation(e: SavedModelEvaluation): string[] {
   ];
 }
 
+/** The `evaluate` command: loads a run folder's weights (the latest run by default) and measures them. */
 export async function evaluateCommand(argv: readonly string[], log: (line: string) => void = console.log): Promise<SavedModelEvaluation | null> {
   const { values, positionals } = parseCommandLine(argv, (args) =>
     parseArgs({

@@ -9,13 +9,14 @@ Draws computational graphs after a backward pass, in the style of the seeds: eac
 above its blue arrow, each gradient below its red returning arrow. Writes SVG and PNG:
   apple          2 apples at 100, tax 1.1
   apple-orange   2 apples at 100 and 3 oranges at 150, tax 1.1
-  mlp            the 784-50-10 ReLU net after one batch of 100 MNIST digits
+  mlp            the 784-50-10 ReLU net after one batch of 100 MNIST digits (drawn top to bottom)
 
 Options:
   -o, --out DIR  output folder (default runs/graphs)
   -h, --help     show this help
 `;
 
+/** The `graph` command: draws the figures into `--out` (runs/graphs) and returns the files written. */
 export async function graphCommand(argv: readonly string[], log: (line: string) => void = console.log): Promise<string[]> {
   const { values } = parseCommandLine(argv, (args) =>
     parseArgs({

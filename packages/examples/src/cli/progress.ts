@@ -2,28 +2,39 @@ import { Presets, SingleBar } from 'cli-progress';
 
 /** What one finished epoch reports; absent fields are left out of the line. */
 export interface EpochSummary {
+  /** Mean training loss. */
   loss: number;
+  /** Training accuracy. */
   accuracy?: number;
+  /** Held-out loss. */
   testLoss?: number;
+  /** Held-out accuracy. */
   testAccuracy?: number;
+  /** Wall time of the epoch. */
   seconds: number;
+  /** Training samples in the epoch. */
   samples: number;
 }
 
+/** What the trainer reports while it trains. */
 export interface EpochProgress {
+  /** An epoch of `batches` batches begins. */
   startEpoch(epoch: number, epochs: number, batches: number): void;
   /** `done` batches of the current epoch are finished; `loss` is their running mean. */
   batch(done: number, loss: number): void;
+  /** The epoch ended with `summary`. */
   endEpoch(summary: EpochSummary): void;
 }
 
 /** The stream a trainer prints to: a terminal (process.stderr) or a pipe / log file. */
 export interface ProgressStream extends NodeJS.WritableStream {
+  /** True on a terminal, where a bar can be redrawn in place. */
   isTTY?: boolean;
 }
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 
+/** An epoch's line: loss, accuracies, time and speed. */
 export function formatEpochSummary(s: EpochSummary): string {
   const parts = [`loss ${s.loss.toFixed(4)}`];
   if (s.accuracy !== undefined) parts.push(`train acc ${percent(s.accuracy)}`);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { OPTIMIZER_NAMES } from '@matgrad/nn';
+import { readResumePoint } from '../trainer/resume.js';
 import { trainMnist, type TrainIo } from '../trainer/train.js';
 import {
   ACTIVATIONS,
@@ -15,10 +16,11 @@ import {
   type TrainOptions,
 } from '../trainer/options.js';
 import { MAX_MODEL_PARAMETERS } from '../trainer/model-size.js';
-import { displayPath, parseCommandLine, userPath } from './command.js';
+import { displayPath, parseCommandLine, UsageError, userPath } from './command.js';
 
 const d = TRAIN_DEFAULTS;
 
+/** The `train --help` text. */
 export const TRAIN_HELP = `Usage: train [options]
 
 Trains a multilayer perceptron on MNIST digits with @matgrad/nn and writes the run to a folder:
@@ -45,13 +47,17 @@ Data and output
                        t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; gzipped too); tested on its 10,000
   --limit N            train on the first N training digits only (a quick trial)
   --out DIR            output folder (default runs/<timestamp>)
+  --resume RUN_FOLDER  continue a run that stopped, from the checkpoint it saved after its last finished epoch,
+                       with its own options (give no others); the result is the one the run would have had
   -h, --help           show this help
 
 Then: evaluate [RUN_FOLDER] reports the saved model's accuracy on the held-out digits.
 `;
 
-export type TrainArgs = { help: true } | { help: false; options: TrainOptions };
+/** What the command line asks for: help, a new run's options, or a run to resume. */
+export type TrainArgs = { help: true } | { help: false; options: TrainOptions } | { help: false; resume: string };
 
+/** Parses and checks the `train` command line; usage errors name the flag. */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   const { values: v } = parseCommandLine(argv, (args) =>
     parseArgs({
@@ -72,11 +78,17 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
         idx: { type: 'string' },
         limit: { type: 'string' },
         out: { type: 'string', short: 'o' },
+        resume: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
   );
   if (v.help) return { help: true };
+  if (v.resume !== undefined) {
+    const others = Object.keys(v).filter((key) => key !== 'resume' && key !== 'help');
+    if (others.length > 0) throw new UsageError(`--resume continues a run with its own options; leave out ${others.map((key) => `--${key}`).join(', ')}`);
+    return { help: false, resume: userPath(v.resume) };
+  }
   const optimizer = v.optimizer === undefined ? d.optimizer : parseChoice('optimizer', v.optimizer, OPTIMIZER_NAMES);
   const options: TrainOptions = {
     hidden: v.hidden === undefined ? [...d.hidden] : parseHidden(v.hidden),
@@ -97,15 +109,21 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   return { help: false, options };
 }
 
+async function resumeTraining(folder: string, io: TrainIo) {
+  const point = await readResumePoint(folder);
+  return trainMnist(point.options, io, point);
+}
+
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** The `train` command: a new run, or `--resume` of a stopped one; prints the summary and returns the result (null for --help). */
 export async function trainCommand(argv: readonly string[], io: TrainIo = { log: console.log, progress: process.stderr }) {
   const parsed = parseTrainArgs(argv);
   if (parsed.help) {
     io.log(TRAIN_HELP.trimEnd());
     return null;
   }
-  const result = await trainMnist(parsed.options, io);
+  const result = 'resume' in parsed ? await resumeTraining(parsed.resume, io) : await trainMnist(parsed.options, io);
   const { test, time, epochs } = result.report;
   io.log(
     `test accuracy ${percent(test.accuracy)} (${test.correct}/${test.count}) | test loss ${test.loss.toFixed(4)} | ` +

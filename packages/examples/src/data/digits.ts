@@ -1,20 +1,30 @@
 /** Row-major pixel features in [0, 1] ([count, 784]) with one class label (0..9) per row. */
 export interface Digits {
+  /** The number of digits. */
   readonly count: number;
+  /** Pixels in [0, 1], 784 per digit, row-major. */
   readonly features: Float32Array | Float64Array;
+  /** The digit shown, 0–9, one per digit. */
   readonly labels: Int32Array;
 }
 
+/** Digits to train on and digits held out. */
 export interface DigitsSplit {
+  /** The training digits. */
   readonly train: Digits;
+  /** The held-out digits. */
   readonly test: Digits;
 }
 
+/** The float type of the pixels. */
 export type FeatureDtype = 'float32' | 'float64';
 
+/** 28 × 28. */
 export const PIXELS_PER_DIGIT = 28 * 28;
+/** The digits 0–9. */
 export const DIGIT_CLASSES = 10;
 
+/** A zeroed pixel buffer of `dtype`. */
 export function allocateFeatures(dtype: FeatureDtype, length: number): Float32Array | Float64Array {
   if (dtype === 'float32') return new Float32Array(length);
   if (dtype === 'float64') return new Float64Array(length);

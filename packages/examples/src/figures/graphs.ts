@@ -3,6 +3,7 @@ import { fromBuffer, toDot, type Tensor } from '@matgrad/core';
 import { PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
 import { appleBill, appleOrangeBill } from '../worked/bills.js';
 import { initTwoLayerParams, twoLayerForward, type TwoLayerNet } from '../worked/two-layer-net.js';
+import { withDirection, type GraphDirection } from './dot-layout.js';
 import { writeDotFigure, type WrittenFigure } from './render.js';
 
 /** The book's two-layer net: 784-50-10, batches of 100. */
@@ -20,10 +21,15 @@ export function mlpAfterOneBatch(digits: Digits, seed = 1): TwoLayerNet {
   return net;
 }
 
+/** One figure of the `graph` command. */
 export interface GraphFigure {
   /** File name without extension. */
   name: string;
+  /** The tensor whose graph is drawn, after backward with retainGrads. */
   root: Tensor;
+  /** Default left to right; the two-layer net runs top to bottom, so that its PNG is readable
+   *  at its natural size (about 1700 px wide instead of 4100). */
+  direction?: GraphDirection;
 }
 
 /** The figures of the `graph` command: both bills of the seeds and the two-layer net. */
@@ -31,13 +37,14 @@ export function graphFigures(digits: Digits): GraphFigure[] {
   return [
     { name: 'apple', root: appleBill().total },
     { name: 'apple-orange', root: appleOrangeBill().total },
-    { name: 'mlp', root: mlpAfterOneBatch(digits).L },
+    { name: 'mlp', root: mlpAfterOneBatch(digits).L, direction: 'top-to-bottom' },
   ];
 }
 
+/** Writes each figure as SVG and PNG into `folder`. */
 export async function writeGraphFigures(figures: GraphFigure[], folder: string): Promise<WrittenFigure[]> {
   const written: WrittenFigure[] = [];
   // One at a time: Graphviz's WebAssembly instance is shared.
-  for (const { name, root } of figures) written.push(await writeDotFigure(toDot(root), join(folder, name)));
+  for (const { name, root, direction = 'left-to-right' } of figures) written.push(await writeDotFigure(withDirection(toDot(root), direction), join(folder, name)));
   return written;
 }

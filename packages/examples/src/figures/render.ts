@@ -28,6 +28,7 @@ export async function dotToSvg(dot: string): Promise<string> {
   return result.output;
 }
 
+/** How an SVG is rasterised. */
 export interface PngOptions {
   /** Pixels per SVG unit: 2 gives sharp text on high-density screens. */
   scale?: number;
@@ -43,12 +44,16 @@ export function rasteriseSvg(svg: string, { scale = 2 }: PngOptions = {}): Rende
   return resvg.render();
 }
 
+/** The PNG of an SVG (see rasteriseSvg). */
 export function svgToPng(svg: string, options?: PngOptions): Buffer {
   return rasteriseSvg(svg, options).asPng();
 }
 
+/** The two files of a figure. */
 export interface WrittenFigure {
+  /** The SVG written. */
   svgPath: string;
+  /** The PNG written. */
   pngPath: string;
 }
 
@@ -64,6 +69,7 @@ export async function writeSvgFigure(svg: string, basePath: string, options?: Pn
   return { svgPath, pngPath };
 }
 
+/** Lays out a DOT graph and writes it as `<basePath>.svg` and `.png`. */
 export async function writeDotFigure(dot: string, basePath: string, options?: PngOptions): Promise<WrittenFigure> {
   return writeSvgFigure(await dotToSvg(dot), basePath, options);
 }

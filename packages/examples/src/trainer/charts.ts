@@ -22,9 +22,13 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
+/** One epoch of a curve: a metric on the training and on the held-out digits. */
 export interface EpochPoint {
+  /** Counted from 1. */
   epoch: number;
+  /** On the training digits; null when not measured. */
   train: number | null;
+  /** On the held-out digits; null when not measured. */
   test: number | null;
 }
 

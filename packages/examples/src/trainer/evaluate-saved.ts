@@ -4,16 +4,25 @@ import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { loadTestData } from './data.js';
 import { loadModel, type ModelSpec } from './model-file.js';
 
+/** What `evaluate` reports of a saved model. */
 export interface SavedModelEvaluation {
+  /** The weights file read. */
   weights: string;
+  /** The model it describes. */
   model: ModelSpec;
   /** The data the model was trained on, as its file records it. */
   trainedOn: string | null;
+  /** The held-out data it was measured on. */
   testedOn: string;
+  /** Share of held-out digits classified right. */
   accuracy: number;
+  /** Mean cross-entropy per held-out digit. */
   loss: number;
+  /** Held-out digits classified right. */
   correct: number;
+  /** Held-out digits. */
   count: number;
+  /** Counts by [true digit][predicted digit]. */
   confusionMatrix: number[][];
 }
 

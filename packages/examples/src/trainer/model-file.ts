@@ -6,21 +6,28 @@ import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
 import { formatBytes, MAX_MODEL_PARAMETERS, mlpParameterCount, modelSizeProblem } from './model-size.js';
 
+/** The weights file of a run folder. */
 export const WEIGHTS_FILE = 'model.safetensors';
 /** The metadata key under which the weights file records how to rebuild its model. */
 const MODEL_KEY = 'matgrad.mlp';
 const DATA_KEY = 'matgrad.data';
 
+/** What rebuilds a trainer's MLP (recorded in its weights file). */
 export interface ModelSpec {
+  /** Layer widths, 784 … 10. */
   sizes: number[];
+  /** The hidden layers' activation. */
   activation: Activation;
+  /** Dropout probability after each hidden layer. */
   dropout: number;
+  /** The weights' float type. */
   dtype: DType;
 }
 
 /** The largest weights file of a model within MAX_MODEL_PARAMETERS: its float64 values and the largest header. */
 const MAX_WEIGHTS_FILE_BYTES = 8 + MAX_HEADER_BYTES + 8 * MAX_MODEL_PARAMETERS;
 
+/** The MLP `spec` describes, its weights drawn from `seed`. */
 export function buildModel(spec: ModelSpec, seed: number): MLP {
   const tooLarge = modelSizeProblem(spec.sizes);
   if (tooLarge !== null) throw new Error(`buildModel: ${tooLarge}`);
@@ -33,10 +40,15 @@ export async function saveModel(model: MLP, spec: ModelSpec, dataSource: string,
   await writeFileAtomic(path, toSafetensors(model, { metadata: { [MODEL_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } }));
 }
 
+/** A model rebuilt from its weights file. */
 export interface LoadedModel {
+  /** The model, with the file's weights. */
   model: MLP;
+  /** How it was built. */
   spec: ModelSpec;
+  /** The data it was trained on, when the file says. */
   dataSource: string | null;
+  /** The file read. */
   path: string;
 }
 

@@ -4,9 +4,13 @@ import { UsageError } from '../cli/command.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { modelSizeProblem } from './model-size.js';
 
+/** The activations `--activation` accepts. */
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
+/** The learning-rate schedules `--schedule` accepts. */
 export const SCHEDULES = ['cosine', 'constant'] as const;
+/** A learning-rate schedule by name. */
 export type Schedule = (typeof SCHEDULES)[number];
+/** The dtypes `--dtype` accepts. */
 export const DTYPES: readonly DType[] = ['float32', 'float64'];
 
 /** Each optimizer's usual step size, used when --lr is not given (the seeds' book's choices for SGD and AdaGrad). */
@@ -20,18 +24,27 @@ export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = {
   adamw: 0.001,
 };
 
+/** Everything a training run is made of (metrics.json records it). */
 export interface TrainOptions {
   /** Widths of the hidden layers; the input is 784 and the output 10. */
   hidden: number[];
+  /** The hidden layers' activation. */
   activation: Activation;
+  /** The optimizer, by name. */
   optimizer: OptimizerName;
+  /** The (initial) learning rate. */
   lr: number;
   /** cosine: the learning rate falls from lr to 0 over the epochs, which steadies the last ones. */
   schedule: Schedule;
+  /** Passes over the training digits. */
   epochs: number;
+  /** Digits per step. */
   batchSize: number;
+  /** The model's and the data's float type. */
   dtype: DType;
+  /** Seeds the weights, the batch order, dropout and the shifts. */
   seed: number;
+  /** Dropout probability after each hidden layer (0: none). */
   dropout: number;
   /** Each training digit is moved by up to this many pixels in x and y, drawn anew every epoch (0: off). */
   shift: number;
@@ -64,8 +77,10 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'lr'> = {
   idx: null,
 };
 
+/** The largest `--shift`, in pixels. */
 export const MAX_SHIFT = 8;
 
+/** The value of `--option` if it is one of `choices`; a usage error naming them otherwise. */
 export function parseChoice<T extends string>(option: string, value: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) {
     throw new UsageError(`--${option} must be one of ${choices.join(', ')}, got '${value}'`);
@@ -73,6 +88,7 @@ export function parseChoice<T extends string>(option: string, value: string, cho
   return value as T;
 }
 
+/** The value of `--option` as an integer in [min, max]; a usage error otherwise. */
 export function parseInteger(option: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { userPath } from '../cli/command.js';
 import { WEIGHTS_FILE } from './model-file.js';
 
+/** Where runs go unless `--out` says otherwise. */
 export const RUNS_FOLDER = 'runs';
 
 /** 2025-01-31T14-05-09: sortable, and without the colons some file systems refuse. */

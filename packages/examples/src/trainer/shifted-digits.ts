@@ -1,5 +1,5 @@
-import { fromBuffer, Rng } from '@matgrad/core';
-import type { Batch, Dataset } from '@matgrad/nn';
+import { fromBuffer } from '@matgrad/core';
+import { ResumableRng, type Batch, type ResumableDataset, type RngState } from '@matgrad/nn';
 import { allocateFeatures, type Digits } from '../data/digits.js';
 
 const SIDE = 28;
@@ -10,10 +10,10 @@ const SIDE = 28;
  * background). An MLP sees pixels, not shapes: without this it learns that a digit one pixel to
  * the left is a different picture, and with only 8000 digits it overfits.
  */
-export class ShiftedDigits implements Dataset {
+export class ShiftedDigits implements ResumableDataset {
   readonly #digits: Digits;
   readonly #maxShift: number;
-  readonly #rng: Rng;
+  #rng: ResumableRng;
 
   constructor(digits: Digits, maxShift: number, seed: number) {
     if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift >= SIDE) {
@@ -21,13 +21,25 @@ export class ShiftedDigits implements Dataset {
     }
     this.#digits = digits;
     this.#maxShift = maxShift;
-    this.#rng = new Rng(seed);
+    this.#rng = new ResumableRng(seed);
   }
 
+  /** Where the shift stream stands, so a resumed run draws the shifts the first would have. */
+  state(): RngState {
+    return this.#rng.state();
+  }
+
+  /** Puts the shift stream back where `state()` was taken. */
+  loadState(state: unknown): void {
+    this.#rng = ResumableRng.fromState(state as RngState);
+  }
+
+  /** The number of training digits. */
   get length(): number {
     return this.#digits.count;
   }
 
+  /** The digits at `indices`, each moved by a fresh random shift, with their labels. */
   batch(indices: ArrayLike<number>): Batch {
     const { features, labels, count } = this.#digits;
     const dtype = features instanceof Float32Array ? 'float32' : 'float64';

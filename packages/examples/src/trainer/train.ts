@@ -1,6 +1,8 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromBuffer } from '@matgrad/core';
-import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fit, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fitAsync, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { loadCheckpoint, saveCheckpoint } from '@matgrad/nn/node';
 import { displayPath } from '../cli/command.js';
 import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
@@ -11,10 +13,12 @@ import { limitDigits, loadTrainingData } from './data.js';
 import { buildModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
 import type { TrainOptions } from './options.js';
 import { toReadableJson } from './readable-json.js';
+import { CHECKPOINT_FILE, trainerMetadata, type ResumePoint } from './resume.js';
 import { createRunFolder } from './run-folder.js';
 import { writeRunFiles } from './run-output.js';
 import { ShiftedDigits } from './shifted-digits.js';
 
+/** Where a training run prints. */
 export interface TrainIo {
   /** The summary, line by line (stdout). */
   log: (line: string) => void;
@@ -22,29 +26,47 @@ export interface TrainIo {
   progress: ProgressStream;
 }
 
+/** One finished epoch as metrics.json records it. */
 export interface EpochMetrics {
+  /** Counted from 1. */
   epoch: number;
+  /** The learning rate during the epoch. */
   lr: number;
+  /** Mean training loss over the epoch. */
   loss: number;
+  /** Training accuracy over the epoch. */
   accuracy: number;
+  /** Mean loss on the held-out digits after the epoch. */
   testLoss: number;
+  /** Accuracy on the held-out digits after the epoch. */
   testAccuracy: number;
+  /** Wall time of the epoch's training. */
   seconds: number;
+  /** Training digits per second. */
   samplesPerSecond: number;
 }
 
 /** What metrics.json holds. */
 export interface TrainReport {
+  /** The run's options. */
   options: TrainOptions;
+  /** Where the digits came from and how many were used. */
   data: { source: string; train: number; test: number };
+  /** The model, with its parameter count. */
   model: ModelSpec & { parameters: number };
+  /** Every epoch, in order. */
   epochs: EpochMetrics[];
+  /** The final model on the held-out digits. */
   test: { accuracy: number; loss: number; correct: number; count: number };
+  /** The final model's counts by true and predicted digit. */
   confusionMatrix: { rows: 'true digit'; columns: 'predicted digit'; counts: number[][] };
+  /** Wall times: the whole run, training alone, and training digits per second. */
   time: { seconds: number; trainSeconds: number; samplesPerSecond: number };
+  /** The files written, by kind. */
   files: Record<'weights' | 'metrics' | 'lossCurve' | 'accuracyCurve' | 'confusionMatrix', string[]>;
 }
 
+/** The run's report, in the run folder. */
 export const METRICS_FILE = 'metrics.json';
 
 function featuresTensor(digits: Digits) {
@@ -57,8 +79,26 @@ function trainingSet(train: Digits, options: TrainOptions): Dataset {
 
 const figureFiles = (name: string) => [`${name}.svg`, `${name}.png`];
 
-/** Trains an MLP on MNIST with nn's fit and writes the run folder: weights, metrics, curves, confusion matrix. */
-export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ folder: string; report: TrainReport }> {
+/** One finished epoch as metrics.json records it. */
+function epochMetrics(r: EpochRecord, samples: number): EpochMetrics {
+  return {
+    epoch: r.epoch,
+    lr: r.lr,
+    loss: r.loss,
+    accuracy: r.accuracy!,
+    testLoss: r.validation!.loss,
+    testAccuracy: r.validation!.accuracy!,
+    seconds: r.time / 1000,
+    samplesPerSecond: samples / (r.time / 1000),
+  };
+}
+
+/**
+ * Trains an MLP on MNIST with nn's fitAsync and writes the run folder: weights, metrics,
+ * curves, confusion matrix. After every epoch a checkpoint is saved in the folder; `resume`
+ * continues a run from it, exactly as if it had not stopped, and the finished run removes it.
+ */
+export async function trainMnist(options: TrainOptions, io: TrainIo, resume: ResumePoint | null = null): Promise<{ folder: string; report: TrainReport }> {
   const started = performance.now();
   const data = await loadTrainingData(options.idx, options.dtype);
   // After the data loaded: a bad --idx leaves no empty run folder behind.
@@ -71,6 +111,10 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
   const optimizer = createOptimizer(options.optimizer, model, { lr: options.lr });
   const loader = new DataLoader(trainingSet(train, options), { batchSize: options.batchSize, shuffle: true, seed: options.seed });
   const heldOut = new DataLoader(new TensorDataset(featuresTensor(test), test.labels), { batchSize: 1000 });
+  const checkpoint = join(folder, CHECKPOINT_FILE);
+  const epochs: EpochMetrics[] = [...(resume?.epochs ?? [])];
+  const initialEpoch = resume === null ? 0 : (await loadCheckpoint(resume.checkpoint, { model, optimizer, loader })).epoch;
+  if (resume !== null) io.log(`resuming ${resume.folder} after epoch ${initialEpoch} of ${options.epochs}`);
 
   io.log(
     `training ${spec.sizes.join('-')} ${spec.activation} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
@@ -79,8 +123,11 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
   const progress = createEpochProgress(io.progress);
   let seen = 0;
   let lossSum = 0;
-  const history: EpochRecord[] = fit(model, loader, {
+  // Each save reads the state at once and writes while training goes on (fitAsync yields).
+  const checkpointWrites: Array<Promise<void>> = [];
+  const training = fitAsync(model, loader, {
     epochs: options.epochs,
+    initialEpoch,
     optimizer,
     validation: heldOut,
     lrSchedule: options.schedule === 'cosine' ? cosineLr({ lr: options.lr, epochs: options.epochs }) : constantLr(options.lr),
@@ -94,7 +141,11 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
       lossSum += loss * size;
       progress.batch(batch + 1, lossSum / seen);
     },
-    onEpoch: (record) =>
+    onEpoch: (record) => {
+      epochs.push(epochMetrics(record, train.count));
+      const write = saveCheckpoint(checkpoint, { model, optimizer, loader, epoch: record.epoch, metadata: trainerMetadata({ options, epochs }) });
+      write.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+      checkpointWrites.push(write);
       progress.endEpoch({
         loss: record.loss,
         accuracy: record.accuracy ?? undefined,
@@ -102,20 +153,16 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
         testAccuracy: record.validation?.accuracy ?? undefined,
         seconds: record.time / 1000,
         samples: train.count,
-      }),
+      });
+    },
   });
+  // Even when training fails, the checkpoints already begun are finished before the error is reported.
+  await Promise.allSettled([training]);
+  await Promise.all(checkpointWrites);
+  await training;
 
-  const epochs: EpochMetrics[] = history.map((r) => ({
-    epoch: r.epoch,
-    lr: r.lr,
-    loss: r.loss,
-    accuracy: r.accuracy!,
-    testLoss: r.validation!.loss,
-    testAccuracy: r.validation!.accuracy!,
-    seconds: r.time / 1000,
-    samplesPerSecond: train.count / (r.time / 1000),
-  }));
-  const last = history[history.length - 1]!.validation!;
+  const final = epochs[epochs.length - 1]!;
+  const last = { loss: final.testLoss, accuracy: final.testAccuracy };
   const counts = confusionMatrix(test.labels, predict(model, heldOut), DIGIT_CLASSES);
   const correct = counts.reduce((sum, row, i) => sum + row[i]!, 0);
   if (Math.abs(accuracyFromCounts(counts) - last.accuracy!) > 1e-12) {
@@ -150,6 +197,7 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
       },
     };
     await writeFileAtomic(join(folder, METRICS_FILE), `${toReadableJson(written)}\n`);
+    await rm(checkpoint, { force: true });
     return written;
   });
   return { folder, report };

@@ -6,7 +6,9 @@ import { tensor, topologicalOrder, type Tensor } from '@matgrad/core';
  * label it. Intermediates keep their gradients too (`retainGrads`), as the seeds draw them.
  */
 export interface Bill {
+  /** What the bill is, as printed. */
   title: string;
+  /** The total, after backward: every variable of its graph carries its gradient. */
   total: Tensor;
 }
 

@@ -3,24 +3,37 @@ import { initTwoLayerParams, twoLayerForward, type HiddenActivation, type TwoLay
 
 /** One layer's gradients as the engine sent them, named as in the note (Δ = dL/dZ). */
 export interface LayerGradients {
+  /** Δ = dL/dZ of the layer. */
   delta: Tensor;
+  /** dW = Φᵀ·Δ. */
   dW: Tensor;
+  /** db = 1ᵀ·Δ. */
   db: Tensor;
   /** dΦ = Δ·Wᵀ, the gradient for the layer below; null for the first layer, whose input X is data. */
   dPhi: Tensor | null;
 }
 
+/** Per quantity, the largest |engine − identity| of one layer. */
 export interface LayerIdentityErrors {
+  /** For Δ. */
   delta: number;
+  /** For dW. */
   dW: number;
+  /** For db. */
   db: number;
+  /** For dΦ; null for the first layer. */
   dPhi: number | null;
 }
 
+/** The two-layer net's backward pass, explained and checked against the layer identities. */
 export interface TwoLayerWalkthrough {
+  /** The net after backward. */
   net: TwoLayerNet;
+  /** explainBackward's steps. */
   explanation: Explanation;
+  /** The output layer's gradients. */
   output: LayerGradients;
+  /** The hidden layer's gradients. */
   hidden: LayerGradients;
   /** max |engine − identity evaluated again from the forward values|, per quantity. */
   errors: { output: LayerIdentityErrors; hidden: LayerIdentityErrors };
@@ -107,6 +120,7 @@ function quantity(title: string, shapes: string, t: Tensor): string {
   return `    ${title.padEnd(42)} ${shapes}\n${formatMatrix(t, '        ')}`;
 }
 
+/** The walkthrough as the worked example prints it. */
 export function formatWalkthrough(w: TwoLayerWalkthrough): string {
   const { net, output, hidden } = w;
   const [n, inputs] = net.X.shape as [number, number];

@@ -1,7 +1,9 @@
 import { randn, softmaxCrossEntropy, tensor, zeros, type DType, type Tensor } from '@matgrad/core';
 
+/** The hidden activation f of the two-layer net. */
 export type HiddenActivation = 'relu' | 'sigmoid';
 
+/** The two-layer net's parameters. */
 export interface TwoLayerParams {
   W1: Tensor;
   b1: Tensor;
@@ -28,11 +30,17 @@ export interface TwoLayerNet extends TwoLayerParams {
   L: Tensor;
 }
 
+/** Sizes and seed of a two-layer net's parameters. */
 export interface TwoLayerInit {
+  /** Features per sample (784 for MNIST). */
   inputs: number;
+  /** Hidden units. */
   hidden: number;
+  /** Output classes. */
   classes: number;
+  /** Seeds the weights. */
   seed: number;
+  /** Default float64. */
   dtype?: DType;
 }
 

@@ -4,12 +4,15 @@ import { argumentError, checkTensor, describeValue, isArrayLike } from '../valid
 
 /** One mini-batch: inputs and their targets, row i of `y` belonging to row i of `x`. */
 export interface Batch {
+  /** Inputs, one sample per row: [N, …]. */
   x: Tensor;
+  /** Targets, row i for sample i: class indices [N], one-hot rows [N, C] or values. */
   y: Tensor;
 }
 
 /** Anything a DataLoader can draw batches from. */
 export interface Dataset {
+  /** The number of samples. */
   readonly length: number;
   /** The rows at `indices`, in that order, as one batch. */
   batch(indices: ArrayLike<number>): Batch;
@@ -25,7 +28,9 @@ export type Labels = Tensor | readonly number[] | Int32Array | Uint8Array | Uint
  * by core's `take` into a buffer from the backend's pool.
  */
 export class TensorDataset implements Dataset {
+  /** All inputs, [N, …]. */
   readonly x: Tensor;
+  /** All targets, [N, …]. */
   readonly y: Tensor;
 
   constructor(x: Tensor, y: Labels) {
@@ -39,6 +44,7 @@ export class TensorDataset implements Dataset {
     this.y = labels;
   }
 
+  /** N, the number of samples. */
   get length(): number {
     return this.x.shape[0]!;
   }

@@ -2,6 +2,7 @@ import { fromBuffer, Rng, type DType } from '@matgrad/core';
 import { argumentError, checkDtype, checkOptions } from '../validate.js';
 import { TensorDataset } from './dataset.js';
 
+/** Options of {@link spiral}. */
 export interface SpiralOptions {
   /** Default 100. */
   pointsPerClass?: number;
@@ -9,7 +10,9 @@ export interface SpiralOptions {
   classes?: number;
   /** Standard deviation of the angle noise. Default 0.2. */
   noise?: number;
+  /** Seeds the noise. */
   seed: number;
+  /** Default 'float64'. */
   dtype?: DType;
 }
 

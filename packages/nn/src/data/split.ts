@@ -2,6 +2,7 @@ import { fromBuffer, Rng, Tensor, type DType } from '@matgrad/core';
 import { argumentError, checkDtype, checkOptions, describeValue, isArrayLike } from '../validate.js';
 import { TensorDataset, type Labels } from './dataset.js';
 
+/** Options of {@link trainTestSplit}. */
 export interface SplitOptions {
   /** The share of samples held out for testing, in (0, 1); or give `testSize`. */
   testFraction?: number;
@@ -14,7 +15,7 @@ export interface SplitOptions {
 const SPLIT_OPTIONS: Record<keyof SplitOptions, true> = { testFraction: true, testSize: true, seed: true };
 
 /** A seeded random split into a training and a test set. */
-export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): { train: TensorDataset; test: TensorDataset } {
+export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): TrainTestSplit {
   if (!(dataset instanceof TensorDataset)) throw argumentError('trainTestSplit', 'dataset', 'a TensorDataset', dataset);
   const n = dataset.length;
   const { testFraction, testSize, seed } = checkOptions('trainTestSplit', options, SPLIT_OPTIONS, { required: true, example: '{ testFraction: 0.2, seed: 1 }' });
@@ -35,6 +36,14 @@ export function trainTestSplit(dataset: TensorDataset, options: SplitOptions): {
     return new TensorDataset(x, y);
   };
   return { test: take(order.subarray(0, nTest)), train: take(order.subarray(nTest)) };
+}
+
+/** The two parts of a {@link trainTestSplit}. */
+export interface TrainTestSplit {
+  /** The samples to train on. */
+  train: TensorDataset;
+  /** The samples held out. */
+  test: TensorDataset;
 }
 
 /** Class indices [N] → one-hot rows [N, numClasses]. */

@@ -2,29 +2,37 @@ import type { Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
 import { argumentError, checkTensor } from '../validate.js';
 
+/** max(0, x) elementwise; its gradient passes where x > 0. */
 export class ReLU extends Module {
+  /** relu(x), elementwise. */
   forward(x: Tensor): Tensor {
     checkTensor('ReLU.forward', 'x', x);
     return x.relu();
   }
 }
 
+/** 1 / (1 + e⁻ˣ) elementwise; its rule reuses the output: y(1 − y). */
 export class Sigmoid extends Module {
+  /** sigmoid(x), elementwise. */
   forward(x: Tensor): Tensor {
     checkTensor('Sigmoid.forward', 'x', x);
     return x.sigmoid();
   }
 }
 
+/** tanh(x) elementwise; its rule reuses the output: 1 − y². */
 export class Tanh extends Module {
+  /** tanh(x), elementwise. */
   forward(x: Tensor): Tensor {
     checkTensor('Tanh.forward', 'x', x);
     return x.tanh();
   }
 }
 
+/** The activations an `MLP` can use between its layers, by name. */
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
 
+/** The activation module called `name`. */
 export function activationModule(name: Activation): Module {
   switch (name) {
     case 'relu':

@@ -2,11 +2,13 @@ import { noGrad, ones, zeros, type DType, type Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
 import { argumentError, checkDtype, checkInteger, checkOptions, checkTensor } from '../validate.js';
 
+/** Options of {@link BatchNorm1d}. */
 export interface BatchNormOptions {
   /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
   /** Weight of the newest batch in the running statistics. Default 0.1. */
   momentum?: number;
+  /** Default 'float64'. */
   dtype?: DType;
 }
 
@@ -19,9 +21,15 @@ const BATCH_NORM_OPTIONS: Record<keyof BatchNormOptions, true> = { eps: true, mo
  * core's mean, sub, mul, sqrt and div, so its backward is their rules composed.
  */
 export class BatchNorm1d extends Module {
+  /** C, the features normalized. */
   readonly numFeatures: number;
+  /** ε, added to the variance before the square root. */
   readonly eps: number;
+  /** Weight of each new batch in the running statistics. */
   readonly momentum: number;
+  /** Training-mode forwards so far (PyTorch's `num_batches_tracked`): saved and loaded with
+   *  the PyTorch layout; matgrad's own format leaves it out, as it changes no output. */
+  numBatchesTracked = 0;
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
@@ -39,19 +47,25 @@ export class BatchNorm1d extends Module {
     this.registerBuffer('runningVar', ones([numFeatures], { dtype }));
   }
 
+  /** γ, the learned scale, of shape [C] (initially ones). */
   get weight(): Tensor {
     return this.parameter('weight');
   }
+  /** β, the learned shift, of shape [C] (initially zeros). */
   get bias(): Tensor {
     return this.parameter('bias');
   }
+  /** The running mean of the features (a buffer, used in eval mode). */
   get runningMean(): Tensor {
     return this.buffer('runningMean');
   }
+  /** The running unbiased variance of the features (a buffer, used in eval mode). */
   get runningVar(): Tensor {
     return this.buffer('runningVar');
   }
 
+  /** Normalizes a batch [N, C]: with its own statistics in training mode (N ≥ 2), with the
+   *  running ones in eval mode. */
   forward(x: Tensor): Tensor {
     const where = `BatchNorm1d(${this.numFeatures}).forward`;
     const expected = `a Tensor of shape [N, ${this.numFeatures}]`;
@@ -74,6 +88,7 @@ export class BatchNorm1d extends Module {
    *  buffers in place, off the graph. */
   #track(batchMean: Tensor, batchVar: Tensor, n: number): void {
     const m = this.momentum;
+    this.numBatchesTracked++;
     noGrad(() => {
       this.runningMean.assign(this.runningMean.mul(1 - m).add(batchMean.mul(m)));
       this.runningVar.assign(this.runningVar.mul(1 - m).add(batchVar.mul(m * (n / (n - 1)))));

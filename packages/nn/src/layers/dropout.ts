@@ -1,4 +1,5 @@
-import { fromBuffer, Rng, type Tensor } from '@matgrad/core';
+import { fromBuffer, type Rng, type Tensor } from '@matgrad/core';
+import { ResumableRng, type RngState } from '../data/resumable-rng.js';
 import { rngOf, type Seeded } from '../init.js';
 import { Module } from '../module.js';
 import { argumentError, checkOptions, checkTensor } from '../validate.js';
@@ -12,6 +13,7 @@ const DROPOUT_OPTIONS: Record<keyof Seeded, true> = { seed: true, rng: true };
  * dx = dy∘M. Without `seed` or `rng` the masks are drawn with seed 0.
  */
 export class Dropout extends Module {
+  /** The probability that an element is zeroed, in [0, 1). */
   readonly p: number;
   #rng: Rng;
 
@@ -25,9 +27,22 @@ export class Dropout extends Module {
   /** Restarts the mask stream, e.g. so that repeated forwards draw the same mask. */
   reseed(seed: number): void {
     if (!Number.isInteger(seed)) throw argumentError('Dropout.reseed', 'seed', 'an integer', seed);
-    this.#rng = new Rng(seed);
+    this.#rng = new ResumableRng(seed);
   }
 
+  /** The mask stream's position, for a checkpoint (a Dropout built with { seed } or a
+   *  `ResumableRng`). */
+  streamState(): RngState {
+    if (!(this.#rng instanceof ResumableRng)) throw new TypeError('Dropout.streamState: this Dropout draws from a shared Rng that cannot report its position; build it with { seed }');
+    return this.#rng.state();
+  }
+
+  /** Puts the mask stream back where `streamState()` was taken. */
+  loadStreamState(state: RngState): void {
+    this.#rng = ResumableRng.fromState(state);
+  }
+
+  /** In training mode x∘M with a fresh mask M; in eval mode x itself. */
   forward(x: Tensor): Tensor {
     checkTensor('Dropout.forward', 'x', x);
     if (!this.training || this.p === 0) return x;

@@ -19,8 +19,11 @@ const LINEAR_OPTIONS: Record<keyof LinearOptions, true> = { init: true, bias: tr
  *  dW = Φᵀ·dZ, db = 1ᵀ·dZ, dΦ = dZ·Wᵀ (without a bias, plain matmul). Without `seed` or `rng`
  *  the weights are drawn with seed 0, as in `MLP`. */
 export class Linear extends Module {
+  /** Features per input row (the rows of W). */
   readonly inFeatures: number;
+  /** Features per output row (the columns of W). */
   readonly outFeatures: number;
+  /** Whether b is added. */
   readonly hasBias: boolean;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -37,14 +40,17 @@ export class Linear extends Module {
     if (this.hasBias) this.registerParameter('bias', zeros([outFeatures], { dtype }));
   }
 
+  /** W, of shape [inFeatures, outFeatures]. */
   get weight(): Tensor {
     return this.parameter('weight');
   }
 
+  /** b, of shape [outFeatures]; null for a layer built with `bias: false`. */
   get bias(): Tensor | null {
     return this.hasBias ? this.parameter('bias') : null;
   }
 
+  /** Z = Φ·W + b for a batch Φ of shape [N, inFeatures], of the layer's dtype. */
   forward(x: Tensor): Tensor {
     const where = `Linear(${this.inFeatures}, ${this.outFeatures}).forward`;
     const expected = `a Tensor of shape [N, ${this.inFeatures}]`;

@@ -14,10 +14,12 @@ export class Sequential extends Module {
     this.#layers = layers.map((layer, i) => this.registerModule(String(i), layer));
   }
 
+  /** The number of layers. */
   get length(): number {
     return this.#layers.length;
   }
 
+  /** The layer at `index` (negative counts from the end, as Array.prototype.at). */
   at(index: number): Module {
     // Array.prototype.at would read 'a' or 1.5 as a valid index.
     if (!Number.isInteger(index)) throw argumentError('Sequential.at', 'index', 'an integer', index);
@@ -26,10 +28,12 @@ export class Sequential extends Module {
     return layer;
   }
 
+  /** The layers in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#layers[Symbol.iterator]();
   }
 
+  /** Each layer's forward applied to the previous one's output. */
   forward(x: Tensor): Tensor {
     checkTensor('Sequential.forward', 'x', x);
     let y = x;

@@ -9,6 +9,7 @@ import type { FitOptions } from './fit.js';
 
 const FIT_OPTIONS: Record<keyof FitOptions, true> = {
   epochs: true,
+  initialEpoch: true,
   optimizer: true,
   loss: true,
   validation: true,

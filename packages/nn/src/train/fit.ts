@@ -8,19 +8,23 @@ import { checkedBatches, checkEvaluateArguments, checkFitArguments } from './arg
 import { inInferenceMode } from './inference.js';
 import { countCorrect, RunningScore } from './metrics.js';
 
+/** What {@link evaluate} reports. */
 export interface Evaluation {
   /** Mean loss per sample. */
   loss: number;
   /** Share of samples classified right; null when the targets are not classes. */
   accuracy: number | null;
+  /** The number of samples seen. */
   count: number;
 }
 
+/** What `fit` records of each epoch. */
 export interface EpochRecord {
   /** Counted from 1. */
   epoch: number;
   /** Mean training loss per sample over the epoch (the model changing as it went). */
   loss: number;
+  /** Share of training samples classified right over the epoch; null when the targets are not classes. */
   accuracy: number | null;
   /** Wall time of the epoch's training, in milliseconds. */
   time: number;
@@ -30,35 +34,117 @@ export interface EpochRecord {
   validation?: Evaluation;
 }
 
+/** What `fit` tells `onBatch` after each step. */
 export interface BatchReport {
+  /** Counted from 1. */
   epoch: number;
   /** Counted from 0 within the epoch. */
   batch: number;
+  /** The batch's mean loss per sample. */
   loss: number;
+  /** Samples in the batch. */
   size: number;
 }
 
+/** Options of {@link fit} (and {@link fitAsync}). */
 export interface FitOptions {
+  /** The last epoch to train (epochs are counted from 1). */
   epochs: number;
+  /** Epochs already trained, e.g. restored from a checkpoint: training runs epochs
+   *  `initialEpoch + 1` … `epochs`, and the schedule and the records count from there. Default 0. */
+  initialEpoch?: number;
+  /** Updates the parameters after each batch's backward pass. */
   optimizer: Optimizer;
   /** Default: softmaxCrossEntropy (the output is taken as logits). */
   loss?: Loss;
+  /** Batches evaluated after each epoch (in eval mode, without a graph); the result is the
+   *  record's `validation`. */
   validation?: Iterable<Batch>;
   /** Sets the optimizer's learning rate before each epoch. */
   lrSchedule?: LrSchedule;
+  /** Called before each epoch, after its learning rate is set. */
   onEpochStart?: (epoch: number) => void;
+  /** Called after each step. */
   onBatch?: (report: BatchReport) => void;
+  /** Called with each epoch's record, validation included. */
   onEpoch?: (record: EpochRecord) => void;
 }
 
 const defaultLoss: Loss = (output: Tensor, target: Tensor) => softmaxCrossEntropy(output, target);
 
-/** The training loop: for each epoch and batch, forward, loss, backward, optimizer step.
- *  Returns one record per epoch. */
+/**
+ * The training loop: for each epoch and batch, forward, loss, backward, optimizer step.
+ * Returns one record per epoch. It runs to the end without giving the event loop a turn; a
+ * page or a server that must stay responsive uses {@link fitAsync}.
+ *
+ * @example
+ * const history = fit(model, new DataLoader(train, { batchSize: 32, shuffle: true, seed: 1 }), {
+ *   epochs: 10,
+ *   optimizer: new Adam(model, { lr: 0.01 }),
+ *   onEpoch: (r) => console.log(r.epoch, r.loss),
+ * });
+ */
 export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions): EpochRecord[] {
-  const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch } = checkFitArguments(model, loader, options);
+  const steps = trainingSteps(model, loader, options);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/** Options of {@link fitAsync}: those of `fit`, and how often to yield. */
+export interface FitAsyncOptions extends FitOptions {
+  /** Give the event loop a turn after every this many batches. Default 1. */
+  yieldEvery?: number;
+}
+
+/**
+ * `fit` that yields to the event loop between batches (every `yieldEvery` batches), so a
+ * page that trains on its main thread keeps painting and answering input, and a server keeps
+ * serving. Same options, callbacks and records as `fit`; resolves to the history.
+ *
+ * @example
+ * const history = await fitAsync(model, loader, { epochs: 5, optimizer, onBatch: ({ loss }) => draw(loss) });
+ */
+export async function fitAsync(model: Module, loader: Iterable<Batch>, options: FitAsyncOptions): Promise<EpochRecord[]> {
+  const yieldEvery = options?.yieldEvery ?? 1;
+  if (!Number.isInteger(yieldEvery) || yieldEvery < 1) throw new RangeError(`fitAsync: yieldEvery must be a positive integer, got ${String(yieldEvery)}`);
+  const { yieldEvery: _yieldEvery, ...fitOptions } = options ?? ({} as FitAsyncOptions);
+  const steps = trainingSteps(model, loader, fitOptions);
+  for (let batches = 1; ; batches++) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    if (batches % yieldEvery === 0) await nextTurn();
+  }
+}
+
+/** Resolves on a later turn of the event loop: setImmediate in Node, a message in browsers
+ *  (setTimeout is clamped to 4 ms there once nested), setTimeout elsewhere. */
+function nextTurn(): Promise<void> {
+  const global = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+  return new Promise((resolve) => {
+    if (typeof global.setImmediate === 'function') {
+      global.setImmediate(resolve);
+    } else if (typeof global.MessageChannel === 'function') {
+      const channel = new global.MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}
+
+/** fit's loop as a generator that pauses after every batch; returns the history. */
+function* trainingSteps(model: Module, loader: Iterable<Batch>, options: FitOptions): Generator<void, EpochRecord[], void> {
+  const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch, initialEpoch = 0 } = checkFitArguments(model, loader, options);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
+    throw new RangeError(`fit: initialEpoch must be an integer in 0..epochs (${epochs}), got ${String(initialEpoch)}`);
+  }
   const history: EpochRecord[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
     if (lrSchedule !== undefined) optimizer.lr = lrSchedule(epoch);
     onEpochStart?.(epoch);
     model.train();
@@ -83,6 +169,7 @@ export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions)
       });
       if (step === null) break;
       onBatch?.({ epoch, batch: batch++, ...step });
+      yield;
     }
     if (score.count === 0) throw new RangeError('fit: the loader gave no batches');
     const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started, lr: optimizer.lr };

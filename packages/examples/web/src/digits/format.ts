@@ -16,18 +16,25 @@ export const DIGITS_FILE = 'digits.mgdz';
 const MAGIC = 'MGD1';
 const HEADER_BYTES = 12;
 
+/** Digits with their labels. */
 export interface DigitSet {
+  /** The number of digits. */
   readonly count: number;
   /** [count, 784] in [0, 1]. */
   readonly pixels: Float32Array;
+  /** The digit shown, 0–9, per digit. */
   readonly labels: Uint8Array;
 }
 
+/** The page's training and held-out digits. */
 export interface PackedDigits {
+  /** The digits trained on. */
   readonly train: DigitSet;
+  /** The digits held out. */
   readonly test: DigitSet;
 }
 
+/** The file's bytes for `digits` (before gzip). */
 export function packDigits(digits: PackedDigits): Uint8Array<ArrayBuffer> {
   const sets = [digits.train, digits.test];
   const total = digits.train.count + digits.test.count;
@@ -51,6 +58,7 @@ export function packDigits(digits: PackedDigits): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** The digits of the file's bytes, checked against its header. */
 export function unpackDigits(bytes: Uint8Array): PackedDigits {
   const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length));
   if (bytes.length < HEADER_BYTES || magic !== MAGIC) {

@@ -38,6 +38,7 @@ export class DrawingPad {
     canvas.addEventListener('pointercancel', end);
   }
 
+  /** Wipes the drawing and reports an empty pad. */
   clear(): void {
     this.#ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.onDrawing(null);

@@ -3,8 +3,11 @@
 const SIDE = 28;
 const BOX = 20;
 
+/** A drawing as ink per pixel. */
 export interface InkImage {
+  /** Pixels per row. */
   width: number;
+  /** Rows. */
   height: number;
   /** Ink per pixel in [0, 1], row-major. */
   ink: Float32Array;

@@ -3,19 +3,29 @@ import { createOptimizer, DataLoader, evaluate, MLP, TensorDataset } from '@matg
 import { SteppedTraining, type PageOptimizerName } from '../train/session.js';
 import { DIGIT_PIXELS, type DigitSet, type PackedDigits } from './format.js';
 
+/** The digits 0–9. */
 export const DIGIT_CLASSES = 10;
 
+/** The page's choices for the digits model. */
 export interface DigitsConfig {
+  /** Hidden units. */
   hidden: number;
+  /** The optimizer, by name. */
   optimizer: PageOptimizerName;
+  /** The learning rate. */
   lr: number;
+  /** Digits per step. */
   batchSize: number;
+  /** Seeds the weights and the batch order. */
   seed: number;
 }
 
+/** What the page starts with. */
 export const DEFAULT_DIGITS_CONFIG: DigitsConfig = { hidden: 100, optimizer: 'adam', lr: 0.002, batchSize: 50, seed: 1 };
 
+/** Where digits training stands. */
 export interface DigitsProgress {
+  /** Steps taken. */
   steps: number;
   /** Epochs done, with the fraction of the current one. */
   epoch: number;
@@ -29,8 +39,10 @@ function dataset(set: DigitSet): TensorDataset {
 
 /** A 784-hidden-10 MLP of @matgrad/nn learning the packed MNIST digits, and predicting drawn ones. */
 export class DigitsTrainer {
+  /** The model, its optimizer and the step count. */
   readonly training: SteppedTraining;
   readonly #test: DataLoader;
+  /** Steps in one pass over the training digits. */
   readonly stepsPerEpoch: number;
   #lossSum = 0;
   #lossCount = 0;
@@ -44,6 +56,7 @@ export class DigitsTrainer {
     this.stepsPerEpoch = loader.length;
   }
 
+  /** One training step; returns its loss. */
   step(): number {
     const loss = this.training.step();
     this.#lossSum += loss;

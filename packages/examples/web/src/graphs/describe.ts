@@ -4,18 +4,25 @@ import type { Op, Tensor } from '@matgrad/core';
 export interface Operand {
   /** Its letter in the rule's notation (A, B, C, Y, ...), or its role for a leaf. */
   role: string;
+  /** The tensor's name, or what made it. */
   name: string;
+  /** Its shape, e.g. 2×3 or scalar. */
   shape: string;
+  /** Its values, formatted. */
   value: string;
   /** Null where no gradient was computed (constants, targets). */
   gradient: string | null;
 }
 
+/** What a node's card shows. */
 export interface NodeCard {
+  /** The op (or the leaf) and the tensor's name. */
   title: string;
-  /** The op's forward and its backward rule as a matrix identity; absent for leaves. */
+  /** The op's forward, e.g. C = A·B; absent for leaves. */
   forward?: string;
+  /** The op's backward rule as a matrix identity; absent for leaves. */
   identity?: string;
+  /** The inputs, then the output, each with its letter in the rule. */
   operands: Operand[];
 }
 
@@ -24,6 +31,7 @@ export function formatNumber(value: number): string {
   return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
 }
 
+/** A shape as the page writes it: 2×3, or scalar. */
 export function shapeText(shape: readonly number[]): string {
   return shape.length === 0 ? 'scalar' : shape.join('×');
 }

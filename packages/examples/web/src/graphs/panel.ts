@@ -2,7 +2,7 @@ import { explainBackward, type Tensor } from '@matgrad/core';
 import { element, required } from '../shared/dom.js';
 import { createDerivationPanel } from './derivation.js';
 import { formatTensor, shapeText } from './describe.js';
-import { drawGraph, explainOnHover, type DrawnGraph } from './render.js';
+import { closeCardOnOutsideClick, drawGraph, explainOnHover, fitGraph, type DrawnGraph } from './render.js';
 import { evaluate, initialValues, parseField, SCENARIOS, type Field, type Scenario } from './scenarios.js';
 
 /**
@@ -19,11 +19,17 @@ export function mountGraphs(section: HTMLElement): void {
   const steps = required(section, '.backward-steps', HTMLElement);
   const card = required(document, '#node-card', HTMLElement);
   const derivation = createDerivationPanel(section);
+  closeCardOnOutsideClick(card);
+  // A narrow screen gets the graph top to bottom: a left-to-right chain is far wider than tall.
+  const narrow = window.matchMedia('(max-width: 700px)');
+  const direction = () => (narrow.matches ? 'top-to-bottom' : 'left-to-right');
+  let current: Scenario | undefined;
 
   // Edits arrive faster than Graphviz lays out; only the newest drawing may land.
   let drawing = 0;
   const redraw = async (scenario: Scenario) => {
     const ticket = ++drawing;
+    current = scenario;
     let root: Tensor;
     try {
       root = evaluate(scenario, readFields(scenario, form));
@@ -35,7 +41,7 @@ export function mountGraphs(section: HTMLElement): void {
     const staging = element('div');
     let graph: DrawnGraph;
     try {
-      graph = await drawGraph(root, staging);
+      graph = await drawGraph(root, staging, direction());
     } catch (e) {
       error.textContent = `Graphviz could not draw the graph: ${(e as Error).message}`;
       error.hidden = false;
@@ -44,8 +50,10 @@ export function mountGraphs(section: HTMLElement): void {
     if (ticket !== drawing) return;
     error.hidden = true;
     host.replaceChildren(...staging.childNodes);
+    fitGraph(graph.svg, host.clientWidth);
     // The node under the pointer may have just been replaced, which fires no mouseleave.
     card.hidden = true;
+    delete card.dataset.pinned;
     explainOnHover(graph, card);
     fillGradients(gradients, root, [...graph.tensors.values()]);
     steps.textContent = explainBackward(root).toString();
@@ -73,6 +81,11 @@ export function mountGraphs(section: HTMLElement): void {
     if (scenario !== undefined) void redraw(scenario);
   });
   form.addEventListener('submit', (e) => e.preventDefault());
+  narrow.addEventListener('change', () => current !== undefined && void redraw(current));
+  window.addEventListener('resize', () => {
+    const svg = host.querySelector('svg');
+    if (svg !== null) fitGraph(svg, host.clientWidth);
+  });
   select(SCENARIOS[0]!);
 }
 

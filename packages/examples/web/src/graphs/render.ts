@@ -1,5 +1,6 @@
 import { toDot, type Tensor } from '@matgrad/core';
 import { instance, type Viz } from '@viz-js/viz';
+import { withDirection, type GraphDirection } from '../../../src/figures/dot-layout.js';
 import { element } from '../shared/dom.js';
 import { describeNode, type NodeCard } from './describe.js';
 
@@ -13,7 +14,9 @@ function graphviz(): Promise<Viz> {
 
 const NODE_ID_PREFIX = 'tensor-';
 
+/** A graph drawn by Graphviz, and the tensors behind its nodes. */
 export interface DrawnGraph {
+  /** The drawing. */
   svg: SVGSVGElement;
   /** The tensor behind each node of the SVG, by the node's id. */
   tensors: ReadonlyMap<string, Tensor>;
@@ -23,7 +26,7 @@ export interface DrawnGraph {
  * Lays out the graph of `root` (after backward with retainGrads) in the seeds' style and puts
  * the SVG into `host`. Each tensor's node gets an id so that hovering can find the tensor.
  */
-export async function drawGraph(root: Tensor, host: HTMLElement): Promise<DrawnGraph> {
+export async function drawGraph(root: Tensor, host: HTMLElement, direction: GraphDirection = 'left-to-right'): Promise<DrawnGraph> {
   const tensors = new Map<string, Tensor>();
   const dot = toDot(root, {
     nodeAttributes: (t) => {
@@ -32,12 +35,35 @@ export async function drawGraph(root: Tensor, host: HTMLElement): Promise<DrawnG
       return { id };
     },
   });
-  const svg = (await graphviz()).renderSVGElement(dot, { engine: 'dot' });
+  const svg = (await graphviz()).renderSVGElement(withDirection(dot, direction), { engine: 'dot' });
   host.replaceChildren(svg);
   return { svg, tensors };
 }
 
-/** Shows the rule and operands of the node under the pointer (or focused by keyboard) in `card`. */
+/** The smallest label a reader is asked to read, in CSS pixels. */
+const MIN_LABEL_PX = 11;
+
+/**
+ * Sizes the drawn graph for a box `available` pixels wide: at most its natural size, shrunk to
+ * fit the box, but never so far that a label falls under 11 px; a graph that cannot fit then
+ * keeps that size and its box scrolls.
+ */
+export function fitGraph(svg: SVGSVGElement, available: number): void {
+  const box = svg.viewBox.baseVal;
+  // Graphviz measures in points: 72 to the inch, where CSS has 96 pixels.
+  const natural = (box.width * 96) / 72;
+  const fontSizes = [...svg.querySelectorAll('text')].map((t) => Number(t.getAttribute('font-size'))).filter((size) => size > 0);
+  const readable = fontSizes.length === 0 ? 0 : (MIN_LABEL_PX / Math.min(...fontSizes)) * box.width;
+  const width = Math.ceil(Math.max(Math.min(natural, available), readable));
+  svg.setAttribute('width', `${width}px`);
+  svg.setAttribute('height', `${(width * box.height) / box.width}px`);
+}
+
+/**
+ * Shows the rule and operands of a node in `card`: while the pointer is over it or it has the
+ * keyboard's focus, and, pinned until a tap elsewhere, when it is clicked or tapped (touch
+ * screens have no hover).
+ */
 export function explainOnHover(graph: DrawnGraph, card: HTMLElement): void {
   for (const [id, tensor] of graph.tensors) {
     const node = graph.svg.querySelector<SVGGElement>(`g.node[id="${id}"]`);
@@ -49,25 +75,47 @@ export function explainOnHover(graph: DrawnGraph, card: HTMLElement): void {
       card.hidden = false;
       place(card, x, y);
     };
-    node.addEventListener('mouseenter', (e) => show(e.clientX, e.clientY));
-    node.addEventListener('mousemove', (e) => place(card, e.clientX, e.clientY));
+    const pinned = () => card.dataset.pinned === 'true';
+    const hide = () => {
+      if (!pinned()) card.hidden = true;
+    };
+    node.addEventListener('mouseenter', (e) => pinned() || show(e.clientX, e.clientY));
+    node.addEventListener('mousemove', (e) => pinned() || place(card, e.clientX, e.clientY));
     node.addEventListener('focus', () => {
+      if (pinned()) return;
       const box = node.getBoundingClientRect();
       show(box.right, box.bottom);
     });
-    node.addEventListener('mouseleave', () => (card.hidden = true));
-    node.addEventListener('blur', () => (card.hidden = true));
+    node.addEventListener('click', (e) => {
+      e.stopPropagation();
+      card.dataset.pinned = 'true';
+      show(e.clientX, e.clientY);
+    });
+    node.addEventListener('mouseleave', hide);
+    node.addEventListener('blur', hide);
   }
 }
 
-/** Keeps the card next to the pointer and inside the window. */
+/** A pinned card closes at a click or tap anywhere but on it. */
+export function closeCardOnOutsideClick(card: HTMLElement): void {
+  document.addEventListener('click', (e) => {
+    if (card.dataset.pinned !== 'true' || card.contains(e.target as Node)) return;
+    delete card.dataset.pinned;
+    card.hidden = true;
+  });
+}
+
+/** Puts the card next to the point (x, y), on whichever side has room, and always inside the
+ *  window (its CSS caps its size to the window's). */
 function place(card: HTMLElement, x: number, y: number): void {
   const margin = 14;
+  const edge = 4;
+  const { clientWidth: viewWidth, clientHeight: viewHeight } = document.documentElement;
   const { width, height } = card.getBoundingClientRect();
-  const left = x + margin + width > window.innerWidth ? Math.max(4, x - margin - width) : x + margin;
-  const top = y + margin + height > window.innerHeight ? Math.max(4, y - margin - height) : y + margin;
-  card.style.left = `${left}px`;
-  card.style.top = `${top}px`;
+  const left = x + margin + width <= viewWidth - edge ? x + margin : x - margin - width;
+  const top = y + margin + height <= viewHeight - edge ? y + margin : y - margin - height;
+  card.style.left = `${Math.max(edge, Math.min(left, viewWidth - width - edge))}px`;
+  card.style.top = `${Math.max(edge, Math.min(top, viewHeight - height - edge))}px`;
 }
 
 function fillCard(card: HTMLElement, info: NodeCard): void {

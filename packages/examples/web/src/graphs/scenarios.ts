@@ -2,8 +2,11 @@ import { randn, relu, sigmoid, softmaxCrossEntropy, tensor, zeros, type Tensor }
 
 /** One editable input of a graph: a number, or a choice among named options. */
 export interface Field {
+  /** The field's key among the scenario's values. */
   key: string;
+  /** What the page calls it. */
   label: string;
+  /** Its value when the scenario is picked. */
   initial: number | string;
   /** When present the field is a choice among these. */
   options?: readonly string[];
@@ -11,17 +14,24 @@ export interface Field {
   row?: string;
   /** Whole numbers only (class indices, seeds). */
   integer?: boolean;
+  /** The smallest value accepted. */
   min?: number;
+  /** The largest value accepted. */
   max?: number;
 }
 
+/** A scenario's checked input values, by field key. */
 export type FieldValues = Readonly<Record<string, number | string>>;
 
+/** One graph the page offers. */
 export interface Scenario {
+  /** Its id (the picker button's value). */
   id: string;
+  /** Its picker button's text. */
   title: string;
   /** What the graph shows, in one sentence. */
   caption: string;
+  /** Its editable inputs. */
   fields: readonly Field[];
   /** Builds the forward graph from checked values; the caller runs backward. */
   build(values: FieldValues): Tensor;
@@ -77,7 +87,7 @@ const twoLayerNet: Scenario = {
   title: 'Two-layer net',
   caption:
     `A batch of ${SAMPLES} samples with ${FEATURES} features through Z1 = X·W1 + b1, H = f(Z1), A = H·W2 + b2, ` +
-    `then softmax-with-loss against the one-hot targets Y. Matrices are labelled by shape; hover a node for its numbers.`,
+    `then softmaxCrossEntropy against the one-hot targets Y. Matrices are labelled by shape; hover or tap a node for its numbers.`,
   fields: [
     ...Array.from({ length: SAMPLES }, (_, i) =>
       Array.from({ length: FEATURES }, (_, j): Field => ({
@@ -119,8 +129,10 @@ const twoLayerNet: Scenario = {
   },
 };
 
+/** The graphs of the page, in the picker's order. */
 export const SCENARIOS: readonly Scenario[] = [apples, applesAndOranges, twoLayerNet];
 
+/** Every field of `scenario` at its initial value. */
 export function initialValues(scenario: Scenario): Record<string, number | string> {
   return Object.fromEntries(scenario.fields.map((f) => [f.key, f.initial]));
 }

@@ -1,11 +1,18 @@
+/** One point of a curve. */
 export interface ChartPoint {
+  /** Along the horizontal axis (steps, epochs). */
   x: number;
+  /** The value (a loss), ≥ 0. */
   y: number;
 }
 
+/** How a chart is labelled and drawn. */
 export interface ChartOptions {
+  /** The horizontal axis's title. */
   xLabel: string;
+  /** The vertical axis's title. */
   yLabel: string;
+  /** The curve's CSS colour. */
   colour: string;
 }
 
@@ -18,7 +25,19 @@ export function niceStep(range: number, ticks: number): number {
   return (scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * power;
 }
 
-function tickText(value: number): string {
+/** The y axis of a chart of `points`, from 0: its top and the values of its tick marks. An
+ *  empty chart (or one of zeros) spans 0 to 1, not a range near 0 whose ticks read 1e-9. */
+export function yAxis(points: readonly ChartPoint[]): { max: number; ticks: number[] } {
+  const highest = Math.max(0, ...points.map((p) => p.y));
+  const max = highest > 0 ? highest * 1.05 : 1;
+  const step = niceStep(max, 4);
+  const ticks: number[] = [];
+  for (let k = 0; k * step <= max * (1 + 1e-12); k++) ticks.push(Number((k * step).toPrecision(12)));
+  return { max, ticks };
+}
+
+/** A tick's label: three significant digits, thousands as k. */
+export function tickText(value: number): string {
   return Math.abs(value) >= 1000 ? `${value / 1000}k` : String(Number(value.toPrecision(3)));
 }
 
@@ -31,7 +50,7 @@ export function drawLineChart(canvas: HTMLCanvasElement, points: readonly ChartP
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const xMax = Math.max(1, ...points.map((p) => p.x));
-  const yMax = Math.max(1e-9, ...points.map((p) => p.y)) * 1.05;
+  const { max: yMax, ticks } = yAxis(points);
   const sx = (x: number) => pad.left + (x / xMax) * plotW;
   const sy = (y: number) => pad.top + plotH - (y / yMax) * plotH;
 
@@ -40,10 +59,9 @@ export function drawLineChart(canvas: HTMLCanvasElement, points: readonly ChartP
   ctx.fillStyle = '#5b6475';
   ctx.strokeStyle = '#e3e7ee';
   ctx.lineWidth = 1;
-  const yStep = niceStep(yMax, 4);
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  for (let y = 0; y <= yMax; y += yStep) {
+  for (const y of ticks) {
     ctx.beginPath();
     ctx.moveTo(pad.left, sy(y));
     ctx.lineTo(width - pad.right, sy(y));

@@ -2,21 +2,30 @@ import { fromBuffer, noGrad, type Tensor } from '@matgrad/core';
 import { createOptimizer, DataLoader, evaluate, MLP, spiral, type Activation, type TensorDataset } from '@matgrad/nn';
 import { SteppedTraining, type PageOptimizerName } from '../train/session.js';
 
+/** The spiral's arms, one class each. */
 export const SPIRAL_CLASSES = 3;
 /** The spiral's points lie in [−1, 1]²; the painted square shows a margin around them. */
 export const VIEW_EXTENT = 1.1;
 
+/** The page's choices for the spiral model. */
 export interface SpiralConfig {
+  /** Units per hidden layer. */
   hidden: number;
   /** Hidden layers of `hidden` units each. */
   layers: number;
+  /** The hidden activation. */
   activation: Activation;
+  /** The optimizer, by name. */
   optimizer: PageOptimizerName;
+  /** The learning rate. */
   lr: number;
+  /** Points per step. */
   batchSize: number;
+  /** Seeds the points, the weights and the batch order. */
   seed: number;
 }
 
+/** What the page starts with. */
 export const DEFAULT_SPIRAL_CONFIG: SpiralConfig = {
   hidden: 32,
   layers: 1,
@@ -27,17 +36,23 @@ export const DEFAULT_SPIRAL_CONFIG: SpiralConfig = {
   seed: 1,
 };
 
+/** How the spiral model does now. */
 export interface SpiralScore {
+  /** Steps taken. */
   steps: number;
+  /** Passes over the points finished. */
   epochs: number;
   /** Mean loss and accuracy over all the points, measured now. */
   loss: number;
+  /** Share of points classified right. */
   accuracy: number;
 }
 
 /** An MLP of @matgrad/nn learning the three-arm spiral, and the class regions it has drawn. */
 export class SpiralTrainer {
+  /** The 300 points. */
   readonly data: TensorDataset;
+  /** The model, its optimizer and the step count. */
   readonly training: SteppedTraining;
   readonly #everything: DataLoader;
 
@@ -51,14 +66,17 @@ export class SpiralTrainer {
     this.#everything = new DataLoader(this.data, { batchSize: this.data.length });
   }
 
+  /** One training step; returns its loss. */
   step(): number {
     return this.training.step();
   }
 
+  /** Changes the learning rate between steps. */
   set lr(value: number) {
     this.training.optimizer.lr = value;
   }
 
+  /** The loss and accuracy over all the points, measured now. */
   score(): SpiralScore {
     const { loss, accuracy } = evaluate(this.training.model, this.#everything);
     return { steps: this.training.steps, epochs: this.training.epochs, loss, accuracy: accuracy ?? 0 };

@@ -3,6 +3,7 @@ import type { Batch, Module, Optimizer, OptimizerName } from '@matgrad/nn';
 
 /** The optimizers the page's menu offers (web/index.html; a test keeps the two the same), a subset of nn's. */
 export const PAGE_OPTIMIZERS = ['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam'] as const satisfies readonly OptimizerName[];
+/** An optimizer the page offers. */
 export type PageOptimizerName = (typeof PAGE_OPTIMIZERS)[number];
 
 /**
@@ -12,7 +13,9 @@ export type PageOptimizerName = (typeof PAGE_OPTIMIZERS)[number];
  */
 export class SteppedTraining {
   #batches: Iterator<Batch>;
+  /** Steps taken. */
   steps = 0;
+  /** Passes over the loader finished. */
   epochs = 0;
 
   constructor(

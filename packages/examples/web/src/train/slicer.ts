@@ -7,6 +7,7 @@
 export class TimeSlicer {
   #running = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** At most this many calls of `work` per slice (a slower pace to watch). */
   maxPerSlice = Infinity;
 
   constructor(
@@ -15,16 +16,19 @@ export class TimeSlicer {
     private readonly sliceMs = 40,
   ) {}
 
+  /** Whether slices are being scheduled. */
   get running(): boolean {
     return this.#running;
   }
 
+  /** Starts slicing (nothing when already running). */
   start(): void {
     if (this.#running) return;
     this.#running = true;
     this.#schedule(0);
   }
 
+  /** Stops after the current slice. */
   pause(): void {
     this.#running = false;
     clearTimeout(this.#timer);
