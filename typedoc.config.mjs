@@ -7,9 +7,8 @@
  */
 
 /** The packages whose every exported function, class, method, property and option must have
- *  a doc comment. @matgrad/core's comments are being written with its rewrite: add it here
- *  then, and its missing comments fail the build too. */
-const packagesRequiringDocumentation = ['@matgrad/nn'];
+ *  a doc comment. */
+const packagesRequiringDocumentation = ['@matgrad/core', '@matgrad/nn'];
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 const config = {

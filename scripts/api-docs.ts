@@ -4,20 +4,11 @@
  */
 import { Application, ConsoleLogger, LogLevel, TSConfigReader, TypeDocReader, PackageJsonReader } from 'typedoc';
 
-/**
- * Sources whose doc comments are being written with a rewrite in progress (nn's optimizers,
- * with core): their missing comments are not counted yet. Remove an entry once its comments
- * are in; @matgrad/core is switched on in typedoc.config.mjs (packagesRequiringDocumentation).
- */
-export const DOC_COMMENTS_PENDING: readonly string[] = ['@matgrad/nn/src/optim/'];
-
-/** Prints as TypeDoc does and keeps every warning and error, less the pending ones. */
+/** Prints as TypeDoc does and keeps every warning and error. */
 class CountingLogger extends ConsoleLogger {
   readonly problems: string[] = [];
 
   override log(message: string, level: Exclude<LogLevel, LogLevel.None>): void {
-    const pending = message.includes('does not have any documentation') && DOC_COMMENTS_PENDING.some((path) => message.includes(`defined in ${path}`));
-    if (pending) return;
     if (level >= LogLevel.Warn) this.problems.push(message);
     super.log(message, level);
   }

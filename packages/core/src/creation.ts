@@ -6,11 +6,19 @@ import { checkShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf, type Shape } f
 import type { Storage } from './storage.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
+/**
+ * What `tensor()` accepts: a number (a 0-d tensor), nested arrays of numbers (their nesting is
+ * the shape), or flat data (a list or typed array, shaped by the `shape` option).
+ */
 export type TensorData = number | NestedArray | readonly number[] | FloatArray | Int32Array | Uint8Array;
 
+/** Options of `tensor()`. */
 export interface TensorOptions {
+  /** The element type; default float64, or float32 when the data is a Float32Array. */
   dtype?: DType;
+  /** Make a leaf that gradients flow to (a parameter); default false. */
   requiresGrad?: boolean;
+  /** A label for explanations and figures (see `Tensor.named`). */
   name?: string;
   /** The shape of flat data (a typed array or a flat list); nested arrays carry their own. */
   shape?: Shape;
@@ -18,7 +26,19 @@ export interface TensorOptions {
   backend?: string;
 }
 
-/** A new leaf tensor from a number, nested arrays, or flat data with a shape. The data is copied. */
+/**
+ * A new leaf tensor from a number, nested arrays, or flat data with a shape. The data is
+ * copied. The dtype is float64 unless the data is a Float32Array or `dtype` says otherwise.
+ *
+ * @throws RangeError for ragged nested arrays or a shape that does not match the data's length.
+ * @throws TypeError for anything but numbers in the data.
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);                           // shape [2, 2], float64
+ * const w = tensor([0.5, -1], { requiresGrad: true, name: 'w' }); // a parameter
+ * const f = tensor(new Float32Array(6), { shape: [2, 3] });     // flat data, float32
+ * ```
+ */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const dtype = checkDtype('tensor', options.dtype ?? (data instanceof Float32Array ? 'float32' : 'float64'));
   const { flat, shape } = flatten(data, options.shape);
@@ -90,22 +110,37 @@ export function scalar(value: number, dtype: DType = 'float64', backend: Backend
   return new Tensor(backend.fill(dtype, [], value), { requiresGrad: false, creator: null });
 }
 
+/** Options of the creation functions (`zeros`, `ones`, `full`, `arange`, and with a seed
+ *  `rand` / `randn`). */
 export interface CreateOptions {
+  /** The element type; default float64. */
   dtype?: DType;
+  /** Make a leaf that gradients flow to (a parameter); default false. */
   requiresGrad?: boolean;
+  /** A label for explanations and figures (see `Tensor.named`). */
   name?: string;
   /** The backend to hold the tensor (a name such as 'js' or 'wasm'); default `getBackend()`. */
   backend?: string;
 }
 
+/**
+ * A new leaf of `shape` with every element `value`.
+ *
+ * @example
+ * ```ts
+ * full([2, 3], 0.1, { dtype: 'float32' });
+ * ```
+ */
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
   return filled('full', shape, value, options);
 }
 
+/** A new leaf of `shape` filled with 0 (float64 unless `dtype` says otherwise). */
 export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
   return filled('zeros', shape, 0, options);
 }
 
+/** A new leaf of `shape` filled with 1 (float64 unless `dtype` says otherwise). */
 export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
   return filled('ones', shape, 1, options);
 }

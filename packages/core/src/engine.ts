@@ -31,6 +31,7 @@ let anomalyDetection = false;
 /** The op whose backward rule is running, so an anomaly inside a rule names it. */
 let ruleRunning: string | null = null;
 
+/** Whether ops record a graph now: false inside `noGrad` (unless inside an `enableGrad` in it). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -53,7 +54,17 @@ function withGradMode<T>(enabled: boolean, fn: () => T): T {
   return result;
 }
 
-/** Runs `fn` without recording a graph: for evaluation and for parameter updates. */
+/**
+ * Runs `fn` without recording a graph: for evaluation and for parameter updates. Results made
+ * inside do not require grad, and no memory is held for a backward pass. Synchronous code
+ * only: the previous mode is restored when `fn` returns.
+ *
+ * @throws TypeError when `fn` returns a promise (an async function would run its rest in the wrong mode).
+ * @example
+ * ```ts
+ * noGrad(() => w.assign(w.sub(w.grad!.mul(0.1)))); // a plain SGD step
+ * ```
+ */
 export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);
 }
@@ -68,10 +79,13 @@ export function setAnomalyDetection(on: boolean): void {
   anomalyDetection = on;
 }
 
+/** Whether anomaly detection is on (see `setAnomalyDetection`, `detectAnomaly`). */
 export function isAnomalyDetectionEnabled(): boolean {
   return anomalyDetection;
 }
 
+/** Runs `fn` with anomaly detection on (the first NaN or Inf made by a forward or backward
+ *  step throws, naming the op), then restores the previous setting. */
 export function detectAnomaly<T>(fn: () => T): T {
   const previous = anomalyDetection;
   anomalyDetection = true;
@@ -132,6 +146,7 @@ export function apply(op: Op, inputs: readonly Tensor[], attrs?: unknown): Tenso
   return out;
 }
 
+/** Options of `topologicalOrder`. */
 export interface OrderOptions {
   /** The function to name in errors (default 'topologicalOrder'). */
   caller?: string;
@@ -266,6 +281,7 @@ function sumOf(a: Tensor, b: Tensor): Tensor {
   return apply(opNamed('add'), [a, b]);
 }
 
+/** Options of `Tensor.backward` (and of the engine's `backward`). */
 export interface BackwardOptions {
   /** dL/d(this tensor); required when the tensor is not a scalar. */
   gradient?: Tensor | number;

@@ -19,7 +19,20 @@ type Operand = Tensor | number;
 
 declare module './tensor.js' {
   interface Tensor {
-    /** Runs the backward pass from this tensor and adds ∂this/∂leaf to every leaf's `.grad`. */
+    /**
+     * Runs the backward pass from this tensor and adds ∂this/∂leaf to the `.grad` of every leaf
+     * that requires grad (gradients accumulate across calls: `zeroGrad` between steps). The
+     * seed is 1 for a scalar; any other shape needs `options.gradient`. Frees the graph it ran
+     * through unless `retainGraph` (or `retainGrads` / `createGraph`) is passed.
+     *
+     * @throws Error when this tensor does not require grad.
+     * @example
+     * ```ts
+     * const w = tensor([1, 2, 3], { requiresGrad: true });
+     * w.mul(w).sum().backward();
+     * w.grad!.toArray(); // [2, 4, 6]
+     * ```
+     */
     backward(options?: BackwardOptions): void;
     /** this + other, with numpy broadcasting; a number keeps this tensor's dtype. */
     add(other: Operand): Tensor;
@@ -35,11 +48,17 @@ declare module './tensor.js' {
     pow(exponent: number): Tensor;
     /** The matrix product (numpy's matmul: batches broadcast, vectors allowed). */
     matmul(other: Tensor): Tensor;
+    /** e^this elementwise (see `exp`). */
     exp(): Tensor;
+    /** The natural logarithm elementwise: −Infinity at 0, NaN below 0 (see `log`). */
     log(): Tensor;
+    /** √this elementwise: NaN below 0 (see `sqrt`). */
     sqrt(): Tensor;
+    /** max(this, 0) elementwise (see `relu`). */
     relu(): Tensor;
+    /** 1 / (1 + e^−this) elementwise (see `sigmoid`). */
     sigmoid(): Tensor;
+    /** The hyperbolic tangent elementwise (see `tanh`). */
     tanh(): Tensor;
     /** Probabilities along `axis` (default: the last). */
     softmax(axis?: number): Tensor;
@@ -61,14 +80,19 @@ declare module './tensor.js' {
     maximum(other: Operand): Tensor;
     /** Elementwise minimum with broadcasting; NaN propagates. */
     minimum(other: Operand): Tensor;
+    /** |this| elementwise; the gradient at 0 is 0. */
     abs(): Tensor;
     /** Limited to [lo, hi] (either bound may be null). */
     clamp(lo?: Operand | null, hi?: Operand | null): Tensor;
-    /** Masks of 1s and 0s (constants, no graph), with broadcasting. */
+    /** this > other as a mask of 1s and 0s (a constant: no graph is recorded), with broadcasting. */
     gt(other: Operand): Tensor;
+    /** this ≥ other as a mask of 1s and 0s (a constant), with broadcasting. */
     ge(other: Operand): Tensor;
+    /** this < other as a mask of 1s and 0s (a constant), with broadcasting. */
     lt(other: Operand): Tensor;
+    /** this ≤ other as a mask of 1s and 0s (a constant), with broadcasting. */
     le(other: Operand): Tensor;
+    /** this = other as a mask of 1s and 0s (a constant), with broadcasting; NaN equals nothing. */
     eq(other: Operand): Tensor;
     /** numpy's basic slicing, one entry per leading axis: `x.slice([[1, 3], null, [0, null, 2]])`
      *  is x[1:3, :, ::2]; an integer picks one position and drops the axis. A view: no copy. */

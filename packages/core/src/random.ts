@@ -53,9 +53,12 @@ export class Rng {
   }
 }
 
+/** Options of `rand` and `randn`: the creation options plus where the randomness comes from
+ *  (one of `seed` or `rng` is required). */
 export interface RandomOptions extends CreateOptions {
   /** Required: random tensors in matgrad are always reproducible. Or pass a shared `rng`. */
   seed?: number;
+  /** A stream to draw from (and advance), shared across calls; takes precedence over `seed`. */
   rng?: Rng;
 }
 

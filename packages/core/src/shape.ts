@@ -1,3 +1,4 @@
+/** The length of each axis, outermost first (row-major); `[]` is a 0-d (scalar) shape. */
 export type Shape = readonly number[];
 
 export function formatShape(shape: Shape): string {

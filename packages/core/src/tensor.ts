@@ -6,6 +6,7 @@ import type { Creator } from './op.js';
 import { formatShape, sameShape, sizeOf } from './shape.js';
 import type { Storage } from './storage.js';
 
+/** Elements as nested JavaScript arrays, one level per axis (what `toArray()` returns and `tensor()` accepts). */
 export type NestedArray = Array<number | NestedArray>;
 
 /** Gradients that the engine made and stored in `.grad`: `zeroGrad` may hand their memory
@@ -38,15 +39,19 @@ export class Tensor {
     this.name = name;
   }
 
+/** The length of each axis, outermost first; `[]` for a 0-d (scalar) tensor. */
   get shape(): readonly number[] {
     return this.storage.shape;
   }
+/** The element type: `float64` (the default) or `float32`. */
   get dtype(): DType {
     return this.storage.dtype;
   }
+/** The number of elements: the product of the shape (1 for a 0-d tensor). */
   get size(): number {
     return sizeOf(this.storage.shape);
   }
+/** The number of axes (0 for a scalar). */
   get ndim(): number {
     return this.storage.ndim;
   }
@@ -54,9 +59,17 @@ export class Tensor {
   get backend(): string {
     return this.storage.backend.name;
   }
+/**
+ * Whether gradients flow to this tensor: set on leaves by `requireGrad()` or the creation
+ * option, and on op results whose inputs require grad (while grad is enabled).
+ */
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
+/**
+ * True for a tensor no op made (created, loaded, or `detach()`ed): `backward()` stores `.grad`
+ * only on leaves (unless `retainGrads` is passed).
+ */
   get isLeaf(): boolean {
     return this.creator === null;
   }
@@ -68,6 +81,14 @@ export class Tensor {
     return this;
   }
 
+/**
+ * Sets the label shown in explanations, graphs and derivations, and returns this tensor.
+ *
+ * @example
+ * ```ts
+ * const W1 = randn([2, 3], { seed: 0 }).requireGrad().named('W1');
+ * ```
+ */
   named(name: string): this {
     this.name = name;
     return this;
@@ -99,6 +120,11 @@ export class Tensor {
     return nest(this.values(), this.shape);
   }
 
+/**
+ * The single element as a number; CPU backends only.
+ *
+ * @throws RangeError when the tensor has more than one element.
+ */
   item(): number {
     if (this.size !== 1) throw new RangeError(`item: only a tensor with one element can be converted to a number, got shape ${formatShape(this.shape)}`);
     return this.values()[0]!;
@@ -138,6 +164,10 @@ export class Tensor {
     this.storage.ref.release();
   }
 
+/**
+ * numpy-style text such as `tensor([[1., 2.], [3., 4.]])` (rows on their own lines), with the dtype when it is not float64 and
+ * `requiresGrad=true` when set.
+ */
   toString(): string {
     const prefix = 'tensor(';
     const extras = [this.dtype === 'float64' ? '' : `dtype=${this.dtype}`, this.requiresGrad ? 'requiresGrad=true' : ''].filter(Boolean);

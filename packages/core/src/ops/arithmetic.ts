@@ -70,9 +70,27 @@ const divOp = defineOp({
   gradients: [(dC, { inputs: [, b] }) => div(dC, b!), (dC, { inputs: [a, b] }) => neg(div(mul(dC, a!), mul(b!, b!)))],
 });
 
+/**
+ * A + B elementwise, with numpy broadcasting; dtypes promote (float32 with float64 gives
+ * float64) and a number takes the tensor's dtype. Also `a.add(b)`.
+ *
+ * @example
+ * ```ts
+ * add(tensor([[1, 2], [3, 4]]), tensor([10, 20])); // [[11, 22], [13, 24]]: the row is added to each row
+ * ```
+ */
 export const add = binary(addOp);
+/** A − B elementwise, broadcasting and promoting as `add` does. Also `a.sub(b)`. */
 export const sub = binary(subOp);
+/**
+ * A ∘ B, the elementwise (Hadamard) product, broadcasting and promoting as `add` does; for
+ * the matrix product use `matmul`. Also `a.mul(b)`.
+ */
 export const mul = binary(mulOp);
+/**
+ * A / B elementwise, broadcasting and promoting as `add` does; dividing by 0 gives ±Infinity
+ * or NaN, as IEEE 754 does, not an error. Also `a.div(b)`.
+ */
 export const div = binary(divOp);
 
 const negOp = defineOp({
@@ -83,6 +101,7 @@ const negOp = defineOp({
   gradients: [(dC) => neg(dC)],
 });
 
+/** −A elementwise. Also `a.neg()`. */
 export function neg(a: Tensor): Tensor {
   return apply(negOp, [a]);
 }
@@ -101,6 +120,12 @@ const powOp = defineOp<{ exponent: number }>({
   gradients: [(dC, { inputs: [a], attrs: { exponent } }) => (exponent === 0 ? mul(dC, 0) : mul(dC, mul(pow(a!, exponent - 1), exponent)))],
 });
 
+/**
+ * A raised elementwise to a number (`exponent` 0 has the derivative 0 everywhere, also at
+ * A = 0). A negative base with a non-integer exponent gives NaN, as `Math.pow` does. Also `a.pow(p)`.
+ *
+ * @throws TypeError when `exponent` is not a number or is NaN.
+ */
 export function pow(a: Tensor, exponent: number): Tensor {
   if (typeof exponent !== 'number' || Number.isNaN(exponent)) {
     throw new TypeError(`pow: the exponent must be a number, got ${String(exponent)}`);

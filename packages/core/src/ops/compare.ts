@@ -15,12 +15,23 @@ function comparison(name: string, kernel: BinaryKernel) {
     });
 }
 
-/** Elementwise masks with numpy broadcasting: 1 where the comparison holds, else 0, in the
- *  operands' (promoted) float dtype, ready to multiply with or to pass to `where`. */
+/** A > B as a mask with numpy broadcasting: 1 where it holds, else 0, in the operands'
+ *  (promoted) float dtype, ready to multiply with or to pass to `where`. A constant: no graph
+ *  is recorded. NaN compares false. Also `a.gt(b)`. */
 export const gt = comparison('gt', 'gt');
+/** A ≥ B as a mask of 1s and 0s, as `gt` makes them. Also `a.ge(b)`. */
 export const ge = comparison('ge', 'ge');
+/** A < B as a mask of 1s and 0s, as `gt` makes them. Also `a.lt(b)`. */
 export const lt = comparison('lt', 'lt');
+/** A ≤ B as a mask of 1s and 0s, as `gt` makes them. Also `a.le(b)`. */
 export const le = comparison('le', 'le');
+/** A = B as a mask of 1s and 0s, as `gt` makes them (NaN equals nothing; −0 equals 0).
+ *
+ *  @example
+ *  ```ts
+ *  const accuracy = eq(argmax(logits, 1), labels).mean().item();
+ *  ```
+ */
 export const eq = comparison('eq', 'eq');
 
 /** The position of the extreme along `axis` (the first one on ties; the first NaN, as numpy,
@@ -46,4 +57,8 @@ function argExtreme(op: 'argmax' | 'argmin') {
  *  flattened tensor without one. Indices come as a float64 tensor (exact up to 2^53), so they
  *  work directly with `eq` (accuracy: eq(argmax(logits, 1), labels).mean()) and `take`. */
 export const argmax = argExtreme('argmax');
+/** The index of the smallest entry along `axis` (of the flattened tensor without one), as
+ *  `argmax` gives the largest: float64 indices, the first on ties, a constant off the graph.
+ *
+ *  @throws RangeError when the axis (or the tensor) is empty. */
 export const argmin = argExtreme('argmin');

@@ -57,11 +57,17 @@ const tanhOp = defineOp({
   gradients: [(dB, { output }) => mul(dB, sub(1, mul(output, output)))],
 });
 
+/** e^A elementwise (overflows to Infinity above about 709 in float64, 88 in float32). Also `a.exp()`. */
 export const exp = (a: Tensor): Tensor => apply(expOp, [a]);
+/** The natural logarithm elementwise: −Infinity at 0, NaN below 0. Also `a.log()`. */
 export const log = (a: Tensor): Tensor => apply(logOp, [a]);
+/** √A elementwise: NaN below 0; its gradient at 0 is Infinity. Also `a.sqrt()`. */
 export const sqrt = (a: Tensor): Tensor => apply(sqrtOp, [a]);
+/** max(A, 0) elementwise; the gradient passes where A > 0 (0 at A = 0). Also `a.relu()`. */
 export const relu = (a: Tensor): Tensor => apply(reluOp, [a]);
+/** 1 / (1 + e^−A) elementwise, the logistic function. Also `a.sigmoid()`. */
 export const sigmoid = (a: Tensor): Tensor => apply(sigmoidOp, [a]);
+/** The hyperbolic tangent elementwise. Also `a.tanh()`. */
 export const tanh = (a: Tensor): Tensor => apply(tanhOp, [a]);
 
 /** [A > 0] as 1s and 0s: a constant of the backward pass, not a node of the graph. */

@@ -68,6 +68,8 @@ function countOf(shape: Shape, axes: readonly number[]): number {
   return axes.reduce((n, i) => n * shape[i]!, 1);
 }
 
+/** The axes a reduction runs over: one axis or several; negative numbers count from the end
+ *  (-1 is the last). Omitted (undefined): all axes. */
 export type Axes = number | readonly number[];
 
 /** A maximum (or minimum) over no elements has no value. */
@@ -84,8 +86,26 @@ function reduction(op: typeof sumOp) {
   };
 }
 
+/** The sum over `axis` (all axes when omitted, giving a 0-d tensor); the reduced axes are
+ *  dropped unless `keepDims`, which keeps them as size 1 so the result broadcasts back.
+ *  Summing over an empty axis gives 0. Also `a.sum(axis, keepDims)`.
+ *
+ *  @example
+ *  ```ts
+ *  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ *  sum(x).item();   // 21
+ *  sum(x, 0);       // [5, 7, 9]
+ *  sum(x, 1, true); // [[6], [15]], shape [2, 1]
+ *  ```
+ */
 export const sum = reduction(sumOp);
+/** The mean over `axis` (all axes when omitted), with `keepDims` as in `sum`; the mean over
+ *  an empty axis is NaN. Also `a.mean(axis, keepDims)`. */
 export const mean = reduction(meanOp);
+/** The maximum over `axis` (all axes when omitted), with `keepDims` as in `sum`; tied entries
+ *  share the gradient evenly. Also `a.max(axis, keepDims)`.
+ *
+ *  @throws RangeError when a reduced axis has size 0. */
 export const max = reduction(maxOp);
 
 /** min A = −max(−A): composed, so its rule is max's (tied entries share the gradient evenly). */

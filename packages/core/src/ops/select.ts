@@ -52,6 +52,8 @@ function choose(op: string, aWins: (x: Tensor, y: Tensor) => Tensor, bWins: (x: 
 /** numpy's elementwise maximum / minimum with broadcasting; NaN propagates. Where either input
  *  is NaN the gradient is split evenly, as at a tie (PyTorch gives each input all of it there). */
 export const maximum = choose('maximum', gt, lt);
+/** The elementwise minimum with broadcasting, as `maximum` (NaN propagates; ties and NaNs
+ *  split the gradient evenly). Also `a.minimum(b)`. */
 export const minimum = choose('minimum', lt, gt);
 
 /** |A| = maximum(A, −A); at 0 the tie gives the gradient 0, as sign(0) = 0. */

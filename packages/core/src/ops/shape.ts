@@ -79,6 +79,13 @@ const broadcastToOp = defineOp<{ shape: number[] }>({
   gradients: [(dC, { inputs: [a] }) => sumTo(dC, a!.shape)],
 });
 
+/**
+ * `a` repeated along new leading axes and its size-1 axes to `shape`, by numpy's rules: a
+ * view, nothing is copied (the same tensor when the shape already matches). Its gradient sums
+ * back (`sumTo`). Also `a.broadcastTo(shape)`.
+ *
+ * @throws RangeError when `a`'s shape cannot be broadcast to `shape`.
+ */
 export function broadcastTo(a: Tensor, shape: Shape): Tensor {
   const target = checkShape('broadcastTo', shape);
   if (!sameShape(broadcastShapes('broadcastTo', a.shape, target), target)) {
@@ -117,6 +124,10 @@ const castOp = defineOp<{ dtype: DType }>({
   gradients: [(dC, { inputs: [a] }) => cast(dC, a!.dtype)],
 });
 
+/**
+ * The same values in another dtype (a copy; the same tensor when the dtype already matches).
+ * float64 to float32 rounds to nearest; the gradient is cast back. Also `a.cast(dtype)`.
+ */
 export function cast(a: Tensor, dtype: DType): Tensor {
   return a.dtype === dtype ? a : apply(castOp, [a], { dtype });
 }

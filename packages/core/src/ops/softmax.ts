@@ -37,6 +37,13 @@ export function softmax(a: Tensor, axis = -1): Tensor {
   return apply(softmaxOp, [a], { axis: axisOf('softmax', a, axis) });
 }
 
+/**
+ * log(softmax(a)) along `axis` (default: the last), computed as A − logsumexp(A) shifted
+ * by the maximum, so large logits (1000) stay finite where log(softmax) would give −Infinity.
+ * Also `a.logSoftmax(axis)`.
+ *
+ * @throws RangeError for a 0-d tensor or an axis out of range.
+ */
 export function logSoftmax(a: Tensor, axis = -1): Tensor {
   return apply(logSoftmaxOp, [a], { axis: axisOf('logSoftmax', a, axis) });
 }
