@@ -3,9 +3,11 @@ import { formatShape, sameShape } from './shape.js';
 import { full, zeros } from './creation.js';
 import { Tensor } from './tensor.js';
 
+/** Options of `gradients`. */
 export interface GradientsOptions {
   /** dL/d(output); required when the output is not a scalar. */
   gradient?: Tensor;
+  /** Keep the graph so it can be run backward again; default: on when `createGraph` is. */
   retainGraph?: boolean;
   /** Record the backward pass so the returned gradients can be differentiated again. Default:
    *  on inside another transform (grad, jacobian, ...), so that gradients compose; else off. */
@@ -46,6 +48,7 @@ export function gradients(output: Tensor, inputs: readonly Tensor[], options: Gr
   });
 }
 
+/** Options of `grad` and `valueAndGrad`. */
 export interface GradOptions {
   /** Record the backward pass (default: only inside another transform). */
   createGraph?: boolean;
@@ -55,7 +58,17 @@ type Grads<Args extends Tensor[]> = Args extends [Tensor] ? Tensor : { [K in key
 
 /** Turns f(x₁, …, xₙ) → scalar into a function returning its gradient (one tensor for one
  *  argument, an array for several). Arguments are taken as independent variables. Nested
- *  transforms compose: grad(x => grad(f)(x).sum())(x) is the gradient of the gradient's sum. */
+ *  transforms compose: grad(x => grad(f)(x).sum())(x) is the gradient of the gradient's sum.
+ *  No `.grad` is touched.
+ *
+ *  @throws RangeError when f does not return a scalar tensor (arguments it does not depend on get zeros).
+ *  @example
+ *  ```ts
+ *  const f = (x: Tensor) => x.pow(3).sum();
+ *  grad(f)(tensor([1, 2])).toArray();                              // [3, 12]: 3x²
+ *  grad((x: Tensor) => grad(f)(x).sum())(tensor([1, 2])).toArray(); // [6, 12]: 6x
+ *  ```
+ */
 export function grad<Args extends Tensor[]>(f: (...args: Args) => Tensor, options: GradOptions = {}): (...args: Args) => Grads<Args> {
   const run = valueAndGrad(f, options);
   return (...args: Args) => run(...args)[1];

@@ -5,33 +5,52 @@ import { formatShape, type Shape } from './shape.js';
 import { tensor } from './creation.js';
 import type { Tensor } from './tensor.js';
 
+/** Options of `gradCheck` and `gradGradCheck`. */
 export interface GradCheckOptions {
-  /** Step of the central difference (f(x + eps) − f(x − eps)) / 2eps. */
+  /** Step of the central difference (f(x + eps) − f(x − eps)) / 2eps; default 1e-6. */
   eps?: number;
+  /** Absolute tolerance; default 1e-5. An element passes when |analytic − numeric| ≤ atol + rtol·|numeric|. */
   atol?: number;
+  /** Relative tolerance, times |numeric|; default 1e-3. */
   rtol?: number;
 }
 
+/** One element of a Jacobian, as the backward pass and the finite differences give it. */
 export interface GradCheckMismatch {
+  /** Which input (its position in the `inputs` array). */
   input: number;
   /** Index of the input element that was perturbed, and of the output element. */
   inputIndex: number[];
+  /** Index of the output element (`[]` for a scalar output). */
   outputIndex: number[];
+  /** ∂output/∂input at that element, from the backward pass. */
   analytic: number;
+  /** The same derivative from central finite differences. */
   numeric: number;
 }
 
+/** What `gradCheck` found. */
 export interface GradCheckResult {
+  /** True when every element of every input's Jacobian is within tolerance (NaN never is). */
   ok: boolean;
   /** Per input, the largest |analytic − numeric| over the Jacobian. */
   maxAbsError: number[];
   /** The element that came closest to (or furthest past) its tolerance. */
   worst: GradCheckMismatch | null;
+  /** A few lines for a test failure message: the tolerances, each input's largest error, the worst element. */
   report: string;
 }
 
 /** Compares the backward pass with central finite differences in float64, element by element
- *  of the Jacobian, passing where |analytic − numeric| ≤ atol + rtol·|numeric| (PyTorch's rule). */
+ *  of the Jacobian, passing where |analytic − numeric| ≤ atol + rtol·|numeric| (PyTorch's rule).
+ *  The inputs are copied to float64 first; `f` runs twice per input element.
+ *
+ *  @example
+ *  ```ts
+ *  const result = gradCheck((a, b) => a.matmul(b).tanh(), [randn([2, 3], { seed: 1 }), randn([3, 2], { seed: 2 })]);
+ *  if (!result.ok) throw new Error(result.report);
+ *  ```
+ */
 export function gradCheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
   const xs = inputs.map((x) => tensor(x.values(), { shape: x.shape, dtype: 'float64', requiresGrad: true }));

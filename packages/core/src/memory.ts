@@ -20,6 +20,21 @@ export function escape(ref: BufferRef): void {
  * tensors, and the graphs behind them) and those passed to `keep`. Gradients stored in
  * `.grad` are kept. A tensor made inside and used after it throws a clear error rather than
  * reading reused memory. `fit` runs each training step in one; a hand-written loop should too.
+ * Synchronous code only.
+ *
+ * @throws TypeError when `fn` returns a promise.
+ * @example
+ * ```ts
+ * for (const [x, y] of batches) {
+ *   const loss = tidy(() => {
+ *     optimizer.zeroGrad();
+ *     const l = softmaxCrossEntropy(model.forward(x), y);
+ *     l.backward();
+ *     optimizer.step();
+ *     return l.item(); // a number: every buffer made inside goes back to the pool
+ *   });
+ * }
+ * ```
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new TypeError(`tidy: expected a function, got ${typeof fn}`);
