@@ -3,23 +3,33 @@ import { formatShape } from './shape.js';
 import { full } from './creation.js';
 import type { Tensor } from './tensor.js';
 
+/** A tensor as an explanation names it. */
 export interface ExplainedTensor {
+  /** Its `name`, or a label made up for it (L, matmul2, x1, ...; see `explainBackward`). */
   label: string;
+  /** Its shape. */
   shape: readonly number[];
 }
 
+/** One rule of the backward pass, as it ran. */
 export interface ExplainedStep {
+  /** The name of the op whose rule ran. */
   op: string;
   /** The matrix identity the step applied. */
   identity: string;
+  /** The op's output (where the gradient arrived). */
   output: ExplainedTensor;
+  /** The op's inputs, in order. */
   inputs: ExplainedTensor[];
   /** The gradient that arrived at the output, and the ones sent to each input (null: none needed). */
   dOutput: Tensor;
+  /** The gradient sent to each input, in order; null for an input that needs none. */
   dInputs: (Tensor | null)[];
 }
 
+/** What `explainBackward` returns: the steps, printable as a table. */
 export interface Explanation {
+  /** The rules in the order they ran, from the loss back to the inputs. */
   steps: ExplainedStep[];
   /** The steps as a readable table. */
   toString(): string;

@@ -31,10 +31,15 @@ export interface OpSpec<Attrs = undefined> {
 
 /** An op as the engine knows it; `Op` carries no type parameter so graphs can hold any op. */
 export interface Op {
+  /** The op's name, as `t.creator.op.name` reports it and errors name it (`matmul`, `sum`, ...). */
   readonly name: string;
+  /** The forward computation in the notation of the rules table, e.g. `C = A·B`. */
   readonly forward: string;
+  /** The backward pass as a matrix identity, e.g. `dA = dC·Bᵀ, dB = Aᵀ·dC`. */
   readonly identity: string;
+  /** Computes the output from the inputs' storages with `backend`'s kernels (or as a view of an input). */
   compute(inputs: Storage[], attrs: unknown, backend: Backend): Storage;
+  /** One gradient rule per input, in input order, or one indexed rule for every input (concat). */
   readonly gradients: readonly GradientRule<unknown>[] | IndexedGradientRule<unknown>;
 }
 
@@ -53,6 +58,7 @@ export class Creator {
   readonly inputVersions: readonly number[];
 
   constructor(
+    /** The op that made the tensor. */
     readonly op: Op,
     inputs: readonly Tensor[],
     attrs: unknown,
@@ -67,16 +73,21 @@ export class Creator {
     return this.#inputs === null;
   }
 
+  /** The tensors the op was applied to, in order.
+   *  @throws Error once a backward pass without `retainGraph` has freed this node. */
   get inputs(): readonly Tensor[] {
     if (this.#inputs === null) throw new Error(freedMessage(this.op.name));
     return this.#inputs;
   }
 
+  /** The op's attributes (an axis, a shape, an exponent, ...; undefined for most elementwise ops).
+   *  @throws Error once a backward pass without `retainGraph` has freed this node. */
   get attrs(): unknown {
     if (this.#inputs === null) throw new Error(freedMessage(this.op.name));
     return this.#attrs;
   }
 
+  /** Lets go of the inputs and attributes (the engine calls it after a backward pass without `retainGraph`). */
   free(): void {
     this.#inputs = null;
     this.#attrs = null;
@@ -90,9 +101,13 @@ export function freedMessage(op: string, shape?: string): string {
   );
 }
 
+/** One row of the rules table that `rules()` returns. */
 export interface Rule {
+  /** The op's name (or the engine's fan-out rule). */
   op: string;
+  /** The forward computation, e.g. `C = A·B`. */
   forward: string;
+  /** The backward pass as a matrix identity, e.g. `dA = dC·Bᵀ, dB = Aᵀ·dC`. */
   backward: string;
 }
 

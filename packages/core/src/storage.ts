@@ -11,9 +11,12 @@ export class BufferRef {
   readonly pooled: boolean;
 
   constructor(
+    /** The backend that allocated the buffer (and takes it back). */
     readonly backend: Backend,
     buffer: unknown,
+    /** The element type of the buffer. */
     readonly dtype: DType,
+    /** The number of elements in the buffer (not bytes). */
     readonly length: number,
     pooled: boolean,
   ) {
@@ -25,6 +28,7 @@ export class BufferRef {
    *  backward pass can tell that a value its rules read was changed after the forward. */
   version = 0;
 
+  /** True once `release()` has handed the buffer back; reading it then throws. */
   get released(): boolean {
     return this.#buffer === null;
   }
@@ -54,9 +58,13 @@ export class BufferRef {
  *  windows onto the same buffer; nothing is copied. */
 export class Storage {
   constructor(
+    /** The allocation this window looks into (shared by every view of it). */
     readonly ref: BufferRef,
+    /** The length of each axis. */
     readonly shape: readonly number[],
+    /** Per axis, how many elements to step in the buffer for one position (0 along a broadcast axis). */
     readonly strides: readonly number[],
+    /** Where element [0, 0, ...] sits in the buffer, in elements. */
     readonly offset: number,
   ) {}
 
@@ -65,15 +73,19 @@ export class Storage {
     return new Storage(ref, [...shape], rowMajorStrides(shape), 0);
   }
 
+  /** The buffer's element type. */
   get dtype(): DType {
     return this.ref.dtype;
   }
+  /** The backend holding the buffer. */
   get backend(): Backend {
     return this.ref.backend;
   }
+  /** The number of elements the window covers (the product of its shape). */
   get size(): number {
     return sizeOf(this.shape);
   }
+  /** The number of axes. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -126,8 +138,11 @@ export class Storage {
 /** Where a matrix of a batch sits in a buffer: element (i, j) is at
  *  `offset + i·rowStride + j·colStride`. Transposes are swapped strides, never copies. */
 export interface MatrixLayout {
+  /** Where element (0, 0) is, in elements. */
   offset: number;
+  /** Elements between (i, j) and (i + 1, j). */
   rowStride: number;
+  /** Elements between (i, j) and (i, j + 1). */
   colStride: number;
 }
 

@@ -19,17 +19,27 @@ export type OptimizerRule = 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmspr
 /** Everything an update reads besides the tensors: the learning rate, the weight decay, the
  *  gradient's clipping factor, the step count (from 1) and the rule's own constants. */
 export interface OptimizerHyperparameters {
+  /** The learning rate of this step. */
   lr: number;
+  /** λ: added to the gradient as λ·w (L2), or for AdamW taken off the weights as lr·λ·w. */
   weightDecay: number;
+  /** The factor the gradient is multiplied by first (below 1 when its norm is clipped, else 1). */
   scale: number;
+  /** The number of this step, from 1 (Adam's bias correction reads it). */
   step: number;
+  /** The velocity's decay, for momentum and nesterov. */
   momentum?: number;
+  /** The decay of RMSprop's running average of squared gradients. */
   rho?: number;
+  /** Adam's decay of the running mean of gradients. */
   beta1?: number;
+  /** Adam's decay of the running mean of squared gradients. */
   beta2?: number;
+  /** Added to the denominator's square root, so it is never 0 (adagrad, rmsprop, adam). */
   eps?: number;
 }
 
+/** What a backend's buffer pool has done and holds (see `memoryStats()`). */
 export interface MemoryStats {
   /** Buffers allocated anew (the pool had none of that dtype and size). */
   fresh: number;
@@ -37,6 +47,7 @@ export interface MemoryStats {
   reused: number;
   /** Buffers and bytes waiting in the pool now. */
   pooledBuffers: number;
+  /** The bytes of the buffers waiting in the pool. */
   pooledBytes: number;
 }
 
@@ -47,6 +58,7 @@ export interface MemoryStats {
  * never sees gradients or graphs.
  */
 export interface Backend {
+  /** The name it is registered and chosen under (`js`, `wasm`, ...). */
   readonly name: string;
   /** Whether `readSync` works (CPU backends) or values come only through promises (GPUs). */
   readonly readsSynchronously: boolean;
@@ -58,28 +70,36 @@ export interface Backend {
   adopt(data: FloatArray, shape: Shape): Storage;
   /** The elements in row-major order, as a fresh array. */
   read(x: Storage): Promise<FloatArray>;
+  /** The elements in row-major order, as a fresh array, synchronously; only where
+   *  `readsSynchronously` (otherwise it throws). */
   readSync(x: Storage): FloatArray;
   /** Overwrites the elements of `x` (row-major order), in place. */
   write(x: Storage, data: ArrayLike<number>): void;
   /** Takes back a buffer that no tensor uses any more (see BufferRef.release). */
   recycle(buffer: unknown, dtype: DType, length: number): void;
+  /** Counts of this backend's buffer pool. */
   memoryStats(): MemoryStats;
 
   // Kernels.
+  /** A fresh row-major storage of `shape` with every element `value`. */
   fill(dtype: DType, shape: Shape, value: number): Storage;
   /** A row-major copy of `x` in `dtype`. */
   copy(x: Storage, dtype: DType): Storage;
   /** Writes `src` into the (possibly strided) window `dst` of an existing buffer. */
   copyInto(dst: Storage, src: Storage): void;
+  /** The elementwise function `kernel` of `x`, in `x`'s dtype and shape. */
   unary(kernel: UnaryKernel, x: Storage): Storage;
   /** `a` and `b` have the output's shape (broadcast views) and one dtype. */
   binary(kernel: BinaryKernel, a: Storage, b: Storage): Storage;
+  /** `x` reduced onto `keptShape` (its shape with the reduced axes set to 1). */
   reduce(kernel: ReduceKernel, x: Storage, keptShape: Shape): Storage;
   /** Batched C = A·B over the last two axes; batch axes of A and B are equal (broadcast views). */
   matmul(a: Storage, b: Storage): Storage;
   /** Z = X·W + 1·bᵀ for X [N, K], W [K, M], b [M]. */
   affine(x: Storage, w: Storage, b: Storage): Storage;
+  /** log softmax along `axis`, shifted by the maximum so large inputs stay finite. */
   logSoftmax(x: Storage, axis: number): Storage;
+  /** softmax along `axis` (a non-negative axis), shifted by the maximum so large inputs stay finite. */
   softmax(x: Storage, axis: number): Storage;
   /** −(1/N)·Σ Y∘log softmax(A) over rows of A [N, C], as a 0-d storage. */
   softmaxCrossEntropy(logits: Storage, targets: Storage): Storage;

@@ -2,6 +2,7 @@ import { noGrad, topologicalOrder } from '../engine.js';
 import { applyRule, type Creator } from '../op.js';
 import { Tensor } from '../tensor.js';
 
+/** Options of `toDot`. */
 export interface DotOptions {
   /** Significant digits of the values and gradients written on the arrows (default 4). */
   digits?: number;

@@ -5,9 +5,13 @@ export type FloatArray = Float32Array | Float64Array;
  *  A transposed operand is the same buffer with its strides swapped, so no kernel
  *  ever needs a materialized transpose. */
 export interface MatrixView {
+  /** The whole buffer the matrix lives in. */
   data: FloatArray;
+  /** Where element (0, 0) is in `data`. */
   offset: number;
+  /** Elements between (i, j) and (i + 1, j). */
   rowStride: number;
+  /** Elements between (i, j) and (i, j + 1). */
   colStride: number;
 }
 
