@@ -10,6 +10,8 @@ import { renderExpr, formatNumber, type Target } from './render.js';
  *  outside those, the gradient of a leaf or of an intermediate tensor. */
 export type EquationRole = 'delta' | 'bias' | 'weight' | 'input' | 'leaf' | 'intermediate';
 
+/** One equation of a derived backward pass: a gradient's name = an expression of forward
+ *  values and earlier gradients. */
 export interface BackwardEquation {
   /** The gradient it defines: Δ⁽λ⁾, dW⁽λ⁾, … */
   name: MathName;
@@ -21,23 +23,33 @@ export interface BackwardEquation {
   tensor: Tensor;
   /** Tensors whose gradient is this one passed on unchanged (an add's output, a broadcast bias): folded here. */
   folded: Tensor[];
+  /** What the gradient is in the notes' terms (an MLP layer's Δ, db, dW, dΦ, or a leaf's, an intermediate's). */
   role: EquationRole;
   /** The MLP layer it belongs to (1 … Λ), or null outside an MLP. */
   layer: number | null;
   /** The ops whose rules sent the gradient (more than one at a fan-out). */
   ops: string[];
+  /** The gradient's shape (the tensor's). */
   shape: readonly number[];
 }
 
+/** Equations written together: one MLP layer's, or those outside any layer. */
 export interface EquationGroup {
+  /** A heading for the group, e.g. `layer 1 (relu)`. */
   title: string;
+  /** The MLP layer (1 … Λ), or null for a group outside an MLP. */
   layer: number | null;
+  /** The group's equations, in the order they are computed. */
   equations: BackwardEquation[];
 }
 
+/** A name the derivation made up for an unnamed intermediate tensor, with what it stands for. */
 export interface MadeName {
+  /** The name made up. */
   name: MathName;
+  /** The op that computed the tensor. */
   op: string;
+  /** The op's inputs, as expressions. */
   inputs: Expr[];
 }
 
@@ -45,14 +57,25 @@ export interface DerivationParts {
   loss: Tensor;
   lossName: MathName;
   /** The upstream gradient given for a non-scalar output; null when the output is a scalar (seed 1). */
-  seed: { name: MathName; value: Tensor } | null;
+  seed: {
+    /** How the upstream gradient is written (d + the output's name). */
+    name: MathName;
+    /** Its value. */
+    value: Tensor;
+  } | null;
   groups: EquationGroup[];
   mlp: Mlp | null;
   gradientOf: Map<Tensor, Expr>;
   made: MadeName[];
-  constants: { name: MathName; tensor: Tensor }[];
+  constants: {
+    /** How the constant is written. */
+    name: MathName;
+    /** The constant itself. */
+    tensor: Tensor;
+  }[];
 }
 
+/** The values of a derivation's equations (see `BackwardDerivation.evaluate`). */
 export interface EvaluatedBackward {
   /** Each equation's value, computed from the forward values and the equations before it. */
   byEquation: Map<BackwardEquation, Tensor>;
@@ -64,12 +87,19 @@ const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
 
 /** deriveBackward's result: the equations, grouped, with renderings and an evaluator. */
 export class BackwardDerivation {
+  /** The output the backward pass starts from. */
   readonly loss: Tensor;
+  /** How the output is written (its name, or L). */
   readonly lossName: MathName;
+  /** The upstream gradient given for a non-scalar output, with its name; null for a scalar (seed 1). */
   readonly seed: DerivationParts['seed'];
+  /** The equations, grouped by MLP layer (or in one group outside an MLP), in computing order. */
   readonly groups: readonly EquationGroup[];
+  /** The MLP recognized in the graph, or null. */
   readonly mlp: Mlp | null;
+  /** Names made up for unnamed intermediate tensors the equations read. */
   readonly made: readonly MadeName[];
+  /** Tensors that need no gradient (data, targets) but appear in equations, with their names. */
   readonly constants: DerivationParts['constants'];
   readonly #gradientOf: Map<Tensor, Expr>;
 
@@ -99,6 +129,7 @@ export class BackwardDerivation {
     return this.equations.filter((eq) => [...nodes(eq.rhs)].some((n) => n.kind === 'value' && n.tensor === t));
   }
 
+  /** One equation rendered as text or LaTeX: `name = right-hand side`. */
   equation(eq: BackwardEquation, target: Target): string {
     return `${target === 'latex' ? eq.name.latex : eq.name.text} = ${renderExpr(eq.rhs, target)}`;
   }

@@ -8,6 +8,7 @@ import { parseName, type MathName } from './names.js';
 import { branchTwin, TWINS, type TwinContext } from './twins.js';
 import { BackwardDerivation, type BackwardEquation, type EquationGroup, type EquationRole } from './backward-derivation.js';
 
+/** Options of `deriveBackward`. */
 export interface DeriveBackwardOptions {
   /** ∂L/∂(output) for an output that is not a scalar (as `backward({ gradient })` takes it);
    *  written d<name of the output> in the equations. */

@@ -33,6 +33,7 @@ import {
 import type { Expr, FunctionName, Gather, Window } from './expr.js';
 import { renderExpr } from './render.js';
 
+/** What `evaluateExpr` needs besides the expression: the gradients it refers to, and a dtype. */
 export interface EvaluationContext {
   /** The value of a gradient an earlier equation defined (or the seed), by its key. */
   grad(key: string): Tensor | number;

@@ -9,15 +9,21 @@ export type DerivativeName = 'relu' | 'sigmoid' | 'tanh' | 'f';
 
 /** A strided window of positions, per axis (what a slice picks). */
 export interface Window {
+  /** The first position, per axis. */
   start: readonly number[];
+  /** The distance between positions, per axis. */
   step: readonly number[];
+  /** How many positions, per axis. */
   count: readonly number[];
 }
 
 /** Positions along one axis (what take gathers and scatterAdd scatters to). */
 export interface Gather {
+  /** The axis indexed. */
   axis: number;
+  /** The positions along it, flattened. */
   indices: readonly number[];
+  /** The shape of the index array (it replaces the axis in the result). */
   indexShape: readonly number[];
   /** The length of the indexed axis (of take's input, of scatterAdd's output). */
   size: number;
@@ -29,38 +35,214 @@ export interface Gather {
  * operations the rules are written in. Shapes follow numpy broadcasting, as the ops do.
  */
 export type Expr =
-  | { kind: 'value'; name: MathName; tensor: Tensor }
-  | { kind: 'grad'; name: MathName; key: string }
-  | { kind: 'number'; value: number; name?: MathName }
-  | { kind: 'matmul'; left: Expr; right: Expr }
-  | { kind: 'hadamard'; left: Expr; right: Expr }
-  | { kind: 'divide'; left: Expr; right: Expr }
-  | { kind: 'add'; left: Expr; right: Expr }
-  | { kind: 'subtract'; left: Expr; right: Expr }
-  | { kind: 'negate'; arg: Expr }
-  | { kind: 'power'; arg: Expr; exponent: Expr }
-  /** `perm` absent: the matrix transpose (the last two axes swapped), written Aᵀ. */
-  | { kind: 'transpose'; arg: Expr; perm?: readonly number[] }
-  | { kind: 'call'; fn: FunctionName; arg: Expr; axis?: number }
-  /** f′(at), evaluated as `value` (which may use the function's output, as the rules do). */
-  | { kind: 'derivative'; fn: DerivativeName; at: Expr; value: Expr }
-  /** Iverson bracket: 1 where the relation holds, else 0. */
-  | { kind: 'indicator'; left: Expr; relation: '>' | '='; right: Expr }
-  /** Summed down to `shape` over the axes it was broadcast along (1ᵀ·X for a bias). */
-  | { kind: 'sumTo'; arg: Expr; shape: readonly number[]; from: readonly number[] }
-  /** Summed over `axes`, kept as size-1 axes so it broadcasts back (rowsum). */
-  | { kind: 'sumAxes'; arg: Expr; axes: readonly number[] }
-  /** Reshaped to `kept`, then repeated to `shape`. */
-  | { kind: 'broadcast'; arg: Expr; kept: readonly number[]; shape: readonly number[] }
-  | { kind: 'reshape'; arg: Expr; shape: readonly number[] }
-  | { kind: 'cast'; arg: Expr; dtype: DType }
-  | { kind: 'slice'; arg: Expr; window: Window; from: readonly number[] }
-  /** Zeros of `shape` with `arg` placed at the window's positions. */
-  | { kind: 'unslice'; arg: Expr; window: Window; shape: readonly number[] }
-  | { kind: 'take'; arg: Expr; gather: Gather }
-  | { kind: 'scatterAdd'; arg: Expr; gather: Gather }
-  | { kind: 'select'; mask: Expr; whenTrue: Expr; whenFalse: Expr };
+  | {
+      /** A forward value of the graph. */
+      kind: 'value';
+      /** How it is written. */
+      name: MathName;
+      /** The tensor whose value it is. */
+      tensor: Tensor;
+    }
+  | {
+      /** A gradient an earlier equation defined (or the seed). */
+      kind: 'grad';
+      /** How it is written, e.g. dW⁽¹⁾. */
+      name: MathName;
+      /** The equation key it is looked up by (see `EvaluationContext.grad`). */
+      key: string;
+    }
+  | {
+      /** A number. */
+      kind: 'number';
+      /** Its value. */
+      value: number;
+      /** A letter it is written as (N, p), where it has one; else the number is written. */
+      name?: MathName;
+    }
+  | {
+      /** The matrix product left·right. */
+      kind: 'matmul';
+      /** The left factor. */
+      left: Expr;
+      /** The right factor. */
+      right: Expr;
+    }
+  | {
+      /** The elementwise product left∘right. */
+      kind: 'hadamard';
+      /** The left factor. */
+      left: Expr;
+      /** The right factor. */
+      right: Expr;
+    }
+  | {
+      /** Elementwise division left / right. */
+      kind: 'divide';
+      /** The numerator. */
+      left: Expr;
+      /** The denominator. */
+      right: Expr;
+    }
+  | {
+      /** The sum left + right. */
+      kind: 'add';
+      /** The first term. */
+      left: Expr;
+      /** The second term. */
+      right: Expr;
+    }
+  | {
+      /** The difference left − right. */
+      kind: 'subtract';
+      /** The term subtracted from. */
+      left: Expr;
+      /** The term subtracted. */
+      right: Expr;
+    }
+  | {
+      /** −arg. */
+      kind: 'negate';
+      /** The negated expression. */
+      arg: Expr;
+    }
+  | {
+      /** arg raised elementwise to exponent. */
+      kind: 'power';
+      /** The base. */
+      arg: Expr;
+      /** The exponent. */
+      exponent: Expr;
+    }
+  | {
+      /** A transpose; `perm` absent: the matrix transpose (the last two axes swapped), written Aᵀ. */
+      kind: 'transpose';
+      /** The transposed expression. */
+      arg: Expr;
+      /** The axes in their new order, for a general permutation. */
+      perm?: readonly number[];
+    }
+  | {
+      /** A function applied elementwise (or along an axis, for the softmaxes). */
+      kind: 'call';
+      /** Which function. */
+      fn: FunctionName;
+      /** Its argument. */
+      arg: Expr;
+      /** The axis of a softmax or log softmax. */
+      axis?: number;
+    }
+  | {
+      /** f′(at), evaluated as `value` (which may use the function's output, as the rules do). */
+      kind: 'derivative';
+      /** The function differentiated. */
+      fn: DerivativeName;
+      /** Where the derivative is taken, as written. */
+      at: Expr;
+      /** What it is computed as. */
+      value: Expr;
+    }
+  | {
+      /** Iverson bracket: 1 where the relation holds, else 0. */
+      kind: 'indicator';
+      /** The left side of the relation. */
+      left: Expr;
+      /** The relation. */
+      relation: '>' | '=';
+      /** The right side of the relation. */
+      right: Expr;
+    }
+  | {
+      /** Summed down to `shape` over the axes it was broadcast along (1ᵀ·X for a bias). */
+      kind: 'sumTo';
+      /** The expression summed. */
+      arg: Expr;
+      /** The shape summed down to. */
+      shape: readonly number[];
+      /** The shape of `arg`. */
+      from: readonly number[];
+    }
+  | {
+      /** Summed over `axes`, kept as size-1 axes so it broadcasts back (rowsum). */
+      kind: 'sumAxes';
+      /** The expression summed. */
+      arg: Expr;
+      /** The axes summed over. */
+      axes: readonly number[];
+    }
+  | {
+      /** Reshaped to `kept`, then repeated to `shape`. */
+      kind: 'broadcast';
+      /** The expression repeated. */
+      arg: Expr;
+      /** Its shape with the repeated axes as 1s. */
+      kept: readonly number[];
+      /** The shape repeated to. */
+      shape: readonly number[];
+    }
+  | {
+      /** The same elements in another shape. */
+      kind: 'reshape';
+      /** The expression reshaped. */
+      arg: Expr;
+      /** The new shape. */
+      shape: readonly number[];
+    }
+  | {
+      /** The same values in another dtype. */
+      kind: 'cast';
+      /** The expression cast. */
+      arg: Expr;
+      /** The dtype cast to. */
+      dtype: DType;
+    }
+  | {
+      /** The positions of `window` picked out of `arg`. */
+      kind: 'slice';
+      /** The expression sliced. */
+      arg: Expr;
+      /** The positions picked. */
+      window: Window;
+      /** The shape of `arg`. */
+      from: readonly number[];
+    }
+  | {
+      /** Zeros of `shape` with `arg` placed at the window's positions. */
+      kind: 'unslice';
+      /** The values placed. */
+      arg: Expr;
+      /** Where they are placed. */
+      window: Window;
+      /** The shape of the result. */
+      shape: readonly number[];
+    }
+  | {
+      /** The entries of `arg` at the gather's indices along its axis. */
+      kind: 'take';
+      /** The expression gathered from. */
+      arg: Expr;
+      /** The axis and indices. */
+      gather: Gather;
+    }
+  | {
+      /** Zeros with `arg`'s slices added at the gather's indices (the adjoint of take). */
+      kind: 'scatterAdd';
+      /** The slices added. */
+      arg: Expr;
+      /** The axis, indices and output size. */
+      gather: Gather;
+    }
+  | {
+      /** whenTrue where mask is non-zero, whenFalse elsewhere. */
+      kind: 'select';
+      /** The mask. */
+      mask: Expr;
+      /** The values where the mask is non-zero. */
+      whenTrue: Expr;
+      /** The values where it is zero. */
+      whenFalse: Expr;
+    };
 
+/** The name of each kind of node. */
 export type ExprKind = Expr['kind'];
 
 type NumberExpr = Extract<Expr, { kind: 'number' }>;

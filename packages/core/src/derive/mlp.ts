@@ -1,6 +1,7 @@
 import type { Tensor } from '../index.js';
 import { opName, throughCasts, type GraphView } from './graph.js';
 
+/** The activations a hidden layer of a recognized MLP may use. */
 export type HiddenActivation = 'relu' | 'sigmoid' | 'tanh';
 const HIDDEN_ACTIVATIONS: readonly string[] = ['relu', 'sigmoid', 'tanh'];
 
@@ -8,9 +9,13 @@ const HIDDEN_ACTIVATIONS: readonly string[] = ['relu', 'sigmoid', 'tanh'];
 export interface MlpLayer {
   /** 1 for the first layer, Λ for the output layer. */
   index: number;
+  /** Φ⁽λ⁻¹⁾: the layer's input (the data X for the first layer). */
   input: Tensor;
+  /** W⁽λ⁾, of shape [inputs, outputs] (X·W, as the notes write it). */
   weight: Tensor;
+  /** b⁽λ⁾, of shape [outputs]. */
   bias: Tensor;
+  /** Z⁽λ⁾ = Φ⁽λ⁻¹⁾·W⁽λ⁾ + b⁽λ⁾. */
   preActivation: Tensor;
   /** The activation applied to Z⁽λ⁾; softmaxCrossEntropy for the output layer. */
   activation: HiddenActivation | 'softmaxCrossEntropy';
@@ -20,8 +25,12 @@ export interface MlpLayer {
   inner: Tensor[];
 }
 
+/** An MLP recognized in a graph: affine layers with elementwise activations, ending in
+ *  softmaxCrossEntropy; its backward pass is then written in the notes' Δ⁽λ⁾ form. */
 export interface Mlp {
+  /** The layers, first to last (index 1 … Λ). */
   layers: MlpLayer[];
+  /** The targets given to softmaxCrossEntropy (labels or one-hot rows). */
   targets: Tensor;
 }
 

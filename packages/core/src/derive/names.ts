@@ -1,8 +1,11 @@
 /** How a tensor, a gradient or a constant is written: as Unicode text and as LaTeX. `simple`
  *  names (one symbol, maybe indexed) take a `d` prefix as they are; others are parenthesized. */
 export interface MathName {
+  /** As Unicode text, e.g. `W⁽¹⁾` or `W1`. */
   text: string;
+  /** As LaTeX, e.g. `\mathbf{W}^{(1)}`. */
   latex: string;
+  /** One symbol (maybe indexed): its gradient is written d + name, without parentheses. */
   simple: boolean;
 }
 

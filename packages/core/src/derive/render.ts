@@ -1,8 +1,10 @@
 import type { Expr, FunctionName, DerivativeName, Window, Gather } from './expr.js';
 import { superscript } from './names.js';
 
+/** What an equation is rendered as: Unicode text or LaTeX. */
 export type Target = 'text' | 'latex';
 
+/** Options of `renderExpr`. */
 export interface RenderOptions {
   /** Writes a leaf (a forward value or a gradient) some other way, e.g. as its matrix of numbers. */
   leaf?: (e: Extract<Expr, { kind: 'value' | 'grad' }>) => string | undefined;

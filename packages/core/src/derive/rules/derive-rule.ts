@@ -11,11 +11,15 @@ import { ALIASES, SOURCES, type StepKind } from './sources.js';
 
 /** A piece of mathematics both ways. */
 export interface Written {
+  /** As Unicode text, e.g. `dA = dC·Bᵀ`. */
   text: string;
+  /** As LaTeX. */
   latex: string;
 }
 
+/** One line of a derivation: what the derivative equals after this step, and why. */
 export interface RuleStep {
+  /** Which kind of step it is (the chain rule, the element form, the surviving terms, ...). */
   kind: StepKind;
   /** The right-hand side after `=`. */
   math: Written;
@@ -23,24 +27,35 @@ export interface RuleStep {
   why?: Written;
 }
 
+/** The derivation of the gradient with respect to one input of the op. */
 export interface InputDerivation {
   /** ∂L/∂a_ij: what every step equals. */
   lhs: Written;
+  /** The steps from the chain rule to the element-wise result, in order. */
   steps: RuleStep[];
   /** The matrix identity the steps arrive at, rendered from the op's structured twin (`dA = dC·Bᵀ`). */
   matrix: Written;
 }
 
+/** What `deriveRule` returns: one rule's derivation, as data and rendered three ways. */
 export interface RuleDerivation {
   /** The name asked for, resolved (`mul` for `hadamard`). */
   op: string;
+  /** What the op is, in words (`matrix product`); the op's name where there is no more to say. */
   title: string;
+  /** The forward computation as matrices, e.g. `C = A·B`. */
   forward: Written;
+  /** The forward computation element by element, e.g. `c_ij = Σ_k a_ik·b_kj`. */
   element: Written;
+  /** One derivation per input of the op, in input order. */
   inputs: InputDerivation[];
+  /** A remark after the derivation (a convention, a special case), where there is one. */
   note?: Written;
+  /** The derivation as plain text, one step a line with its reason. */
   toString(): string;
+  /** The derivation as LaTeX (`aligned` blocks). */
   toLatex(): string;
+  /** The derivation as a Markdown section, the math in ```math blocks (GitHub renders them). */
   toMarkdown(): string;
 }
 
