@@ -5,17 +5,26 @@ import { AdaGrad, RMSprop, type AdaGradOptions, type RMSpropOptions } from './ad
 import type { Optimizer, OptimizerOptions } from './optimizer.js';
 import { Momentum, Nesterov, SGD, type MomentumOptions } from './sgd.js';
 
+/** The names `createOptimizer` takes: each optimizer class's name in lower case. */
 export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
+/** One of `OPTIMIZER_NAMES`. */
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** What each named optimizer takes: lr, weightDecay and clipGradNorm, and its own extras. */
 export interface OptimizerOptionsByName {
+  /** `SGD`'s options. */
   sgd: OptimizerOptions;
+  /** `Momentum`'s options. */
   momentum: MomentumOptions;
+  /** `Nesterov`'s options. */
   nesterov: MomentumOptions;
+  /** `AdaGrad`'s options. */
   adagrad: AdaGradOptions;
+  /** `RMSprop`'s options. */
   rmsprop: RMSpropOptions;
+  /** `Adam`'s options. */
   adam: AdamOptions;
+  /** `AdamW`'s options. */
   adamw: AdamOptions;
 }
 
@@ -27,6 +36,12 @@ const CONSTRUCTORS: Constructors = { sgd: SGD, momentum: Momentum, nesterov: Nes
  * The optimizer called `name` over `params`, for choices made by name (command-line flags,
  * forms, configuration files). An option the optimizer does not have is refused rather than
  * ignored: a name chosen at run time may not be the one the options were written for.
+ *
+ * @throws TypeError for an unknown name or an option the optimizer does not take.
+ * @example
+ * ```ts
+ * const optimizer = createOptimizer('momentum', model, { lr: 0.05, momentum: 0.9 });
+ * ```
  */
 export function createOptimizer<N extends OptimizerName>(name: N, params: Module | Iterable<Tensor>, options: OptimizerOptionsByName[N]): Optimizer {
   if (!(OPTIMIZER_NAMES as readonly string[]).includes(name)) {

@@ -1,24 +1,30 @@
 import { noGrad, optimizerStep, Tensor, zeros, type FloatArray, type OptimizerRule } from '@matgrad/core';
 import { Module } from '../module.js';
 
+/** The options every optimizer takes. */
 export interface OptimizerOptions {
+  /** The learning rate η: the step is η times the (adapted) gradient. Required, finite, ≥ 0. */
   lr: number;
   /** L2 penalty λ: λ·w is added to each gradient (AdamW instead decays the weights directly). Default 0. */
   weightDecay?: number;
-  /** When set, gradients are scaled down so their global L2 norm is at most this. */
+  /** When set, gradients are scaled down so their global L2 norm (over all parameters taken
+   *  together) is at most this, before the update; the `.grad` tensors are not changed. */
   clipGradNorm?: number;
 }
 
 /** Everything needed to resume training: plain data (typed arrays, numbers), copied out. */
 export interface OptimizerState {
+  /** The optimizer's name (`Adam`, `SGD`, ...); `loadState` refuses another's state. */
   kind: string;
   /** Steps taken so far. */
   step: number;
+  /** The hyperparameters, by name, as they were (the learning rate a schedule had set included). */
   hyperparameters: Record<string, number>;
   /** Per parameter, in order, its running buffers by name (e.g. `m`, `v` for Adam). */
   slots: Array<Record<string, FloatArray>>;
 }
 
+/** An optimizer's numeric settings by name (lr, weightDecay, momentum, beta1, ...). */
 export type Hyperparameters = Record<string, number>;
 
 /**
@@ -30,8 +36,18 @@ export type Hyperparameters = Record<string, number>;
 export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   /** The optimizer's name as recorded in `state()` (explicit: bundlers rename classes). */
   readonly kind: string;
+  /** The parameters it updates, in the order given (a module's: `module.parameters()`). */
   readonly params: readonly Tensor[];
-  readonly hyperparameters: H & { lr: number; weightDecay: number; clipGradNorm: number };
+  /** The current settings, defaults filled in: the shared ones and the rule's own (momentum,
+   *  beta1, ...). Read them here; change the learning rate through `lr`. */
+  readonly hyperparameters: H & {
+    /** The learning rate η. */
+    lr: number;
+    /** The weight decay λ (0: none). */
+    weightDecay: number;
+    /** The largest global gradient norm before clipping (Infinity: no clipping). */
+    clipGradNorm: number;
+  };
   #step = 0;
   readonly #rule: OptimizerRule;
   readonly #slots: Array<Record<string, Tensor>>;
@@ -46,6 +62,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     this.#slots = this.params.map((p) => Object.fromEntries(slotNames.map((name) => [name, zeros(p.shape, { dtype: p.dtype, backend: p.backend })])));
   }
 
+  /** The learning rate η of the next step. */
   get lr(): number {
     return this.hyperparameters.lr;
   }
@@ -55,15 +72,18 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     this.hyperparameters.lr = value;
   }
 
+  /** The number of `step()` calls so far (restored by `loadState`). */
   get stepCount(): number {
     return this.#step;
   }
 
+  /** Clears every parameter's `.grad` (call it before each backward pass: gradients accumulate). */
   zeroGrad(): void {
     for (const p of this.params) p.zeroGrad();
   }
 
-  /** One update of every parameter that has a gradient. */
+  /** One update of every parameter that has a gradient, in place (parameters without one,
+   *  such as frozen ones, are skipped); the step count goes up by one. */
   step(): void {
     this.#step++;
     const { clipGradNorm } = this.hyperparameters;
@@ -79,6 +99,20 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     });
   }
 
+  /**
+   * Everything needed to resume training: the step count, the hyperparameters and a copy of
+   * each parameter's slots (velocity, running averages). Plain data: store it with a
+   * checkpoint or as JSON, and give it back to `loadState` of an optimizer of the same kind
+   * over the same parameters.
+   *
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(optimizer.state());
+   * // later, over the same model:
+   * const resumed = new Adam(model, { lr: 0.01 });
+   * resumed.loadState(JSON.parse(saved));
+   * ```
+   */
   state(): OptimizerState {
     return {
       kind: this.kind,

@@ -9,6 +9,7 @@ function checkPositive(who: string, values: Record<string, number>): void {
   }
 }
 
+/** The same learning rate `lr` (finite, > 0) every epoch. */
 export function constantLr(lr: number): LrSchedule {
   checkPositive('constantLr', { lr });
   return () => lr;
