@@ -74,7 +74,13 @@ export function grad<Args extends Tensor[]>(f: (...args: Args) => Tensor, option
   return (...args: Args) => run(...args)[1];
 }
 
-/** Like `grad`, and also returns f's value: `[value, gradient(s)]`. */
+/** Like `grad`, and also returns f's value: `[value, gradient(s)]`.
+ *
+ *  @example
+ *  ```ts
+ *  const [loss, dW] = valueAndGrad((W: Tensor) => x.matmul(W).relu().sum())(W);
+ *  ```
+ */
 export function valueAndGrad<Args extends Tensor[]>(
   f: (...args: Args) => Tensor,
   options: GradOptions = {},

@@ -39,7 +39,13 @@ export function vjp(f: Fn, x: Tensor): [Tensor, (v: Tensor) => Tensor] {
   return [nested ? y : y.detach(), pullback];
 }
 
-/** ∂f/∂x as a tensor of shape [...f(x).shape, ...x.shape], one backward pass per output element. */
+/** ∂f/∂x as a tensor of shape [...f(x).shape, ...x.shape], one backward pass per output element.
+ *
+ *  @example
+ *  ```ts
+ *  jacobian((x) => x.mul(x))(tensor([1, 2])).toArray(); // [[2, 0], [0, 4]]
+ *  ```
+ */
 export function jacobian(f: Fn): (x: Tensor) => Tensor {
   checkFn('jacobian', f);
   return (x: Tensor) => {

@@ -181,7 +181,13 @@ function* trainingSteps(model: Module, loader: Iterable<Batch>, options: FitOpti
 }
 
 /** Loss and accuracy over a loader, in eval mode and without recording a graph; the
- *  model's mode is restored afterwards. */
+ *  model's mode is restored afterwards.
+ *
+ *  @example
+ *  ```ts
+ *  const { loss, accuracy } = evaluate(model, new DataLoader(test, { batchSize: 256 }));
+ *  ```
+ */
 export function evaluate(model: Module, loader: Iterable<Batch>, options: { loss?: Loss } = {}): Evaluation {
   const loss = checkEvaluateArguments(model, loader, options).loss ?? defaultLoss;
   return inInferenceMode(model, () => {

@@ -11,6 +11,11 @@ import { argmax } from './metrics.js';
  * The arg-max class of every row: of `inputs` [N, features] in one forward pass, or of the
  * batches' `x` in order (their `y` is not used). Runs like `evaluate`: in eval mode, without
  * recording a graph, the model's mode restored afterwards.
+ *
+ * @example
+ * ```ts
+ * const classes = predict(model, xTest); // Int32Array, one class per row of xTest
+ * ```
  */
 export function predict(model: Module, inputs: Iterable<Batch> | Tensor): Int32Array {
   checkModel('predict', model);
