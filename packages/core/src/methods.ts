@@ -12,6 +12,11 @@ import { max, mean, min, sum, type Axes } from './ops/reduce.js';
 import * as select from './ops/select.js';
 import * as shapeOps from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
+import * as smooth from './ops/smooth.js';
+import * as activations from './ops/activations.js';
+import { cumsum } from './ops/cumsum.js';
+import * as reductions from './ops/composed-reductions.js';
+import * as reshaping from './ops/reshape-and-split.js';
 import type { Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -31,8 +36,8 @@ declare module './tensor.js' {
     div(other: Operand): Tensor;
     /** −this. */
     neg(): Tensor;
-    /** this raised elementwise to a number. */
-    pow(exponent: number): Tensor;
+    /** this raised elementwise to a number, or to a tensor (broadcast with this). */
+    pow(exponent: number | Tensor): Tensor;
     /** The matrix product (numpy's matmul: batches broadcast, vectors allowed). */
     matmul(other: Tensor): Tensor;
     exp(): Tensor;
@@ -89,6 +94,43 @@ declare module './tensor.js' {
     sumTo(shape: Shape): Tensor;
     /** The same values in another dtype. */
     cast(dtype: DType): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    /** log(1 + this), exact for tiny values. */
+    log1p(): Tensor;
+    /** exp(this) − 1, exact for tiny values. */
+    expm1(): Tensor;
+    erf(): Tensor;
+    /** log(1 + exp(β·this))/β without overflow (β = 1 by default). */
+    softplus(beta?: number): Tensor;
+    /** this·Φ(this), exact or with the tanh approximation. */
+    gelu(approximate?: 'none' | 'tanh'): Tensor;
+    /** this where positive, slope·this elsewhere (slope 0.01 by default). */
+    leakyRelu(negativeSlope?: number): Tensor;
+    /** this where positive, α·(exp(this) − 1) elsewhere (α = 1 by default). */
+    elu(alpha?: number): Tensor;
+    /** Running sums along `axis` (of the flattened tensor without one). */
+    cumsum(axis?: number): Tensor;
+    /** log Σ exp over `axis` (all axes when omitted), without overflow. */
+    logsumexp(axis?: Axes, keepDims?: boolean): Tensor;
+    /** The variance over `axis` (correction 1 by default, as in PyTorch). */
+    var(axis?: Axes, options?: reductions.VarianceOptions): Tensor;
+    /** The standard deviation over `axis` (correction 1 by default). */
+    std(axis?: Axes, options?: reductions.VarianceOptions): Tensor;
+    /** The product over `axis` (all axes when omitted). */
+    prod(axis?: Axes, keepDims?: boolean): Tensor;
+    /** The vector norm (ord 2, 1 or Infinity) over `axis` (all axes when omitted). */
+    norm(ord?: reductions.NormOrder, axis?: Axes, keepDims?: boolean): Tensor;
+    /** Without size-1 axes (all, or those named). */
+    squeeze(axis?: number | readonly number[]): Tensor;
+    /** With a new size-1 axis at `axis`. */
+    unsqueeze(axis: number): Tensor;
+    /** Axes startAxis…endAxis merged (all by default). */
+    flatten(startAxis?: number, endAxis?: number): Tensor;
+    /** Consecutive pieces along `axis`: of `sizes` each, or of the listed sizes. */
+    split(sizes: number | readonly number[], axis?: number): Tensor[];
+    /** `chunks` pieces of equal size (the last may be shorter) along `axis`. */
+    chunk(chunks: number, axis?: number): Tensor[];
   }
 }
 
@@ -111,7 +153,7 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => unknown> = {
   neg(this: Tensor) {
     return arithmetic.neg(this);
   },
-  pow(this: Tensor, exponent: number) {
+  pow(this: Tensor, exponent: number | Tensor) {
     return arithmetic.pow(this, exponent);
   },
   matmul(this: Tensor, other: Tensor) {
@@ -206,6 +248,66 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => unknown> = {
   },
   cast(this: Tensor, dtype: DType) {
     return shapeOps.cast(this, checkDtype('cast', dtype));
+  },
+  sin(this: Tensor) {
+    return smooth.sin(this);
+  },
+  cos(this: Tensor) {
+    return smooth.cos(this);
+  },
+  log1p(this: Tensor) {
+    return smooth.log1p(this);
+  },
+  expm1(this: Tensor) {
+    return smooth.expm1(this);
+  },
+  erf(this: Tensor) {
+    return smooth.erf(this);
+  },
+  softplus(this: Tensor, beta?: number) {
+    return smooth.softplus(this, beta);
+  },
+  gelu(this: Tensor, approximate?: 'none' | 'tanh') {
+    return smooth.gelu(this, approximate);
+  },
+  leakyRelu(this: Tensor, negativeSlope?: number) {
+    return activations.leakyRelu(this, negativeSlope);
+  },
+  elu(this: Tensor, alpha?: number) {
+    return activations.elu(this, alpha);
+  },
+  cumsum(this: Tensor, axis?: number) {
+    return cumsum(this, axis);
+  },
+  logsumexp(this: Tensor, axis?: Axes, keepDims = false) {
+    return reductions.logsumexp(this, axis, keepDims);
+  },
+  var(this: Tensor, axis?: Axes, options?: reductions.VarianceOptions) {
+    return reductions.variance(this, axis, options);
+  },
+  std(this: Tensor, axis?: Axes, options?: reductions.VarianceOptions) {
+    return reductions.std(this, axis, options);
+  },
+  prod(this: Tensor, axis?: Axes, keepDims = false) {
+    return reductions.prod(this, axis, keepDims);
+  },
+  norm(this: Tensor, ord?: reductions.NormOrder, axis?: Axes, keepDims = false) {
+    return reductions.norm(this, ord, axis, keepDims);
+  },
+  squeeze(this: Tensor, axis?: number | readonly number[]) {
+    return reshaping.squeeze(this, axis);
+  },
+  unsqueeze(this: Tensor, axis: number) {
+    return reshaping.unsqueeze(this, axis);
+  },
+  flatten(this: Tensor, startAxis?: number, endAxis?: number) {
+    return reshaping.flatten(this, startAxis, endAxis);
+  },
+  split(this: Tensor, sizes: number | readonly number[], axis?: number) {
+    return reshaping.split(this, sizes, axis);
+  },
+  chunk(this: Tensor, chunks: number, axis?: number) {
+    return reshaping.chunk(this, chunks, axis);
   },
 };
 

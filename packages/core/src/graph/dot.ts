@@ -1,3 +1,4 @@
+import { compositeCallsOf, type CompositeCall } from '../composite.js';
 import { noGrad, topologicalOrder } from '../engine.js';
 import { applyRule, type Creator } from '../op.js';
 import type { Tensor } from '../tensor.js';
@@ -48,6 +49,7 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
     `  graph [fontname=${font}]; node [fontname=${font}, fontsize=14]; edge [fontname=${font}, fontsize=12, arrowsize=0.7];`,
   ];
   for (const t of order) lines.push(`  ${ids.get(t)!} [${nodeAttributes(t)}${callerAttributes(t, options)}];`);
+  lines.push(...compositeClusters(order, ids));
   lines.push(`  output [shape=plaintext, label=${quote(root.name ?? 'output')}];`);
 
   for (const t of order) {
@@ -69,6 +71,42 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
   lines.push(`  ${last} -> output [${edge(root.grad === null ? '' : gradientText(root, root.grad, digits), BACKWARD)}, dir=back];`);
   lines.push('}');
   return lines.join('\n') + '\n';
+}
+
+/** The ops made inside each call of a composite (conv2d, layerNorm, ...) drawn in a dashed box
+ *  named after it, calls inside calls nested. */
+function compositeClusters(order: readonly Tensor[], ids: ReadonlyMap<Tensor, string>): string[] {
+  interface Cluster {
+    call: CompositeCall;
+    members: string[];
+    children: Cluster[];
+  }
+  const top: Cluster[] = [];
+  const byCall = new Map<CompositeCall, Cluster>();
+  for (const t of order) {
+    if (t.creator === null) continue;
+    let siblings = top;
+    let cluster: Cluster | undefined;
+    for (const call of compositeCallsOf(t.creator)) {
+      cluster = byCall.get(call);
+      if (cluster === undefined) {
+        cluster = { call, members: [], children: [] };
+        byCall.set(call, cluster);
+        siblings.push(cluster);
+      }
+      siblings = cluster.children;
+    }
+    cluster?.members.push(ids.get(t)!);
+  }
+  let next = 0;
+  const draw = (c: Cluster, indent: string): string[] => [
+    `${indent}subgraph cluster_${next++} {`,
+    `${indent}  label=${quote(c.call.composite.name)}; style="dashed,rounded"; color="${CONSTANT}"; fontcolor="${CONSTANT}"; fontsize=12;`,
+    ...(c.members.length > 0 ? [`${indent}  ${c.members.join('; ')};`] : []),
+    ...c.children.flatMap((child) => draw(child, `${indent}  `)),
+    `${indent}}`,
+  ];
+  return top.flatMap((c) => draw(c, '  '));
 }
 
 /** The gradient the op that made `output` sends back to its input k: its rule applied to output.grad. */

@@ -1,8 +1,8 @@
 import type { Backend, BinaryKernel } from '../backends/backend.js';
 import { getBackend } from '../backends/registry.js';
 import { promote, type DType } from '../dtype.js';
-import { apply, internal } from '../engine.js';
-import { defineOp, type Op } from '../op.js';
+import { apply, constant, internal } from '../engine.js';
+import { defineOp, opNamed, type Op } from '../op.js';
 import { broadcastShapes } from '../shape.js';
 import type { Storage } from '../storage.js';
 import { scalar } from '../creation.js';
@@ -100,9 +100,46 @@ const powOp = defineOp<{ exponent: number }>({
   gradients: [(dC, { inputs: [a], attrs: { exponent } }) => mul(dC, mul(pow(a!, exponent - 1), exponent))],
 });
 
-export function pow(a: Tensor, exponent: number): Tensor {
-  if (typeof exponent !== 'number' || Number.isNaN(exponent)) {
-    throw new TypeError(`pow: the exponent must be a number, got ${String(exponent)}`);
+const powTensorOp = defineOp({
+  name: 'powTensor',
+  forward: 'C = A^B (elementwise, B a tensor)',
+  identity: 'dA = dC∘B∘A^(B−1), dB = dC∘C∘log(A) (taken as 0 where A = 0: C is 0 or 1 there)',
+  compute: binaryCompute('pow'),
+  gradients: [
+    (dC, { inputs: [a, b] }) => mul(dC, mul(b!, powTensor(a!, sub(b!, 1)))),
+    (dC, { inputs: [a], output }) => mul(dC, mul(output, logOf(safeBase(a!)))),
+  ],
+});
+
+function powTensor(a: Tensor, b: Tensor): Tensor {
+  return apply(powTensorOp, [a, b]);
+}
+
+/** A + [A = 0]: A with its zeros replaced by 1 (the mask is a constant). log(A) would be −∞
+ *  there, and C∘log(A) would be 0·∞ where the exponent's gradient of 0^B is taken as 0, as in
+ *  PyTorch. */
+function safeBase(a: Tensor): Tensor {
+  const backend = a.storage.backend;
+  const zero = backend.fill(a.dtype, [], 0);
+  const isZero = constant(backend.binary('eq', a.storage, zero.broadcast(a.shape)));
+  zero.ref.release();
+  return add(a, isZero);
+}
+
+/** log, found by name: elementwise.ts imports this file. */
+function logOf(a: Tensor): Tensor {
+  return apply(opNamed('log'), [a]);
+}
+
+/** A raised elementwise to `exponent`: a number (one op, dA = dC∘p·A^(p−1)) or a tensor or
+ *  base and exponent broadcast together (dB = dC∘C∘log A as well). */
+export function pow(a: Operand, exponent: Operand): Tensor {
+  if (typeof exponent === 'number' && a instanceof Tensor) {
+    if (Number.isNaN(exponent)) throw new TypeError(`pow: the exponent must be a number, got ${String(exponent)}`);
+    return apply(powOp, [a], { exponent });
   }
-  return apply(powOp, [a], { exponent });
+  if (!(a instanceof Tensor) && !(exponent instanceof Tensor)) {
+    throw new TypeError(`pow: expected a tensor base or a tensor exponent, got ${typeof a} and ${typeof exponent}`);
+  }
+  return apply(powTensorOp, binaryOperands('pow', a, exponent));
 }

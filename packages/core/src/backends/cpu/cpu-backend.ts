@@ -2,14 +2,16 @@ import { allocate, dtypeOf, type DType } from '../../dtype.js';
 import type { FloatArray, Kernels } from '../../kernels/types.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, matrixLayout, Storage } from '../../storage.js';
-import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, ReduceKernel, UnaryKernel } from '../backend.js';
+import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, PatchGeometry, ReduceKernel, UnaryKernel } from '../backend.js';
 import { BINARY_ROWS, UNARY_ROWS } from './elementwise.js';
 import { scatterAdd, take } from './gather.js';
 import { elementsOf, type Output } from './memory.js';
 import { OPTIMIZER_UPDATES } from './optimizers.js';
+import { col2im, im2col } from './patches.js';
 import { BufferPool } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
 import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
+import { cumsum } from './scan.js';
 import { forEachRow, type Walk } from './strided.js';
 
 /**
@@ -180,6 +182,18 @@ export class CpuBackend implements Backend {
 
   argReduce(kernel: 'argmax' | 'argmin', x: Storage, axis: number): Storage {
     return this.#withRowMajor(x, (rows) => argReduce(this.#alloc, kernel, rows, axis));
+  }
+
+  im2col(x: Storage, geometry: PatchGeometry): Storage {
+    return this.#withRowMajor(x, (images) => im2col(this.#alloc, images, geometry));
+  }
+
+  col2im(col: Storage, geometry: PatchGeometry, imageShape: Shape): Storage {
+    return this.#withRowMajor(col, (columns) => col2im(this.#alloc, columns, geometry, imageShape));
+  }
+
+  cumsum(x: Storage, axis: number, reverse: boolean): Storage {
+    return this.#withRowMajor(x, (rows) => cumsum(this.#alloc, rows, axis, reverse));
   }
 
   optimizerStep(rule: OptimizerRule, w: Storage, g: Storage, slots: readonly Storage[], h: OptimizerHyperparameters): void {
