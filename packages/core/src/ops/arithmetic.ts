@@ -103,10 +103,11 @@ const powOp = defineOp<{ exponent: number }>({
 const powTensorOp = defineOp({
   name: 'powTensor',
   forward: 'C = A^B (elementwise, B a tensor)',
-  identity: 'dA = dC∘B∘A^(B−1), dB = dC∘C∘log(A) (taken as 0 where A = 0: C is 0 or 1 there)',
+  identity: 'dA = dC∘B∘A^(B−1) (0 where B = 0), dB = dC∘C∘log(A) (0 where A = 0: C is 0 or 1 there), as in PyTorch',
   compute: binaryCompute('pow'),
   gradients: [
-    (dC, { inputs: [a, b] }) => mul(dC, mul(b!, powTensor(a!, sub(b!, 1)))),
+    // Where B = 0 the exponent B − 1 is raised by 1 (a constant mask): B∘A^0 = 0 rather than 0·∞ at A = 0.
+    (dC, { inputs: [a, b] }) => mul(dC, mul(b!, powTensor(a!, add(sub(b!, 1), zeroMask(b!))))),
     (dC, { inputs: [a], output }) => mul(dC, mul(output, logOf(safeBase(a!)))),
   ],
 });
@@ -115,15 +116,19 @@ function powTensor(a: Tensor, b: Tensor): Tensor {
   return apply(powTensorOp, [a, b]);
 }
 
-/** A + [A = 0]: A with its zeros replaced by 1 (the mask is a constant). log(A) would be −∞
- *  there, and C∘log(A) would be 0·∞ where the exponent's gradient of 0^B is taken as 0, as in
- *  PyTorch. */
-function safeBase(a: Tensor): Tensor {
+/** [A = 0] as 1s and 0s: a constant of the backward pass, not a node of the graph. */
+function zeroMask(a: Tensor): Tensor {
   const backend = a.storage.backend;
   const zero = backend.fill(a.dtype, [], 0);
-  const isZero = constant(backend.binary('eq', a.storage, zero.broadcast(a.shape)));
+  const mask = constant(backend.binary('eq', a.storage, zero.broadcast(a.shape)));
   zero.ref.release();
-  return add(a, isZero);
+  return mask;
+}
+
+/** A + [A = 0]: A with its zeros replaced by 1. log(A) would be −∞ there, and C∘log(A) would
+ *  be 0·∞ where the exponent's gradient of 0^B is taken as 0, as in PyTorch. */
+function safeBase(a: Tensor): Tensor {
+  return add(a, zeroMask(a));
 }
 
 /** log, found by name: elementwise.ts imports this file. */
