@@ -5,6 +5,7 @@ import {
   gelu,
   leakyRelu,
   logsumexp,
+  maxPool2d,
   norm,
   pow,
   softplus,
@@ -155,6 +156,15 @@ describe('the composed ops at the edges', () => {
     expect(Array.from(loss.values())).toEqual([1000, 1000, 0, 0]);
     loss.sum().backward();
     expect(Array.from(logits.grad!.values())).toEqual([1, -1, 0, 0]);
+  });
+
+  it('maxPool2d: −∞ is a value like others, NaN in a window gives NaN there and a NaN gradient to it', () => {
+    const x = tensor([[[[-Infinity, -Infinity, 1, NaN], [-Infinity, -Infinity, 2, 0]]]], { requiresGrad: true });
+    const y = maxPool2d(x, 2);
+    expect(Array.from(y.values())).toEqual([-Infinity, NaN]);
+    y.sum().backward();
+    // The all −∞ window: four ties share the gradient.
+    expect(Array.from(x.grad!.values())).toEqual([0.25, 0.25, NaN, NaN, 0.25, 0.25, NaN, NaN]);
   });
 
   it('pow with a tensor exponent: the exponent\'s gradient at base 0 is 0, not NaN', () => {

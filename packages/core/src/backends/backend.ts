@@ -114,6 +114,12 @@ export interface Backend {
   /** The adjoint of im2col: zeros of `imageShape` [N, C, H, W], every entry of `col` added
    *  back at the pixel it was read from (patches that overlap sum); padding is dropped. */
   col2im(col: Storage, geometry: PatchGeometry, imageShape: Shape): Storage;
+  /** The largest entry of each window of images `x` [N, C, H, W], per channel: [N, C, OH, OW]
+   *  (padding never wins; a window holding NaN gives NaN). */
+  maxPool2d(x: Storage, geometry: PatchGeometry): Storage;
+  /** Zeros shaped like `x`, each entry of `dy` [N, C, OH, OW] added at the largest entry of its
+   *  window of `x` (split evenly between ties; NaN over a window holding NaN). */
+  maxUnpool2d(x: Storage, dy: Storage, geometry: PatchGeometry): Storage;
   /** Running sums along `axis`, from its start (or from its end when `reverse`). */
   cumsum(x: Storage, axis: number, reverse: boolean): Storage;
   /** Updates the parameter `w` and its `slots` in place from the gradient `g`. */

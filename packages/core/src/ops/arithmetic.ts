@@ -103,11 +103,12 @@ const powOp = defineOp<{ exponent: number }>({
 const powTensorOp = defineOp({
   name: 'powTensor',
   forward: 'C = A^B (elementwise, B a tensor)',
-  identity: 'dA = dC∘B∘A^(B−1) (0 where B = 0), dB = dC∘C∘log(A) (0 where A = 0: C is 0 or 1 there), as in PyTorch',
+  identity: 'dA = dC∘B∘A^(B−1) (0 where A = B = 0), dB = dC∘C∘log(A) (0 where A = 0: C is 0 or 1 there), as in PyTorch',
   compute: binaryCompute('pow'),
   gradients: [
-    // Where B = 0 the exponent B − 1 is raised by 1 (a constant mask): B∘A^0 = 0 rather than 0·∞ at A = 0.
-    (dC, { inputs: [a, b] }) => mul(dC, mul(b!, powTensor(a!, add(sub(b!, 1), zeroMask(b!))))),
+    // Where A = 0 and B = 0 the exponent B − 1 is raised by 1 (a constant mask): B∘A^0 = 0 there
+    // rather than 0·∞; elsewhere the rule (and its own derivative) is untouched.
+    (dC, { inputs: [a, b] }) => mul(dC, mul(b!, powTensor(a!, add(sub(b!, 1), mul(zeroMask(a!), zeroMask(b!)))))),
     (dC, { inputs: [a], output }) => mul(dC, mul(output, logOf(safeBase(a!)))),
   ],
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { avgPool2d, col2im, conv2d, embedding, im2col, layerNorm, maxPool2d, tensor, type Tensor } from '../../src/index.js';
+import { avgPool2d, col2im, conv2d, embedding, gradients, im2col, layerNorm, maxPool2d, tensor, type Tensor } from '../../src/index.js';
 import { tensorOfShape } from '../support/arbitraries.js';
 import { expectGradCheck } from '../support/checked.js';
 
@@ -174,6 +174,11 @@ describe('pooling matches its definition and finite differences', () => {
           }
         }
         expectGradCheck((t) => maxPool2d(t, g.kernel, g), [x]);
+        // maxPool2d's rule is the op maxUnpool2d: its own rule (the adjoint) checked through a
+        // gradient taken with createGraph, as a function of the upstream gradient.
+        const dy = tensor(Array.from({ length: y.size }, (_, i) => Math.cos(i + 1)), { shape: y.shape });
+        const xr = x.detach().requireGrad();
+        expectGradCheck((d) => gradients(maxPool2d(xr, g.kernel, g).mul(d).sum(), [xr], { createGraph: true })[0]!, [dy]);
       }),
       FEW,
     );

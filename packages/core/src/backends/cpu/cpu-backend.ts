@@ -7,7 +7,7 @@ import { BINARY_ROWS, UNARY_ROWS } from './elementwise.js';
 import { scatterAdd, take } from './gather.js';
 import { elementsOf, type Output } from './memory.js';
 import { OPTIMIZER_UPDATES } from './optimizers.js';
-import { col2im, im2col } from './patches.js';
+import { col2im, im2col, maxPool2d, maxUnpool2d } from './patches.js';
 import { BufferPool } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
 import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
@@ -190,6 +190,14 @@ export class CpuBackend implements Backend {
 
   col2im(col: Storage, geometry: PatchGeometry, imageShape: Shape): Storage {
     return this.#withRowMajor(col, (columns) => col2im(this.#alloc, columns, geometry, imageShape));
+  }
+
+  maxPool2d(x: Storage, geometry: PatchGeometry): Storage {
+    return this.#withRowMajor(x, (images) => maxPool2d(this.#alloc, images, geometry));
+  }
+
+  maxUnpool2d(x: Storage, dy: Storage, geometry: PatchGeometry): Storage {
+    return this.#withRowMajor(x, (images) => this.#withRowMajor(dy, (grad) => maxUnpool2d(this.#alloc, images, grad, geometry)));
   }
 
   cumsum(x: Storage, axis: number, reverse: boolean): Storage {

@@ -4,7 +4,7 @@ import type { PatchGeometry } from '../backend.js';
 import { patchCount } from '../../patch-size.js';
 import { elementsOf, type Allocate } from './memory.js';
 
-interface Walk {
+interface Sizes {
   n: number;
   c: number;
   h: number;
@@ -13,7 +13,7 @@ interface Walk {
   ow: number;
 }
 
-function walkOf(shape: Shape, g: PatchGeometry): Walk {
+function sizesOf(shape: Shape, g: PatchGeometry): Sizes {
   const [n, c, h, w] = shape as [number, number, number, number];
   return {
     n,
@@ -25,37 +25,6 @@ function walkOf(shape: Shape, g: PatchGeometry): Walk {
   };
 }
 
-/**
- * Visits every (row of col, image row) pair: `visit(colStart, imageStart, ix0)` for the OW
- * entries of one output row, where entry ow of the column row sits at colStart + ow and reads
- * image pixel imageStart + ix0 + ow·sw (or the padding when that pixel is outside the row).
- * A whole output row whose image row lies in the padding is reported with imageStart = -1.
- */
-function forEachPatchRow(walk: Walk, g: PatchGeometry, visit: (colStart: number, imageStart: number, ix0: number) => void): void {
-  const { n, c, h, w, oh, ow } = walk;
-  const [kh, kw] = g.kernel;
-  const [sh] = g.stride;
-  const [ph, pw] = g.padding;
-  const [dh, dw] = g.dilation;
-  const columns = n * oh * ow;
-  for (let ch = 0; ch < c; ch++) {
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++) {
-        const row = ((ch * kh + ki) * kw + kj) * columns;
-        const ix0 = kj * dw - pw;
-        for (let img = 0; img < n; img++) {
-          const plane = (img * c + ch) * h * w;
-          for (let y = 0; y < oh; y++) {
-            const iy = y * sh - ph + ki * dh;
-            const colStart = row + (img * oh + y) * ow;
-            visit(colStart, iy < 0 || iy >= h ? -1 : plane + iy * w, ix0);
-          }
-        }
-      }
-    }
-  }
-}
-
 /** The first and one-past-last output columns ow whose input column ix0 + ow·sw lies in [0, w). */
 function inside(ix0: number, sw: number, ow: number, w: number): [number, number] {
   const first = ix0 >= 0 ? 0 : Math.min(ow, Math.ceil(-ix0 / sw));
@@ -63,40 +32,160 @@ function inside(ix0: number, sw: number, ow: number, w: number): [number, number
   return [first, last];
 }
 
+// Both kernels walk the same loops: for each row (channel c, kernel tap i, j) of col and each
+// output row (image n, y), the OW entries of col read (or add to) one image row at
+// x = ow·sw − pw + j·dw. The loops are written out in each kernel rather than shared through a
+// callback: at tens of thousands of rows per batch the calls cost more than the copying.
+
 /** im2col of row-major images x [N, C, H, W] into [C·kh·kw, N·OH·OW]. */
 export function im2col(alloc: Allocate, x: Storage, g: PatchGeometry): Storage {
-  const walk = walkOf(x.shape, g);
-  const { storage, data: out } = alloc(x.dtype, [walk.c * g.kernel[0] * g.kernel[1], walk.n * walk.oh * walk.ow]);
-  const src = elementsOf(x);
-  const sw = g.stride[1];
-  const { ow, w } = walk;
+  const { n, c, h, w, oh, ow } = sizesOf(x.shape, g);
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.stride;
+  const [ph, pw] = g.padding;
+  const [dh, dw] = g.dilation;
   const pad = g.padValue;
-  forEachPatchRow(walk, g, (colStart, imageStart, ix0) => {
-    if (imageStart < 0) {
-      out.fill(pad, colStart, colStart + ow);
-      return;
+  const columns = n * oh * ow;
+  const { storage, data: out } = alloc(x.dtype, [c * kh * kw, columns]);
+  const src = elementsOf(x);
+  for (let ch = 0; ch < c; ch++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const row = ((ch * kh + ki) * kw + kj) * columns;
+        const ix0 = kj * dw - pw;
+        const [first, last] = inside(ix0, sw, ow, w);
+        for (let img = 0; img < n; img++) {
+          const plane = (img * c + ch) * h * w;
+          for (let y = 0; y < oh; y++) {
+            const iy = y * sh - ph + ki * dh;
+            const at = row + (img * oh + y) * ow;
+            if (iy < 0 || iy >= h) {
+              for (let k = 0; k < ow; k++) out[at + k] = pad;
+              continue;
+            }
+            const base = plane + iy * w + ix0;
+            for (let k = 0; k < first; k++) out[at + k] = pad;
+            for (let k = first; k < last; k++) out[at + k] = src[base + k * sw]!;
+            for (let k = last; k < ow; k++) out[at + k] = pad;
+          }
+        }
+      }
     }
-    const [first, last] = inside(ix0, sw, ow, w);
-    for (let k = 0; k < first; k++) out[colStart + k] = pad;
-    if (sw === 1) out.set(src.subarray(imageStart + ix0 + first, imageStart + ix0 + last), colStart + first);
-    else for (let k = first, at = imageStart + ix0 + first * sw; k < last; k++, at += sw) out[colStart + k] = src[at]!;
-    for (let k = last; k < ow; k++) out[colStart + k] = pad;
-  });
+  }
   return storage;
 }
 
 /** col2im of row-major columns [C·kh·kw, N·OH·OW] into images of `imageShape` [N, C, H, W]. */
 export function col2im(alloc: Allocate, col: Storage, g: PatchGeometry, imageShape: Shape): Storage {
-  const walk = walkOf(imageShape, g);
+  const { n, c, h, w, oh, ow } = sizesOf(imageShape, g);
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.stride;
+  const [ph, pw] = g.padding;
+  const [dh, dw] = g.dilation;
+  const columns = n * oh * ow;
   const { storage, data: out } = alloc(col.dtype, imageShape);
   out.fill(0);
   const src = elementsOf(col);
-  const sw = g.stride[1];
-  const { ow, w } = walk;
-  forEachPatchRow(walk, g, (colStart, imageStart, ix0) => {
-    if (imageStart < 0) return;
-    const [first, last] = inside(ix0, sw, ow, w);
-    for (let k = first, at = imageStart + ix0 + first * sw; k < last; k++, at += sw) out[at]! += src[colStart + k]!;
-  });
+  for (let ch = 0; ch < c; ch++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const row = ((ch * kh + ki) * kw + kj) * columns;
+        const ix0 = kj * dw - pw;
+        const [first, last] = inside(ix0, sw, ow, w);
+        for (let img = 0; img < n; img++) {
+          const plane = (img * c + ch) * h * w;
+          for (let y = 0; y < oh; y++) {
+            const iy = y * sh - ph + ki * dh;
+            if (iy < 0 || iy >= h) continue;
+            const at = row + (img * oh + y) * ow;
+            const base = plane + iy * w + ix0;
+            for (let k = first; k < last; k++) out[base + k * sw]! += src[at + k]!;
+          }
+        }
+      }
+    }
+  }
+  return storage;
+}
+
+/** The largest entry of each window of row-major images x [N, C, H, W] (NaN wins: it propagates). */
+export function maxPool2d(alloc: Allocate, x: Storage, g: PatchGeometry): Storage {
+  const { n, c, h, w, oh, ow } = sizesOf(x.shape, g);
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.stride;
+  const [ph, pw] = g.padding;
+  const [dh, dw] = g.dilation;
+  const { storage, data: out } = alloc(x.dtype, [n, c, oh, ow]);
+  const src = elementsOf(x);
+  let at = 0;
+  for (let plane = 0; plane < n * c * h * w; plane += h * w) {
+    for (let y = 0; y < oh; y++) {
+      for (let z = 0; z < ow; z++, at++) {
+        let best = -Infinity;
+        for (let i = 0; i < kh; i++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const row = plane + iy * w;
+          for (let j = 0; j < kw; j++) {
+            const ix = z * sw - pw + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = src[row + ix]!;
+            if (v > best || v !== v) best = v;
+          }
+        }
+        out[at] = best;
+      }
+    }
+  }
+  return storage;
+}
+
+/** Zeros shaped like x, each entry of dy added at the largest entry of its window of x, split
+ *  evenly between ties (max's rule); every tap of a window holding NaN gets NaN. */
+export function maxUnpool2d(alloc: Allocate, x: Storage, dy: Storage, g: PatchGeometry): Storage {
+  const { n, c, h, w, oh, ow } = sizesOf(x.shape, g);
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.stride;
+  const [ph, pw] = g.padding;
+  const [dh, dw] = g.dilation;
+  const { storage, data: out } = alloc(x.dtype, x.shape);
+  out.fill(0);
+  const src = elementsOf(x);
+  const grad = elementsOf(dy);
+  let at = 0;
+  for (let plane = 0; plane < n * c * h * w; plane += h * w) {
+    for (let y = 0; y < oh; y++) {
+      for (let z = 0; z < ow; z++, at++) {
+        let best = -Infinity;
+        let ties = 0;
+        for (let i = 0; i < kh; i++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const row = plane + iy * w;
+          for (let j = 0; j < kw; j++) {
+            const ix = z * sw - pw + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = src[row + ix]!;
+            if (v > best || v !== v) {
+              best = v;
+              ties = 1;
+            } else if (v === best) {
+              ties++;
+            }
+          }
+        }
+        const share = best !== best ? NaN : grad[at]! / ties;
+        for (let i = 0; i < kh; i++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const row = plane + iy * w;
+          for (let j = 0; j < kw; j++) {
+            const ix = z * sw - pw + j * dw;
+            if (ix >= 0 && ix < w && (src[row + ix] === best || best !== best)) out[row + ix]! += share;
+          }
+        }
+      }
+    }
+  }
   return storage;
 }
