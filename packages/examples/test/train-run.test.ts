@@ -116,6 +116,23 @@ describe('train: a tiny run', () => {
   });
 });
 
+describe('train --model cnn: a tiny run', () => {
+  it('trains the LeNet-style net, records it, and evaluate rebuilds it from the weights file', async () => {
+    const folder = join(root, 'tiny-cnn');
+    const captured = capture();
+    const result = await trainCommand(['--model', 'cnn', '--channels', '2,4', '--hidden', '16', '--limit', '300', '--epochs', '2', '--batch-size', '50', '--lr', '0.01', '--out', folder], captured.io);
+    const report = result!.report;
+    expect(report.model).toEqual({ kind: 'cnn', channels: [2, 4], hidden: [16], dtype: 'float32', parameters: 2 * 25 + 2 + 4 * 2 * 25 + 4 + 100 * 16 + 16 + 16 * 10 + 10 });
+    expect(captured.lines[0]).toMatch(/^training CNN conv5x5\(2\)-pool-conv5x5\(4\)-pool-16-10 \(2,042 parameters, float32\) with adam lr 0.01/);
+    expect(report.test.accuracy).toBeGreaterThan(0.3);
+    const out: string[] = [];
+    const evaluation = await evaluateCommand([folder], (line) => out.push(line));
+    expect(evaluation!.accuracy).toBe(report.test.accuracy);
+    expect(evaluation!.confusionMatrix).toEqual(report.confusionMatrix.counts);
+    expect(out[0]).toMatch(/^model CNN conv5x5\(2\)-pool-conv5x5\(4\)-pool-16-10 \(float32\) from /);
+  });
+});
+
 describe('evaluate: finding and refusing weights', () => {
   it('picks the run whose weights were saved last', async () => {
     const runs = join(root, 'runs-latest');
@@ -135,7 +152,7 @@ describe('evaluate: finding and refusing weights', () => {
     const foreign = join(root, 'foreign.safetensors');
     await saveWeights(new MLP({ sizes: [784, 4, 10], seed: 1 }), foreign);
     await expect(evaluateCommand([foreign], () => {})).rejects.toThrow(
-      `evaluate: ${foreign} has no model description; it was not written by the trainer (expected metadata 'matgrad.mlp' with sizes 784-...-10, activation, dropout, dtype)`,
+      `evaluate: ${foreign} has no model description; it was not written by the trainer (expected metadata 'matgrad.mlp' with sizes 784-...-10, activation, dropout, dtype, or 'matgrad.cnn' with channels, hidden, dtype)`,
     );
     const garbage = join(root, 'garbage.safetensors');
     await writeFile(garbage, 'not a safetensors file');

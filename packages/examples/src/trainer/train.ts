@@ -7,7 +7,7 @@ import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js'
 import { writeSvgFigure } from '../figures/render.js';
 import { confusionSpec, curveSpec, vegaLiteToSvg } from './charts.js';
 import { limitDigits, loadTrainingData } from './data.js';
-import { buildModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
+import { buildModel, describeModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
 import type { TrainOptions } from './options.js';
 import { toReadableJson } from './readable-json.js';
 import { createRunFolder } from './run-folder.js';
@@ -55,7 +55,15 @@ function trainingSet(train: Digits, options: TrainOptions): Dataset {
 
 const figureFiles = (name: string) => [`${name}.svg`, `${name}.png`];
 
-/** Trains an MLP on MNIST with nn's fit and writes the run folder: weights, metrics, curves, confusion matrix. */
+/** The held-out digits are scored in batches of this many: a CNN's im2col of 1000 digits would be a 60 MB matrix. */
+const TEST_BATCH = 250;
+
+function modelSpec(options: TrainOptions): ModelSpec {
+  if (options.model === 'cnn') return { kind: 'cnn', channels: [...options.channels], hidden: [...options.hidden], dtype: options.dtype };
+  return { sizes: [PIXELS_PER_DIGIT, ...options.hidden, DIGIT_CLASSES], activation: options.activation, dropout: options.dropout, dtype: options.dtype };
+}
+
+/** Trains an MLP (or a CNN) on MNIST with nn's fit and writes the run folder: weights, metrics, curves, confusion matrix. */
 export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ folder: string; report: TrainReport }> {
   const started = performance.now();
   const data = await loadTrainingData(options.idx, options.dtype);
@@ -64,14 +72,14 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
   const train = limitDigits(data.train, options.limit);
   const test = data.test;
 
-  const spec: ModelSpec = { sizes: [PIXELS_PER_DIGIT, ...options.hidden, DIGIT_CLASSES], activation: options.activation, dropout: options.dropout, dtype: options.dtype };
+  const spec = modelSpec(options);
   const model = buildModel(spec, options.seed);
   const optimizer = createOptimizer(options.optimizer, model, { lr: options.lr });
   const loader = new DataLoader(trainingSet(train, options), { batchSize: options.batchSize, shuffle: true, seed: options.seed });
-  const heldOut = new DataLoader(new TensorDataset(featuresTensor(test), test.labels), { batchSize: 1000 });
+  const heldOut = new DataLoader(new TensorDataset(featuresTensor(test), test.labels), { batchSize: TEST_BATCH });
 
   io.log(
-    `training ${spec.sizes.join('-')} ${spec.activation} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
+    `training ${describeModel(spec)} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
       `on ${train.count} digits, testing on ${test.count}; ${data.source}`,
   );
   const progress = createEpochProgress(io.progress);
