@@ -102,7 +102,7 @@ describe('train: a tiny run', () => {
     expect(evaluation!.accuracy).toBe(report.test.accuracy);
     expect(evaluation!.loss).toBeCloseTo(report.test.loss, 6);
     expect(evaluation!.confusionMatrix).toEqual(report.confusionMatrix.counts);
-    expect(evaluation!.model.sizes).toEqual([784, 32, 10]);
+    expect(evaluation!.model).toMatchObject({ sizes: [784, 32, 10] });
     expect(out[2]).toBe(`held-out accuracy ${(100 * report.test.accuracy).toFixed(2)}% (${report.test.correct}/2000) | loss ${evaluation!.loss.toFixed(4)}`);
     expect(out[3]).toMatch(/^true\\pred +0 +1 .* 9$/);
     // The weights file itself works too.

@@ -1,4 +1,5 @@
 import { randn, relu, sigmoid, softmaxCrossEntropy, tensor, zeros, type Tensor } from '@matgrad/core';
+import { tinyConvolution } from './conv-example.js';
 
 /** One editable input of a graph: a number, or a choice among named options. */
 export interface Field {
@@ -119,7 +120,7 @@ const twoLayerNet: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [apples, applesAndOranges, twoLayerNet];
+export const SCENARIOS: readonly Scenario[] = [apples, applesAndOranges, twoLayerNet, tinyConvolution];
 
 export function initialValues(scenario: Scenario): Record<string, number | string> {
   return Object.fromEntries(scenario.fields.map((f) => [f.key, f.initial]));
