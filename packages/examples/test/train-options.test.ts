@@ -31,7 +31,7 @@ describe('train: command line', () => {
   });
 
   it('--model cnn takes the CNN\'s defaults for the widths and epochs, and --channels', () => {
-    expect(parseTrainArgs(['--model', 'cnn'])).toMatchObject({ options: { model: 'cnn', channels: [6, 16], hidden: [120, 84], epochs: 20 } });
+    expect(parseTrainArgs(['--model', 'cnn'])).toMatchObject({ options: { model: 'cnn', channels: [6, 16], hidden: [120, 84], epochs: 20, lr: 0.002 } });
     expect(parseTrainArgs(['--model', 'cnn', '--channels', '8,24', '--hidden', '100', '--epochs', '3'])).toMatchObject({ options: { channels: [8, 24], hidden: [100], epochs: 3 } });
     expect(() => parseTrainArgs(['--model', 'rnn'])).toThrow("--model must be one of mlp, cnn, got 'rnn'");
     expect(() => parseTrainArgs(['--channels', '6'])).toThrow("--channels must give the two convolutions' channels as two positive integers (e.g. 6,16), got '6'");

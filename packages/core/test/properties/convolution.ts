@@ -183,6 +183,28 @@ describe('pooling matches its definition and finite differences', () => {
       FEW,
     );
   });
+  it('maxPool2d of side-by-side 2×2 windows (its own loop): the largest of four, its gradient there', () => {
+    const arb = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).map(([n, c, h2, w2]) => {
+      const size = n * c * 4 * h2 * w2;
+      const v = Array.from({ length: size }, (_, i) => ((i * 53) % 97) / 11 - 4);
+      return tensor(v, { shape: [n, c, 2 * h2, 2 * w2] });
+    });
+    fc.assert(
+      fc.property(arb, (x) => {
+        const [n, c, h, w] = x.shape as [number, number, number, number];
+        const v = x.values();
+        const expected: number[] = [];
+        for (let p = 0; p < n * c; p++) {
+          for (let y = 0; y < h; y += 2) {
+            for (let z = 0; z < w; z += 2) expected.push(Math.max(v[(p * h + y) * w + z]!, v[(p * h + y) * w + z + 1]!, v[(p * h + y + 1) * w + z]!, v[(p * h + y + 1) * w + z + 1]!));
+          }
+        }
+        expect(Array.from(maxPool2d(x, 2).values())).toEqual(expected);
+        expectGradCheck((t) => maxPool2d(t, 2), [x]);
+      }),
+      FEW,
+    );
+  });
   it('avgPool2d: the mean of each window, padding counted as zeros', () => {
     fc.assert(
       fc.property(imagesAndGeometry, ([x, g]) => {

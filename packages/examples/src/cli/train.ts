@@ -39,7 +39,8 @@ Model
   --dtype NAME         ${DTYPES.join(' or ')} (default ${d.dtype}; float64 is slower)
 Training
   --optimizer NAME     ${OPTIMIZER_NAMES.join(', ')} (default ${d.optimizer})
-  --lr X               learning rate (default ${DEFAULT_LR.adam} for adam, adamw, rmsprop; ${DEFAULT_LR.sgd} for sgd; ${DEFAULT_LR.momentum} otherwise)
+  --lr X               learning rate (default ${DEFAULT_LR.adam} for adam, adamw, rmsprop (${CNN_DEFAULTS.lr.adam} for the CNN's adam, adamw);
+                       ${DEFAULT_LR.sgd} for sgd; ${DEFAULT_LR.momentum} otherwise)
   --schedule NAME      cosine (lr falls towards 0 over the epochs) or constant (default ${d.schedule})
   --epochs N           passes over the training digits (default ${d.epochs})
   --batch-size N       digits per step (default ${d.batchSize})
@@ -95,7 +96,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     dropout: v.dropout === undefined ? d.dropout : parseNumber('dropout', v.dropout, 0, 1, { lowInclusive: true }),
     dtype: v.dtype === undefined ? d.dtype : parseChoice('dtype', v.dtype, DTYPES),
     optimizer,
-    lr: v.lr === undefined ? DEFAULT_LR[optimizer] : parseNumber('lr', v.lr, 0, Infinity),
+    lr: v.lr === undefined ? ((model === 'cnn' ? CNN_DEFAULTS.lr[optimizer] : undefined) ?? DEFAULT_LR[optimizer]) : parseNumber('lr', v.lr, 0, Infinity),
     schedule: v.schedule === undefined ? d.schedule : parseChoice('schedule', v.schedule, SCHEDULES),
     epochs: v.epochs === undefined ? defaults.epochs : parseInteger('epochs', v.epochs, 1, 100_000),
     batchSize: v['batch-size'] === undefined ? d.batchSize : parseInteger('batch-size', v['batch-size'], 1, 1_000_000),

@@ -75,9 +75,11 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'lr'> = {
  * What `--model cnn` changes: LeNet-5's widths (6 and 16 channels, 120 and 84 hidden units) and
  * fewer epochs, each about twenty times the work of an MLP epoch.
  */
-export const CNN_DEFAULTS: Pick<TrainOptions, 'hidden' | 'epochs'> = {
+export const CNN_DEFAULTS: Pick<TrainOptions, 'hidden' | 'epochs'> & { lr: Partial<Record<OptimizerName, number>> } = {
   hidden: [120, 84],
   epochs: 20,
+  // With 0.001 the 20 epochs ended at 98.2–98.3% on the held-out digits; 0.002 passes 98.5%.
+  lr: { adam: 0.002, adamw: 0.002 },
 };
 
 export const MAX_SHIFT = 8;

@@ -1,6 +1,7 @@
 import type { Shape } from '../../shape.js';
 import type { Storage } from '../../storage.js';
 import type { PatchGeometry } from '../backend.js';
+import type { FloatArray } from '../../kernels/types.js';
 import { patchCount } from '../../patch-size.js';
 import { elementsOf, type Allocate } from './memory.js';
 
@@ -108,9 +109,40 @@ export function col2im(alloc: Allocate, col: Storage, g: PatchGeometry, imageSha
   return storage;
 }
 
+/** Side-by-side 2×2 windows (stride 2, no padding or dilation): the usual pooling of a CNN. */
+function isPlainPairs(g: PatchGeometry): boolean {
+  return g.kernel[0] === 2 && g.kernel[1] === 2 && g.stride[0] === 2 && g.stride[1] === 2 && g.padding[0] === 0 && g.padding[1] === 0 && g.dilation[0] === 1 && g.dilation[1] === 1;
+}
+
+/** maxPool2d for plain 2×2 windows: four reads per output, no bounds to check. */
+function maxPoolPairs(out: FloatArray, src: FloatArray, planes: number, h: number, w: number, oh: number, ow: number): void {
+  let at = 0;
+  for (let plane = 0; plane < planes * h * w; plane += h * w) {
+    for (let y = 0; y < oh; y++) {
+      const top = plane + 2 * y * w;
+      for (let z = 0; z < ow; z++, at++) {
+        const a = src[top + 2 * z]!;
+        const b = src[top + 2 * z + 1]!;
+        const c = src[top + w + 2 * z]!;
+        const d = src[top + w + 2 * z + 1]!;
+        let best = a;
+        if (b > best || b !== b) best = b;
+        if (c > best || c !== c) best = c;
+        if (d > best || d !== d) best = d;
+        out[at] = a !== a ? a : best;
+      }
+    }
+  }
+}
+
 /** The largest entry of each window of row-major images x [N, C, H, W] (NaN wins: it propagates). */
 export function maxPool2d(alloc: Allocate, x: Storage, g: PatchGeometry): Storage {
   const { n, c, h, w, oh, ow } = sizesOf(x.shape, g);
+  if (isPlainPairs(g)) {
+    const { storage, data: out } = alloc(x.dtype, [n, c, oh, ow]);
+    maxPoolPairs(out, elementsOf(x), n * c, h, w, oh, ow);
+    return storage;
+  }
   const [kh, kw] = g.kernel;
   const [sh, sw] = g.stride;
   const [ph, pw] = g.padding;
@@ -140,6 +172,30 @@ export function maxPool2d(alloc: Allocate, x: Storage, g: PatchGeometry): Storag
   return storage;
 }
 
+/** maxUnpool2d for plain 2×2 windows: they do not overlap, so each pixel is written once. */
+function maxUnpoolPairs(out: FloatArray, src: FloatArray, grad: FloatArray, planes: number, h: number, w: number, oh: number, ow: number): void {
+  let at = 0;
+  for (let plane = 0; plane < planes * h * w; plane += h * w) {
+    for (let y = 0; y < oh; y++) {
+      const top = plane + 2 * y * w;
+      for (let z = 0; z < ow; z++, at++) {
+        const i = top + 2 * z;
+        const a = src[i]!;
+        const b = src[i + 1]!;
+        const c = src[i + w]!;
+        const d = src[i + w + 1]!;
+        const best = Math.max(a, b, c, d);
+        // NaN: no entry equals the maximum, and every one gets NaN.
+        const share = best !== best ? NaN : grad[at]! / (+(a === best) + +(b === best) + +(c === best) + +(d === best));
+        out[i] = a === best || best !== best ? share : 0;
+        out[i + 1] = b === best || best !== best ? share : 0;
+        out[i + w] = c === best || best !== best ? share : 0;
+        out[i + w + 1] = d === best || best !== best ? share : 0;
+      }
+    }
+  }
+}
+
 /** Zeros shaped like x, each entry of dy added at the largest entry of its window of x, split
  *  evenly between ties (max's rule); every tap of a window holding NaN gets NaN. */
 export function maxUnpool2d(alloc: Allocate, x: Storage, dy: Storage, g: PatchGeometry): Storage {
@@ -152,6 +208,10 @@ export function maxUnpool2d(alloc: Allocate, x: Storage, dy: Storage, g: PatchGe
   out.fill(0);
   const src = elementsOf(x);
   const grad = elementsOf(dy);
+  if (isPlainPairs(g)) {
+    maxUnpoolPairs(out, src, grad, n * c, h, w, oh, ow);
+    return storage;
+  }
   let at = 0;
   for (let plane = 0; plane < n * c * h * w; plane += h * w) {
     for (let y = 0; y < oh; y++) {
