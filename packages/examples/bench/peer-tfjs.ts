@@ -44,8 +44,9 @@ function registerFilterGradient(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend: b, attrs }) => {
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, pad, dilations } = attrs as { strides: [number, number]; pad: unknown; dilations: [number, number] };
-      if (pad !== 'valid' || strides.some((s) => s !== 1) || dilations.some((d) => d !== 1)) {
+      const { strides, pad, dilations } = attrs as { strides: number | [number, number]; pad: unknown; dilations?: number | [number, number] };
+      const ones = (v: number | [number, number] | undefined) => v === undefined || [v].flat().every((s) => s === 1);
+      if (pad !== 'valid' || !ones(strides) || !ones(dilations)) {
         throw new Error(`peer-tfjs: the filter gradient here handles stride 1, 'valid' padding only, got ${JSON.stringify(attrs)}`);
       }
       const run = (f: typeof conv, args: object) => f({ backend: b, ...args } as Parameters<typeof conv>[0]) as tf.TensorInfo;

@@ -3,6 +3,7 @@
 // products; with --model cnn, on one epoch of a LeNet-style CNN (matgrad, tfjs-wasm, numpy).
 // Each peer is one long-lived process; the orchestrator interleaves them, rotating who goes
 // first, and reports median and spread. Writes runs/bench/ (runs/bench-cnn/).
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { median, type Variant } from './protocol.js';
 import { cnnPeerSpecs, findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
@@ -112,6 +113,7 @@ try {
     ),
     matmuls,
   };
+  await mkdir(outDir, { recursive: true });
   await writeReport(results, outDir);
 } finally {
   await Promise.all(peers.map((p) => p.stop()));
