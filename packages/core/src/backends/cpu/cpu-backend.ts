@@ -1,5 +1,6 @@
 import { allocate, dtypeOf, type DType } from '../../dtype.js';
 import type { FloatArray, Kernels } from '../../kernels/types.js';
+import { patchCount } from '../../patch-size.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, matrixLayout, Storage } from '../../storage.js';
 import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, PatchGeometry, ReduceKernel, UnaryKernel } from '../backend.js';
@@ -185,11 +186,25 @@ export class CpuBackend implements Backend {
   }
 
   im2col(x: Storage, geometry: PatchGeometry): Storage {
-    return this.#withRowMajor(x, (images) => im2col(this.#alloc, images, geometry));
+    const fast = this.matrices.im2col;
+    if (fast === undefined) return this.#withRowMajor(x, (images) => im2col(this.#alloc, images, geometry));
+    return this.#withRowMajor(x, (images) => {
+      const rows = images.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
+      const [oh, ow] = [0, 1].map((i) => patchCount(images.shape[2 + i]!, geometry.kernel[i]!, geometry.stride[i]!, geometry.padding[i]!, geometry.dilation[i]!));
+      const { storage, data } = this.#alloc(images.dtype, [rows, images.shape[0]! * oh! * ow!]);
+      fast(elementsOf(images), images.shape, geometry, data);
+      return storage;
+    });
   }
 
   col2im(col: Storage, geometry: PatchGeometry, imageShape: Shape): Storage {
-    return this.#withRowMajor(col, (columns) => col2im(this.#alloc, columns, geometry, imageShape));
+    const fast = this.matrices.col2im;
+    if (fast === undefined) return this.#withRowMajor(col, (columns) => col2im(this.#alloc, columns, geometry, imageShape));
+    return this.#withRowMajor(col, (columns) => {
+      const { storage, data } = this.#alloc(columns.dtype, imageShape);
+      fast(elementsOf(columns), imageShape, geometry, data);
+      return storage;
+    });
   }
 
   maxPool2d(x: Storage, geometry: PatchGeometry): Storage {
