@@ -120,11 +120,12 @@ describe('train --model cnn: a tiny run', () => {
   it('trains the LeNet-style net, records it, and evaluate rebuilds it from the weights file', async () => {
     const folder = join(root, 'tiny-cnn');
     const captured = capture();
-    const result = await trainCommand(['--model', 'cnn', '--channels', '2,4', '--hidden', '16', '--limit', '300', '--epochs', '2', '--batch-size', '50', '--lr', '0.01', '--out', folder], captured.io);
+    const result = await trainCommand(['--model', 'cnn', '--channels', '2,4', '--hidden', '16', '--limit', '600', '--epochs', '3', '--batch-size', '50', '--lr', '0.01', '--out', folder], captured.io);
     const report = result!.report;
     expect(report.model).toEqual({ kind: 'cnn', channels: [2, 4], hidden: [16], dtype: 'float32', parameters: 2 * 25 + 2 + 4 * 2 * 25 + 4 + 100 * 16 + 16 + 16 * 10 + 10 });
     expect(captured.lines[0]).toMatch(/^training CNN conv5x5\(2\)-pool-conv5x5\(4\)-pool-16-10 \(2,042 parameters, float32\) with adam lr 0.01/);
-    expect(report.test.accuracy).toBeGreaterThan(0.3);
+    // 36 steps from scratch already learn far better than chance (10%).
+    expect(report.test.accuracy).toBeGreaterThan(0.5);
     const out: string[] = [];
     const evaluation = await evaluateCommand([folder], (line) => out.push(line));
     expect(evaluation!.accuracy).toBe(report.test.accuracy);
