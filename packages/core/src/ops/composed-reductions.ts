@@ -69,9 +69,9 @@ const stdComposite = defineComposite({
 /** The variance over `axis` (all axes when omitted), with PyTorch's default correction 1. */
 export function variance(a: Tensor, axis?: Axes, options: VarianceOptions = {}): Tensor {
   const { correction = 1, keepDims = false } = options;
+  if (typeof correction !== 'number' || !Number.isFinite(correction) || correction < 0) throw new RangeError(`var: correction must be a finite number ≥ 0, got ${String(correction)}`);
   const axes = normalizeAxes('var', axis, a.shape.length);
   const dof = axes.reduce((n, i) => n * a.shape[i]!, 1) - correction;
-  if (typeof correction !== 'number' || !Number.isFinite(correction) || correction < 0) throw new RangeError(`var: correction must be a finite number ≥ 0, got ${String(correction)}`);
   if (dof <= 0) {
     throw new RangeError(
       `var: ${dof + correction} element(s) over axes [${axes.join(',')}] of shape ${formatShape(a.shape)} leave no degrees of freedom with correction ${correction}; ` +
