@@ -1,3 +1,4 @@
 // The module's exports: every kernel file of this folder.
 export * from './matmul';
 export * from './axpy';
+export * from './patches';

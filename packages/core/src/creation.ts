@@ -164,3 +164,23 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
   const values = Array.from({ length: n }, (_, i) => from + i * step);
   return leaf(backendFor('arange', options).upload(values, checkDtype('arange', options.dtype ?? 'float64'), [n]), options);
 }
+
+/** The identity matrix [n, m] (m = n by default): ones on the diagonal, zeros elsewhere. */
+export function eye(n: number, m: number = n, options: CreateOptions = {}): Tensor {
+  for (const [name, v] of [['n', n], ['m', m]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`eye: ${name} must be a non-negative integer, got ${String(v)}`);
+  }
+  const values = new Float64Array(n * m);
+  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  return leaf(backendFor('eye', options).upload(values, checkDtype('eye', options.dtype ?? 'float64'), [n, m]), options);
+}
+
+/** numpy's linspace: `num` evenly spaced values from start to stop, both included (the last is
+ *  exactly stop). */
+export function linspace(start: number, stop: number, num = 50, options: CreateOptions = {}): Tensor {
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new RangeError(`linspace: start and stop must be finite numbers, got ${start} and ${stop}`);
+  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${String(num)}`);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  const values = Array.from({ length: num }, (_, i) => (i === num - 1 && num > 1 ? stop : start + i * step));
+  return leaf(backendFor('linspace', options).upload(values, checkDtype('linspace', options.dtype ?? 'float64'), [num]), options);
+}

@@ -1,3 +1,4 @@
+import { compositeCallsOf } from './composite.js';
 import { backwardPass } from './engine.js';
 import { formatShape } from './shape.js';
 import { full } from './creation.js';
@@ -17,6 +18,9 @@ export interface ExplainedStep {
   op: string;
   /** The matrix identity the step applied. */
   identity: string;
+  /** The composite ops (conv2d, layerNorm, ...) this step is part of, outermost first: their
+   *  backward is the steps of their parts. */
+  within: string[];
   /** The op's output (where the gradient arrived). */
   output: ExplainedTensor;
   /** The op's inputs, in order. */
@@ -53,6 +57,7 @@ export function explainBackward(loss: Tensor, options: { gradient?: Tensor } = {
       steps.push({
         op: step.op.name,
         identity: step.op.identity,
+        within: step.output.creator === null ? [] : compositeCallsOf(step.output.creator).map((c) => c.composite.name),
         output: describe(step.output),
         inputs: step.inputs.map(describe),
         dOutput: step.dOutput,
@@ -88,7 +93,7 @@ function renderSteps(steps: ExplainedStep[]): string {
         .filter((x) => x !== null)
         .join(', ');
       return [
-        `${String(i + 1).padStart(2)}. ${s.op}: ${s.inputs.map(show).join(', ')} → ${show(s.output)}`,
+        `${String(i + 1).padStart(2)}. ${s.op}${s.within.length === 0 ? '' : ` (in ${s.within.join(' › ')})`}: ${s.inputs.map(show).join(', ')} → ${show(s.output)}`,
         `    rule: ${s.identity}`,
         `    d${s.output.label}${formatShape(s.dOutput.shape)} → ${sent || '(no input needs a gradient)'}`,
       ].join('\n');

@@ -12,6 +12,11 @@ import { max, mean, min, sum, type Axes } from './ops/reduce.js';
 import * as select from './ops/select.js';
 import * as shapeOps from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
+import * as smooth from './ops/smooth.js';
+import * as activations from './ops/activations.js';
+import { cumsum } from './ops/cumsum.js';
+import * as reductions from './ops/composed-reductions.js';
+import * as reshaping from './ops/reshape-and-split.js';
 import type { Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -44,8 +49,8 @@ declare module './tensor.js' {
     div(other: Operand): Tensor;
     /** −this. */
     neg(): Tensor;
-    /** this raised elementwise to a number. */
-    pow(exponent: number): Tensor;
+    /** this raised elementwise to a number, or to a tensor (broadcast with this). */
+    pow(exponent: number | Tensor): Tensor;
     /** The matrix product (numpy's matmul: batches broadcast, vectors allowed). */
     matmul(other: Tensor): Tensor;
     /** e^this elementwise (see `exp`). */
@@ -113,6 +118,43 @@ declare module './tensor.js' {
     sumTo(shape: Shape): Tensor;
     /** The same values in another dtype. */
     cast(dtype: DType): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    /** log(1 + this), exact for tiny values. */
+    log1p(): Tensor;
+    /** exp(this) − 1, exact for tiny values. */
+    expm1(): Tensor;
+    erf(): Tensor;
+    /** log(1 + exp(β·this))/β without overflow (β = 1 by default). */
+    softplus(beta?: number): Tensor;
+    /** this·Φ(this), exact or with the tanh approximation. */
+    gelu(approximate?: 'none' | 'tanh'): Tensor;
+    /** this where positive, slope·this elsewhere (slope 0.01 by default). */
+    leakyRelu(negativeSlope?: number): Tensor;
+    /** this where positive, α·(exp(this) − 1) elsewhere (α = 1 by default). */
+    elu(alpha?: number): Tensor;
+    /** Running sums along `axis` (of the flattened tensor without one). */
+    cumsum(axis?: number): Tensor;
+    /** log Σ exp over `axis` (all axes when omitted), without overflow. */
+    logsumexp(axis?: Axes, keepDims?: boolean): Tensor;
+    /** The variance over `axis` (correction 1 by default, as in PyTorch). */
+    var(axis?: Axes, options?: reductions.VarianceOptions): Tensor;
+    /** The standard deviation over `axis` (correction 1 by default). */
+    std(axis?: Axes, options?: reductions.VarianceOptions): Tensor;
+    /** The product over `axis` (all axes when omitted). */
+    prod(axis?: Axes, keepDims?: boolean): Tensor;
+    /** The vector norm (ord 2, 1 or Infinity) over `axis` (all axes when omitted). */
+    norm(ord?: reductions.NormOrder, axis?: Axes, keepDims?: boolean): Tensor;
+    /** Without size-1 axes (all, or those named). */
+    squeeze(axis?: number | readonly number[]): Tensor;
+    /** With a new size-1 axis at `axis`. */
+    unsqueeze(axis: number): Tensor;
+    /** Axes startAxis…endAxis merged (all by default). */
+    flatten(startAxis?: number, endAxis?: number): Tensor;
+    /** Consecutive pieces along `axis`: of `sizes` each, or of the listed sizes. */
+    split(sizes: number | readonly number[], axis?: number): Tensor[];
+    /** `chunks` pieces of equal size (the last may be shorter) along `axis`. */
+    chunk(chunks: number, axis?: number): Tensor[];
   }
 }
 
@@ -134,6 +176,12 @@ const methods: Record<string, (self: Tensor, ...args: never[]) => unknown> = {
   slice,
   take,
   cast: (self: Tensor, dtype: DType) => shapeOps.cast(self, checkDtype('cast', dtype)),
+  ...pick(smooth, ['sin', 'cos', 'log1p', 'expm1', 'erf', 'softplus', 'gelu']),
+  ...pick(activations, ['leakyRelu', 'elu']),
+  cumsum,
+  ...pick(reductions, ['logsumexp', 'std', 'prod', 'norm']),
+  var: reductions.variance,
+  ...pick(reshaping, ['squeeze', 'unsqueeze', 'flatten', 'split', 'chunk']),
 };
 
 function pick<M extends object>(module: M, names: ReadonlyArray<keyof M & string>): Record<string, (self: Tensor, ...args: never[]) => unknown> {

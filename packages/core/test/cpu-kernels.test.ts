@@ -46,6 +46,8 @@ const UNARY: Array<[UnaryKernel, (o: ndarray.NdArray, a: ndarray.NdArray) => voi
   ['exp', ops.exp],
   ['sqrt', ops.sqrt],
   ['log', ops.log],
+  ['sin', ops.sin],
+  ['cos', ops.cos],
 ];
 const BINARY: Array<[BinaryKernel, (o: ndarray.NdArray, a: ndarray.NdArray, b: ndarray.NdArray) => void]> = [
   ['add', ops.add],

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   affine,
   clamp,
+  composites,
   concat,
-  gradCheck,
   maximum,
   minimum,
   rules,
@@ -13,24 +13,18 @@ import {
   stack,
   take,
   tensor,
-  topologicalOrder,
   unslice,
   where,
-  type GradCheckOptions,
   type Tensor,
 } from '../src/index.js';
 import { broadcastPair, broadcastTriple, dim, gathering, RUNS, shape, slicing, tensorOf, tensorOfShape, values, type ValueRange } from './support/arbitraries.js';
-
-/** Every op that a checked graph went through; the last test demands all registered ops. */
-const checkedOps = new Set<string>();
-
-function expectGradCheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options?: GradCheckOptions): void {
-  const probe = f(...inputs.map((x) => x.detach().requireGrad()));
-  for (const t of topologicalOrder([probe])) if (t.creator) checkedOps.add(t.creator.op.name);
-  const result = gradCheck(f, inputs, options);
-  if (!result.ok) throw new Error(result.report);
-  expect(result.ok).toBe(true);
-}
+import { checkedComposites, checkedOps, expectGradCheck } from './support/checked.js';
+// The ops of the wider set, each file a group of describe blocks (rerun on the js backend with this one).
+import './properties/smooth.js';
+import './properties/reductions.js';
+import './properties/reshaping.js';
+import './properties/convolution.js';
+import './properties/losses.js';
 
 const POSITIVE: ValueRange = { min: 0.2, max: 3 };
 const NONZERO: ValueRange = { min: -2, max: 2, awayFromZero: 0.3 };
@@ -302,4 +296,8 @@ it('every registered op was checked against finite differences above', () => {
     .slice(1)
     .map((r) => r.op);
   expect(ops.filter((op) => !checkedOps.has(op))).toEqual([]);
+});
+
+it('every composite op was checked against finite differences above', () => {
+  expect(composites().map((c) => c.name).filter((name) => !checkedComposites.has(name))).toEqual([]);
 });

@@ -1,30 +1,57 @@
-// matgrad peer: `peer-matgrad.ts <workload dir> float32|float64`. Trains with
-// @matgrad/nn (Linear, ReLU, SGD) on @matgrad/core; float64 runs the same job on
-// widened copies of the data and weights.
+// matgrad peer: `peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn]`. Trains with
+// @matgrad/nn (Linear, ReLU, SGD; for cnn the trainer's LeNet: Conv2d, MaxPool2d, Flatten) on
+// @matgrad/core; float64 runs the same job on widened copies of the data and weights.
 import { fromBuffer, getBackend, matmul, memoryStats, noGrad, softmaxCrossEntropy, tidy, transpose, type Tensor } from '@matgrad/core';
-import { Linear, ReLU, SGD, Sequential } from '@matgrad/nn';
+import { Linear, ReLU, SGD, Sequential, type Module } from '@matgrad/nn';
+import { LeNet } from '../src/trainer/lenet.js';
 import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
-import { accuracy, gatherBatch, readWorkload } from './workload.js';
+import { accuracy, gatherBatch, readCnnWeights, readWorkload } from './workload.js';
 
-const [dir, dtype] = process.argv.slice(2);
-if (!dir || (dtype !== 'float32' && dtype !== 'float64')) {
-  throw new Error(`peer-matgrad: usage peer-matgrad.ts <workload dir> float32|float64, got ${process.argv.slice(2).join(' ')}`);
+const [dir, dtype, job = 'mlp'] = process.argv.slice(2);
+if (!dir || (dtype !== 'float32' && dtype !== 'float64') || (job !== 'mlp' && job !== 'cnn')) {
+  throw new Error(`peer-matgrad: usage peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn], got ${process.argv.slice(2).join(' ')}`);
 }
 const Float = dtype === 'float32' ? Float32Array : Float64Array;
 
 const w = readWorkload(dir);
-const { inputs, hidden, classes, batch, learningRate, trainCount } = w.spec;
-// The seed only satisfies Linear; epoch() overwrites every parameter with the workload's.
-const first = new Linear(inputs, hidden, { dtype, seed: 1 });
-const second = new Linear(hidden, classes, { dtype, seed: 2 });
-const model = new Sequential(first, new ReLU(), second);
+const { inputs, classes, trainCount } = w.spec;
+
+/** The model, its parameters paired with the workload's initial values, and the SGD settings. */
+function setup(): { model: Module; initial: [Tensor, Float32Array][]; batch: number; learningRate: number } {
+  if (job === 'cnn') {
+    const { spec, weights } = readCnnWeights(dir!);
+    // The seed only satisfies the layers; epoch() overwrites every parameter with the workload's.
+    const model = new LeNet({ kind: 'cnn', channels: spec.channels, hidden: spec.hidden, dtype: dtype as 'float32' | 'float64' }, 1);
+    const named = new Map(model.namedParameters());
+    const p = (name: string) => named.get(name)!;
+    const initial: [Tensor, Float32Array][] = [
+      [p('features.0.weight'), weights.conv1],
+      [p('features.0.bias'), weights.conv1Bias],
+      [p('features.3.weight'), weights.conv2],
+      [p('features.3.bias'), weights.conv2Bias],
+      [p('classifier.0.weight'), weights.fc1],
+      [p('classifier.0.bias'), weights.fc1Bias],
+      [p('classifier.2.weight'), weights.fc2],
+      [p('classifier.2.bias'), weights.fc2Bias],
+      [p('classifier.4.weight'), weights.fc3],
+      [p('classifier.4.bias'), weights.fc3Bias],
+    ];
+    if (initial.length !== named.size) throw new Error(`peer-matgrad: the LeNet has ${named.size} parameters, the workload ${initial.length}`);
+    return { model, initial, batch: spec.batch, learningRate: spec.learningRate };
+  }
+  const first = new Linear(inputs, w.spec.hidden, { dtype: dtype as 'float32' | 'float64', seed: 1 });
+  const second = new Linear(w.spec.hidden, classes, { dtype: dtype as 'float32' | 'float64', seed: 2 });
+  const initial: [Tensor, Float32Array][] = [
+    [first.weight, w.w1],
+    [first.bias!, w.b1],
+    [second.weight, w.w2],
+    [second.bias!, w.b2],
+  ];
+  return { model: new Sequential(first, new ReLU(), second), initial, batch: w.spec.batch, learningRate: w.spec.learningRate };
+}
+
+const { model, initial, batch, learningRate } = setup();
 const optimizer = new SGD(model, { lr: learningRate });
-const initial: [Tensor, Float32Array][] = [
-  [first.weight, w.w1],
-  [first.bias!, w.b1],
-  [second.weight, w.w2],
-  [second.bias!, w.b2],
-];
 const testX = fromBuffer(Float.from(w.testX), [w.testY.length, inputs]);
 const x32 = new Float32Array(batch * inputs);
 const xBatch = new Float(batch * inputs);
@@ -50,7 +77,13 @@ function epoch(): EpochResult {
   }
   const epochMs = performance.now() - t0;
   const freshBuffers = memoryStats().fresh - freshBefore;
-  const testAccuracy = accuracy(tidy(() => noGrad(() => model.forward(testX)).values()), w.testY, classes);
+  // Scored 250 digits at a time (the CNN's im2col of all 2000 would be a 240 MB matrix); untimed.
+  const logits = new Float(w.testY.length * classes);
+  for (let start = 0; start < w.testY.length; start += 250) {
+    const rows = Math.min(250, w.testY.length - start);
+    logits.set(tidy(() => noGrad(() => model.forward(testX.slice([[start, start + rows]]))).values()), start * classes);
+  }
+  const testAccuracy = accuracy(logits, w.testY, classes);
   return { epochMs, testAccuracy, meanLoss: lossSum / steps, freshBuffers };
 }
 
@@ -68,4 +101,5 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
 
 // Both CPU backends run on the calling thread only.
 const kernelName = getBackend().name === 'wasm' ? 'WebAssembly SIMD128' : 'JavaScript';
-await servePeer({ detail: `matgrad ${dtype} (nn Linear/ReLU/SGD), ${kernelName} kernels, 1 thread`, epoch, matmul: matmulBench });
+const layers = job === 'cnn' ? 'nn Conv2d/ReLU/MaxPool2d/Flatten/Linear/SGD: conv2d as im2col + matmul' : 'nn Linear/ReLU/SGD';
+await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, 1 thread`, epoch, matmul: matmulBench });

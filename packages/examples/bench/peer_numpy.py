@@ -1,8 +1,9 @@
-"""numpy peer of the matgrad benchmark: `python3 peer_numpy.py <workload dir> [BLAS threads]`.
+"""numpy peer of the matgrad benchmark: `python3 peer_numpy.py <workload dir> [BLAS threads] [mlp|cnn]`.
 
-Written in the layer style of the seeds' book (Affine, Relu, SoftmaxWithLoss, each
-with forward and backward), float32 throughout. Speaks the protocol of protocol.ts:
-one JSON request per line on stdin, one JSON answer per line on stdout.
+Written in the layer style of the seeds' book (Affine, Relu, SoftmaxWithLoss, and for the CNN
+Convolution and Pooling over im2col/col2im, each with forward and backward), float32
+throughout. Speaks the protocol of protocol.ts: one JSON request per line on stdin, one JSON
+answer per line on stdout.
 """
 import os
 import sys
@@ -23,16 +24,91 @@ import numpy as np
 class Affine:
     def __init__(self, W, b):
         self.W, self.b = W, b
-        self.x = self.dW = self.db = None
+        self.x = self.dW = self.db = self.shape = None
 
     def forward(self, x):
-        self.x = x
-        return x @ self.W + self.b
+        # Images arrive as [N, C, H, W]: flattened row by row, channel after channel.
+        self.shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ self.W + self.b
 
     def backward(self, dout):
         self.dW = self.x.T @ dout
         self.db = dout.sum(axis=0)
-        return dout @ self.W.T
+        return (dout @ self.W.T).reshape(self.shape)
+
+
+def im2col(images, kh, kw, pad):
+    """[N, C, H, W] -> [N*OH*OW, C*kh*kw]: one row per output pixel, holding its patch.
+
+    The book's way: one strided slice per filter tap (kh*kw copies of whole planes) instead
+    of one small copy per output pixel."""
+    n, c, h, w = images.shape
+    oh, ow = h + 2 * pad - kh + 1, w + 2 * pad - kw + 1
+    padded = np.pad(images, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    taps = np.empty((n, c, kh, kw, oh, ow), dtype=images.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            taps[:, :, i, j, :, :] = padded[:, :, i:i + oh, j:j + ow]
+    return taps.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1)
+
+
+def col2im(col, shape, kh, kw, pad):
+    """The adjoint of im2col: every entry of a patch row added back at its pixel."""
+    n, c, h, w = shape
+    oh, ow = h + 2 * pad - kh + 1, w + 2 * pad - kw + 1
+    taps = col.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
+    padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            padded[:, :, i:i + oh, j:j + ow] += taps[:, :, i, j, :, :]
+    return padded[:, :, pad:pad + h, pad:pad + w]
+
+
+class Convolution:
+    """Stride 1; W [F, C, kh, kw], b [F]."""
+
+    def __init__(self, W, b, pad):
+        self.W, self.b, self.pad = W, b, pad
+        self.shape = self.col = self.dW = self.db = None
+
+    def forward(self, x):
+        f, _, kh, kw = self.W.shape
+        n, _, h, w = x.shape
+        oh, ow = h + 2 * self.pad - kh + 1, w + 2 * self.pad - kw + 1
+        self.shape = x.shape
+        self.col = im2col(x, kh, kw, self.pad)
+        out = self.col @ self.W.reshape(f, -1).T + self.b
+        return out.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        f, c, kh, kw = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, f)
+        self.db = dout.sum(axis=0)
+        self.dW = (self.col.T @ dout).T.reshape(f, c, kh, kw)
+        return col2im(dout @ self.W.reshape(f, -1), self.shape, kh, kw, self.pad)
+
+
+class Pooling:
+    """2x2 max-pooling, stride 2: the gradient goes to each window's first largest entry."""
+
+    def __init__(self):
+        self.shape = self.arg = None
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        self.shape = x.shape
+        # Side-by-side windows: one reshape lays each 2x2 window out as a row of four.
+        windows = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(-1, 4)
+        self.arg = windows.argmax(axis=1)
+        return windows.max(axis=1).reshape(n, c, h // 2, w // 2)
+
+    def backward(self, dout):
+        n, c, h, w = self.shape
+        routed = np.zeros((dout.size, 4), dtype=dout.dtype)
+        routed[np.arange(dout.size), self.arg] = dout.ravel()
+        # Back from windows [N*C, H/2, W/2, 2, 2] to pixels [N, C, H, W].
+        return routed.reshape(n, c, h // 2, w // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)
 
 
 class Relu:
@@ -76,6 +152,7 @@ def read(folder, name, dtype):
 
 def main():
     folder = sys.argv[1]
+    job = sys.argv[3] if len(sys.argv) > 3 else "mlp"
     with open(os.path.join(folder, "workload.json")) as f:
         meta = json.load(f)
     spec, files = meta["spec"], meta["files"]
@@ -88,33 +165,62 @@ def main():
     init = {k: read(folder, files[k], "<f4") for k in ("w1", "b1", "w2", "b2")}
     order = read(folder, files["order"], "<i4")
 
+    def cnn_layers():
+        with open(os.path.join(folder, "cnn.json")) as f:
+            cnn = json.load(f)
+        spec, weights = cnn["spec"], {k: read(folder, v, "<f4") for k, v in cnn["files"].items()}
+        (c1, c2), (h1, h2) = spec["channels"], spec["hidden"]
+        return [
+            Convolution(weights["conv1"].reshape(c1, 1, 5, 5).copy(), weights["conv1Bias"].copy(), 2),
+            Relu(),
+            Pooling(),
+            Convolution(weights["conv2"].reshape(c2, c1, 5, 5).copy(), weights["conv2Bias"].copy(), 0),
+            Relu(),
+            Pooling(),
+            Affine(weights["fc1"].reshape(c2 * 25, h1).copy(), weights["fc1Bias"].copy()),
+            Relu(),
+            Affine(weights["fc2"].reshape(h1, h2).copy(), weights["fc2Bias"].copy()),
+            Relu(),
+            Affine(weights["fc3"].reshape(h2, n_classes).copy(), weights["fc3Bias"].copy()),
+        ], np.float32(spec["learningRate"])
+
     def epoch():
+        if job == "cnn":
+            layers, rate = cnn_layers()
+            return train_epoch(layers, rate, lambda x: x.reshape(-1, 1, 28, 28))
         layers = [
             Affine(init["w1"].reshape(n_in, n_hidden).copy(), init["b1"].copy()),
             Relu(),
             Affine(init["w2"].reshape(n_hidden, n_classes).copy(), init["b2"].copy()),
         ]
+        return train_epoch(layers, lr, lambda x: x)
+
+    def train_epoch(layers, rate, shape):
         last = SoftmaxWithLoss()
         steps = train_count // batch
         loss_sum = 0.0
         t0 = time.perf_counter()
         for b in range(steps):
             rows = order[b * batch:(b + 1) * batch]
-            x, t = train_x[rows], train_y[rows]
+            x, t = shape(train_x[rows]), train_y[rows]
             for layer in layers:
                 x = layer.forward(x)
             loss_sum += last.forward(x, t)
             dout = last.backward()
             for layer in reversed(layers):
                 dout = layer.backward(dout)
-            for layer in (layers[0], layers[2]):
-                layer.W -= lr * layer.dW
-                layer.b -= lr * layer.db
+            for layer in layers:
+                if hasattr(layer, "W"):
+                    layer.W -= rate * layer.dW
+                    layer.b -= rate * layer.db
         epoch_ms = (time.perf_counter() - t0) * 1000
-        x = test_x
-        for layer in layers:
-            x = layer.forward(x)
-        accuracy = float((x.argmax(axis=1) == test_y).mean())
+        predicted = []
+        for start in range(0, len(test_y), 250):
+            x = shape(test_x[start:start + 250])
+            for layer in layers:
+                x = layer.forward(x)
+            predicted.append(x.argmax(axis=1))
+        accuracy = float((np.concatenate(predicted) == test_y).mean())
         return {"epochMs": epoch_ms, "testAccuracy": accuracy, "meanLoss": loss_sum / steps}
 
     def matmul(m, k, n, variant):
@@ -146,7 +252,8 @@ def main():
         sys.stdout.write(json.dumps(obj) + "\n")
         sys.stdout.flush()
 
-    send({"ready": True, "detail": f"numpy {np.__version__}, Python {sys.version.split()[0]}, BLAS threads {BLAS_THREADS}"})
+    style = ", book-style im2col/col2im" if job == "cnn" else ""
+    send({"ready": True, "detail": f"numpy {np.__version__}, Python {sys.version.split()[0]}{style}, BLAS threads {BLAS_THREADS}"})
     for line in sys.stdin:
         request = json.loads(line)
         try:

@@ -29,6 +29,17 @@ export function findNumpyPython(): string | null {
   return null;
 }
 
+/** The peers of the CNN job: the pure-JS tfjs backend (minutes per epoch) and matgrad in
+ *  float64 are left out to keep the run short. */
+export function cnnPeerSpecs(workloadDir: string, python: string | null): PeerSpec[] {
+  const specs = [nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32', 'cnn'], true), nodePeer('tfjs-wasm', 'peer-tfjs.ts', [workloadDir, 'wasm', 'cnn'])];
+  if (python) {
+    specs.push({ id: 'numpy', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '1', 'cnn'], isMatgrad: false });
+    specs.push({ id: 'numpy-2t', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '2', 'cnn'], isMatgrad: false });
+  }
+  return specs;
+}
+
 export function peerSpecs(workloadDir: string, python: string | null): PeerSpec[] {
   const specs = [
     nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32'], true),

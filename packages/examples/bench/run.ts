@@ -1,12 +1,14 @@
-// `pnpm bench [--repeats N]`: matgrad against TensorFlow.js (pure-JS CPU and
+// `pnpm bench [--repeats N] [--model cnn]`: matgrad against TensorFlow.js (pure-JS CPU and
 // WebAssembly SIMD backends) and numpy on one MLP training epoch and on matrix
-// products. Each peer is one long-lived process; the orchestrator interleaves them,
-// rotating who goes first, and reports median and spread. Writes runs/bench/.
+// products; with --model cnn, on one epoch of a LeNet-style CNN (matgrad, tfjs-wasm, numpy).
+// Each peer is one long-lived process; the orchestrator interleaves them, rotating who goes
+// first, and reports median and spread. Writes runs/bench/ (runs/bench-cnn/).
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { median, type Variant } from './protocol.js';
-import { findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
+import { cnnPeerSpecs, findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
 import { writeReport, type BenchResults, type MatmulRow, type Sample } from './report.js';
-import { ensureWorkload, SPEC } from './workload.js';
+import { CNN_SPEC, ensureCnnWorkload, ensureWorkload, SPEC } from './workload.js';
 
 function parseRepeats(argv: string[]): number {
   const i = argv.indexOf('--repeats');
@@ -41,16 +43,26 @@ function sample(values: number[]): Sample {
 }
 
 const repeats = parseRepeats(process.argv.slice(2));
+const job = parseModel(process.argv.slice(2));
+
+function parseModel(argv: string[]): 'mlp' | 'cnn' {
+  const i = argv.indexOf('--model');
+  if (i < 0) return 'mlp';
+  const model = argv[i + 1];
+  if (model !== 'mlp' && model !== 'cnn') throw new Error(`bench: --model takes mlp or cnn, got ${model}`);
+  return model;
+}
 /** V8 is still optimizing a JavaScript peer's training step during its first epoch (seen:
  *  matgrad's first two epochs 136 and 93 ms, then 77-83), so each peer gets two untimed. */
 const WARMUP_EPOCHS = 2;
-const outDir = join(repoRoot, 'runs', 'bench');
-const workloadDir = join(outDir, 'workload');
-await ensureWorkload(workloadDir);
+const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
+const workloadDir = join(repoRoot, 'runs', 'bench', 'workload');
+await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureWorkload(workloadDir));
 const python = findNumpyPython();
 if (!python) console.log('numpy: no python3 with numpy found (tried python3, /usr/bin/python3); the numpy column is left out');
 
-const peers = await Promise.all(peerSpecs(workloadDir, python).map((s) => PeerProcess.start(s)));
+const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(workloadDir, python);
+const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
   console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved`);
@@ -71,9 +83,9 @@ try {
     if (round >= 0) process.stdout.write('\n');
   }
 
-  console.log('\nmatmul (float32 for all; matgrad-f64 in float64):');
   const matmuls: MatmulRow[] = [];
-  for (const [m, k, n] of SIZES) {
+  if (job === 'mlp') console.log('\nmatmul (float32 for all; matgrad-f64 in float64):');
+  for (const [m, k, n] of job === 'mlp' ? SIZES : []) {
     for (const variant of VARIANTS) {
       const row: MatmulRow = { m, k, n, variant, gflops: {}, ms: {}, medianMs: {} };
       for (const p of peers) {
@@ -92,7 +104,8 @@ try {
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: { node: process.version, platform: `${process.platform} ${process.arch}` },
-    workload: SPEC,
+    job,
+    workload: job === 'cnn' ? CNN_SPEC : SPEC,
     repeats,
     peers: peers.map((p) => ({ id: p.spec.id, detail: p.detail })),
     epochs: Object.fromEntries(
@@ -100,6 +113,7 @@ try {
     ),
     matmuls,
   };
+  await mkdir(outDir, { recursive: true });
   await writeReport(results, outDir);
 } finally {
   await Promise.all(peers.map((p) => p.stop()));

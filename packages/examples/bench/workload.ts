@@ -141,3 +141,85 @@ export function gatherBatch(w: Workload, b: number, x: Float32Array, y: Int32Arr
     y[r] = w.trainY[row]!;
   }
 }
+
+/** The CNN job: LeNet-5's layout (the trainer's --model cnn) on the same digits and batch order,
+ *  plain SGD; its weights are written beside the MLP's workload. */
+export interface CnnWorkloadSpec {
+  channels: [number, number];
+  hidden: [number, number];
+  classes: number;
+  batch: number;
+  learningRate: number;
+  trainCount: number;
+  testCount: number;
+  weightSeed: number;
+}
+
+export const CNN_SPEC: CnnWorkloadSpec = {
+  channels: [6, 16],
+  hidden: [120, 84],
+  classes: 10,
+  batch: 100,
+  learningRate: 0.05,
+  trainCount: 8000,
+  testCount: 2000,
+  weightSeed: 13,
+};
+
+/** The CNN's parameters in matgrad's layouts: filters [F, C, 5, 5], Linear weights [in, out]. */
+export const CNN_FILES = {
+  conv1: 'cnn-conv1.f32',
+  conv1Bias: 'cnn-conv1-bias.f32',
+  conv2: 'cnn-conv2.f32',
+  conv2Bias: 'cnn-conv2-bias.f32',
+  fc1: 'cnn-fc1.f32',
+  fc1Bias: 'cnn-fc1-bias.f32',
+  fc2: 'cnn-fc2.f32',
+  fc2Bias: 'cnn-fc2-bias.f32',
+  fc3: 'cnn-fc3.f32',
+  fc3Bias: 'cnn-fc3-bias.f32',
+} as const;
+
+export type CnnWeights = Record<keyof typeof CNN_FILES, Float32Array>;
+
+/** The shapes of the CNN's parameters, in CNN_FILES order. */
+export function cnnShapes(s: CnnWorkloadSpec): Record<keyof typeof CNN_FILES, number[]> {
+  const [c1, c2] = s.channels;
+  const [h1, h2] = s.hidden;
+  return {
+    conv1: [c1, 1, 5, 5],
+    conv1Bias: [c1],
+    conv2: [c2, c1, 5, 5],
+    conv2Bias: [c2],
+    fc1: [c2 * 25, h1],
+    fc1Bias: [h1],
+    fc2: [h1, h2],
+    fc2Bias: [h2],
+    fc3: [h2, s.classes],
+    fc3Bias: [s.classes],
+  };
+}
+
+/** Writes the CNN's weights (He-normal over each layer's fan-in, zero biases) beside the MLP workload. */
+export async function ensureCnnWorkload(dir: string): Promise<void> {
+  await ensureWorkload(dir);
+  const meta = join(dir, 'cnn.json');
+  if (existsSync(meta) && JSON.stringify(JSON.parse(readFileSync(meta, 'utf8')).spec) === JSON.stringify(CNN_SPEC)) return;
+  const rng = new Rng(CNN_SPEC.weightSeed);
+  const shapes = cnnShapes(CNN_SPEC);
+  for (const [key, file] of Object.entries(CNN_FILES) as [keyof typeof CNN_FILES, string][]) {
+    const shape = shapes[key];
+    const size = shape.reduce((a, b) => a * b, 1);
+    // Fan-in: C·kh·kw for a filter bank [F, C, kh, kw], the input width for a Linear [in, out].
+    const fanIn = shape.length === 4 ? shape[1]! * shape[2]! * shape[3]! : shape[0]!;
+    const values = shape.length === 1 ? new Float32Array(size) : heNormal(rng, fanIn, size / fanIn);
+    await writeFile(join(dir, file), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  await writeFile(meta, JSON.stringify({ spec: CNN_SPEC, files: CNN_FILES }, null, 2));
+}
+
+export function readCnnWeights(dir: string): { spec: CnnWorkloadSpec; weights: CnnWeights } {
+  const meta = JSON.parse(readFileSync(join(dir, 'cnn.json'), 'utf8')) as { spec: CnnWorkloadSpec };
+  const weights = Object.fromEntries(Object.entries(CNN_FILES).map(([key, file]) => [key, readTyped(dir, file, Float32Array)])) as CnnWeights;
+  return { spec: meta.spec, weights };
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/cli/command.js';
 import { graphCommand } from '../src/cli/graph.js';
 import { loadMnistSplit } from '../src/data/mnist.js';
-import { mlpAfterOneBatch } from '../src/figures/graphs.js';
+import { convLayerAfterBackward, mlpAfterOneBatch } from '../src/figures/graphs.js';
 
 const BLUE = '#1f77b4';
 const RED = '#d62728';
@@ -55,8 +55,8 @@ describe('the graph command', () => {
   });
 
   it('writes an SVG and a PNG of each figure', async () => {
-    expect(logged).toHaveLength(6);
-    for (const name of ['apple', 'apple-orange', 'mlp']) {
+    expect(logged).toHaveLength(8);
+    for (const name of ['apple', 'apple-orange', 'mlp', 'conv']) {
       expect(logged.some((line) => line.endsWith(`${name}.svg`))).toBe(true);
       expect((await svg(name)).startsWith('<?xml')).toBe(true);
       const png = await readFile(join(folder, `${name}.png`));
@@ -96,6 +96,18 @@ describe('the graph command', () => {
     // The data and the targets need no gradient: one grey arrow each.
     expect(sorted(t.constant)).toEqual(['100x10', '100x784']);
     expect(t.node).toEqual(expect.arrayContaining(['X', '100x784', 'W1', '784x50', 'matmul', 'relu', 'softmaxCrossEntropy', 'L']));
+  });
+
+  it('conv: one convolution layer, each op with its identity, the conv2d box with the three', async () => {
+    const text = await svg('conv');
+    const t = svgTexts(text);
+    const { L, b } = convLayerAfterBackward();
+    // dL/db counts the entries of Y = W·col(X) + b that relu passes (8 of the 9 here).
+    expect(b.grad!.item()).toBe(8);
+    expect(t.forward).toEqual(expect.arrayContaining(['1x1x4x4', '4x9', '1x9', 'Y 1x1x3x3', String(Number(L.item().toPrecision(4)))]));
+    expect(t.backward).toEqual(expect.arrayContaining(['dX 1x1x4x4', 'dW 1x1x2x2', '8', 'dY 1x1x3x3', '1']));
+    expect(t.node).toEqual(expect.arrayContaining(['im2col', 'dA = col⁻¹(dC)', 'dot', 'dA = dC·Bᵀ, dB = Aᵀ·dC', 'X', 'W', 'b', 'L']));
+    expect(t.constant.concat(t.node).join(' ')).toContain('conv2d: dW = dY·col(X)ᵀ, db = dY·1, dX = col⁻¹(Wᵀ·dY)');
   });
 
   it('prints its help, and rejects unknown options and missing values', async () => {

@@ -19,6 +19,7 @@ describe('train: command line', () => {
     expect(parsed).toEqual({
       help: false,
       options: {
+        model: 'mlp', channels: [6, 16],
         hidden: [512, 256], activation: 'tanh', dropout: 0.2, dtype: 'float64', optimizer: 'sgd', lr: DEFAULT_LR.sgd,
         schedule: 'constant', epochs: 3, batchSize: 100, shift: 0, seed: 7, limit: 500, out: 'some/folder',
         idx: resolve(process.env.INIT_CWD ?? process.cwd(), 'mnist-files'),
@@ -27,6 +28,13 @@ describe('train: command line', () => {
     expect(parseTrainArgs(['--optimizer', 'momentum', '--lr', '0.05'])).toMatchObject({ options: { optimizer: 'momentum', lr: 0.05 } });
     expect(parseTrainArgs(['--', '-o', 'x'])).toMatchObject({ options: { out: 'x' } });
     expect(parseTrainArgs(['-h'])).toEqual({ help: true });
+  });
+
+  it('--model cnn takes the CNN\'s defaults for the widths and epochs, and --channels', () => {
+    expect(parseTrainArgs(['--model', 'cnn'])).toMatchObject({ options: { model: 'cnn', channels: [6, 16], hidden: [120, 84], epochs: 20, lr: 0.002 } });
+    expect(parseTrainArgs(['--model', 'cnn', '--channels', '8,24', '--hidden', '100', '--epochs', '3'])).toMatchObject({ options: { channels: [8, 24], hidden: [100], epochs: 3 } });
+    expect(() => parseTrainArgs(['--model', 'rnn'])).toThrow("--model must be one of mlp, cnn, got 'rnn'");
+    expect(() => parseTrainArgs(['--channels', '6'])).toThrow("--channels must give the two convolutions' channels as two positive integers (e.g. 6,16), got '6'");
   });
 
   it.each([
@@ -59,7 +67,7 @@ describe('train: command line', () => {
     expect(await trainCommand(['--help'], { log: (l) => lines.push(l), progress: process.stderr })).toBeNull();
     const help = lines.join('\n');
     expect(help).toBe(TRAIN_HELP.trimEnd());
-    for (const option of ['--hidden', '--activation', '--dropout', '--dtype', '--optimizer', '--lr', '--schedule', '--epochs', '--batch-size', '--shift', '--seed', '--idx', '--limit', '--out', '--help']) {
+    for (const option of ['--model', '--channels', '--hidden', '--activation', '--dropout', '--dtype', '--optimizer', '--lr', '--schedule', '--epochs', '--batch-size', '--shift', '--seed', '--idx', '--limit', '--out', '--help']) {
       expect(help).toContain(option);
     }
     expect(help).toContain('(default 256;');

@@ -103,7 +103,7 @@ describe('train: a tiny run', () => {
     expect(evaluation!.accuracy).toBe(report.test.accuracy);
     expect(evaluation!.loss).toBeCloseTo(report.test.loss, 6);
     expect(evaluation!.confusionMatrix).toEqual(report.confusionMatrix.counts);
-    expect(evaluation!.model.sizes).toEqual([784, 32, 10]);
+    expect(evaluation!.model).toMatchObject({ sizes: [784, 32, 10] });
     expect(out[2]).toBe(`held-out accuracy ${(100 * report.test.accuracy).toFixed(2)}% (${report.test.correct}/2000) | loss ${evaluation!.loss.toFixed(4)}`);
     expect(out[3]).toMatch(/^true\\pred +0 +1 .* 9$/);
     // The weights file itself works too.
@@ -114,6 +114,24 @@ describe('train: a tiny run', () => {
     const again = await trainCommand([...TINY, '--out', join(root, 'tiny-again')], capture().io);
     expect(again!.report.test.accuracy).toBe(report.test.accuracy);
     expect(await readFile(join(root, 'tiny-again', 'model.safetensors'))).toEqual(await readFile(join(folder, 'model.safetensors')));
+  });
+});
+
+describe('train --model cnn: a tiny run', () => {
+  it('trains the LeNet-style net, records it, and evaluate rebuilds it from the weights file', async () => {
+    const folder = join(root, 'tiny-cnn');
+    const captured = capture();
+    const result = await trainCommand(['--model', 'cnn', '--channels', '2,4', '--hidden', '16', '--limit', '600', '--epochs', '3', '--batch-size', '50', '--lr', '0.01', '--out', folder], captured.io);
+    const report = result!.report;
+    expect(report.model).toEqual({ kind: 'cnn', channels: [2, 4], hidden: [16], dtype: 'float32', parameters: 2 * 25 + 2 + 4 * 2 * 25 + 4 + 100 * 16 + 16 + 16 * 10 + 10 });
+    expect(captured.lines[0]).toMatch(/^training CNN conv5x5\(2\)-pool-conv5x5\(4\)-pool-16-10 \(2,042 parameters, float32\) with adam lr 0.01/);
+    // 36 steps from scratch already learn far better than chance (10%).
+    expect(report.test.accuracy).toBeGreaterThan(0.5);
+    const out: string[] = [];
+    const evaluation = await evaluateCommand([folder], (line) => out.push(line));
+    expect(evaluation!.accuracy).toBe(report.test.accuracy);
+    expect(evaluation!.confusionMatrix).toEqual(report.confusionMatrix.counts);
+    expect(out[0]).toMatch(/^model CNN conv5x5\(2\)-pool-conv5x5\(4\)-pool-16-10 \(float32\) from /);
   });
 });
 
@@ -136,7 +154,7 @@ describe('evaluate: finding and refusing weights', () => {
     const foreign = join(root, 'foreign.safetensors');
     await saveWeights(new MLP({ sizes: [784, 4, 10], seed: 1 }), foreign);
     await expect(evaluateCommand([foreign], () => {})).rejects.toThrow(
-      `evaluate: ${foreign} has no model description; it was not written by the trainer (expected metadata 'matgrad.mlp' with sizes 784-...-10, activation, dropout, dtype)`,
+      `evaluate: ${foreign} has no model description; it was not written by the trainer (expected metadata 'matgrad.mlp' with sizes 784-...-10, activation, dropout, dtype, or 'matgrad.cnn' with channels, hidden, dtype)`,
     );
     const garbage = join(root, 'garbage.safetensors');
     await writeFile(garbage, 'not a safetensors file');

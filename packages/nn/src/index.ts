@@ -5,14 +5,20 @@
  * @module @matgrad/nn
  */
 export { Module, functionalCall } from './module.js';
-export { initStd, type Init, type Seeded } from './init.js';
+export { initStd, initFilters, type Init, type Seeded } from './init.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
-export { ReLU, Sigmoid, Tanh, activationModule, type Activation } from './layers/activations.js';
+export { ReLU, Sigmoid, Tanh, GELU, LeakyReLU, activationModule, type Activation } from './layers/activations.js';
+export { Conv2d, type Conv2dOptions } from './layers/conv.js';
+export { MaxPool2d, AvgPool2d } from './layers/pooling.js';
+export { Flatten } from './layers/flatten.js';
+export { LayerNorm, type LayerNormOptions } from './layers/layernorm.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+export { ModuleList } from './layers/module-list.js';
 export { Dropout } from './layers/dropout.js';
 export { BatchNorm1d, type BatchNormOptions } from './layers/batchnorm.js';
 export { Sequential } from './layers/sequential.js';
 export { MLP, type MLPOptions } from './mlp.js';
-export { mse, softmaxCrossEntropy, type Loss } from './losses.js';
+export { mse, softmaxCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, huberLoss, nllLoss, type Loss } from './losses.js';
 export { Optimizer, clipGradNorm, gradNorm, type OptimizerOptions, type OptimizerState, type Hyperparameters } from './optim/optimizer.js';
 export { SGD, Momentum, Nesterov, type MomentumOptions } from './optim/sgd.js';
 export { AdaGrad, RMSprop, type AdaGradOptions, type RMSpropOptions } from './optim/adaptive.js';

@@ -39,6 +39,13 @@ export function initWeight(fanIn: number, fanOut: number, init: Init, rng: Rng, 
   return randn([fanIn, fanOut], { rng, std: stdOf(where, init, fanIn), dtype });
 }
 
+/** Seeded convolution filters [F, C/groups, kh, kw] drawn by `init`. Each output sums C/groups·kh·kw
+ *  inputs (one patch of each of its group's channels), so that is the fan-in, as in PyTorch. */
+export function initFilters(shape: readonly [number, number, number, number], init: Init, rng: Rng, dtype: DType): Tensor {
+  const [, perGroup, kh, kw] = shape;
+  return randn([...shape], { rng, std: initStd(init, perGroup * kh * kw), dtype });
+}
+
 /** Layers take a seed or a shared stream. Without either they use seed 0, as `MLP` does, so a
  *  layer built the same way is the same layer on every run. A seed makes a `ResumableRng`,
  *  whose position a checkpoint can save. */

@@ -2,7 +2,7 @@ import type { Tensor } from '@matgrad/core';
 import { formatShape, sameShape } from './shapes.js';
 import { checkTensor } from './validate.js';
 
-export { softmaxCrossEntropy } from '@matgrad/core';
+export { softmaxCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, huberLoss, nllLoss } from '@matgrad/core';
 
 /** Mean squared error over every element: mean((prediction − target)²). */
 export function mse(prediction: Tensor, target: Tensor): Tensor {

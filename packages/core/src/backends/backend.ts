@@ -4,7 +4,11 @@ import type { Shape } from '../shape.js';
 import type { Storage } from '../storage.js';
 
 /** Elementwise functions of one tensor, by kernel name. `positive` is the mask [A > 0]. */
-export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'relu' | 'positive' | 'sigmoid' | 'tanh';
+export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'relu' | 'positive' | 'sigmoid' | 'tanh' | SmoothUnaryKernel;
+
+/** More elementwise functions: `softplus` is log(1 + exp(A)), `gelu` is A·Φ(A) (Φ the normal
+ *  distribution function) and `geluTanh` its tanh approximation. */
+export type SmoothUnaryKernel = 'sin' | 'cos' | 'log1p' | 'expm1' | 'erf' | 'softplus' | 'gelu' | 'geluTanh';
 
 /** Elementwise functions of two tensors of one shape; comparisons give 1 or 0. */
 export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq';
@@ -37,6 +41,17 @@ export interface OptimizerHyperparameters {
   beta2?: number;
   /** Added to the denominator's square root, so it is never 0 (adagrad, rmsprop, adam). */
   eps?: number;
+}
+
+/** Where the patches of a 2-D convolution or pooling lie in an image: kernel size, stride,
+ *  zero padding (the same on both sides) and dilation, each as [along height, along width]. */
+export interface PatchGeometry {
+  kernel: readonly [number, number];
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+  /** What a patch reads outside the image: 0 for convolution and average pooling, −∞ for max pooling. */
+  padValue: number;
 }
 
 /** What a backend's buffer pool has done and holds (see `memoryStats()`). */
@@ -112,6 +127,21 @@ export interface Backend {
   where(mask: Storage, a: Storage, b: Storage): Storage;
   /** The position of the first extreme along `axis` (the axis kept, size 1), as float64. */
   argReduce(kernel: 'argmax' | 'argmin', x: Storage, axis: number): Storage;
+  /** The patches of images `x` [N, C, H, W] as columns: row (c, i, j) of the output
+   *  [C·kh·kw, N·OH·OW] holds pixel (i, j) of channel c's patch under every output position
+   *  (n, oh, ow), so a convolution is one matrix product. */
+  im2col(x: Storage, geometry: PatchGeometry): Storage;
+  /** The adjoint of im2col: zeros of `imageShape` [N, C, H, W], every entry of `col` added
+   *  back at the pixel it was read from (patches that overlap sum); padding is dropped. */
+  col2im(col: Storage, geometry: PatchGeometry, imageShape: Shape): Storage;
+  /** The largest entry of each window of images `x` [N, C, H, W], per channel: [N, C, OH, OW]
+   *  (padding never wins; a window holding NaN gives NaN). */
+  maxPool2d(x: Storage, geometry: PatchGeometry): Storage;
+  /** Zeros shaped like `x`, each entry of `dy` [N, C, OH, OW] added at the largest entry of its
+   *  window of `x` (split evenly between ties; NaN over a window holding NaN). */
+  maxUnpool2d(x: Storage, dy: Storage, geometry: PatchGeometry): Storage;
+  /** Running sums along `axis`, from its start (or from its end when `reverse`). */
+  cumsum(x: Storage, axis: number, reverse: boolean): Storage;
   /** Updates the parameter `w` and its `slots` in place from the gradient `g`. */
   optimizerStep(rule: OptimizerRule, w: Storage, g: Storage, slots: readonly Storage[], h: OptimizerHyperparameters): void;
 }

@@ -1,3 +1,4 @@
+import { compositeCallsOf, type CompositeCall } from '../composite.js';
 import { noGrad, topologicalOrder } from '../engine.js';
 import { applyRule, type Creator } from '../op.js';
 import { Tensor } from '../tensor.js';
@@ -11,6 +12,9 @@ export interface DotOptions {
   /** Extra Graphviz attributes for the node of each tensor, e.g. `id` or `tooltip`, so that a
    *  viewer of the SVG can tell which tensor a node stands for; values are quoted here. */
   nodeAttributes?: (t: Tensor) => Readonly<Record<string, string>>;
+  /** Write each op's backward identity under its name, and each composite's (conv2d, ...) under
+   *  the name of its box: the figure then shows the rules as well as the values. */
+  identities?: boolean;
 }
 
 /** The colours of the seeds' figures (matplotlib's tab:blue, tab:red, tab:gray). */
@@ -48,7 +52,9 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
     '  rankdir=LR; ordering=out; bgcolor="white"; nodesep=0.35; ranksep=0.7;',
     `  graph [fontname=${font}]; node [fontname=${font}, fontsize=14]; edge [fontname=${font}, fontsize=12, arrowsize=0.7];`,
   ];
-  for (const t of order) lines.push(`  ${ids.get(t)!} [${nodeAttributes(t)}${callerAttributes(t, options)}];`);
+  const identities = options.identities === true;
+  for (const t of order) lines.push(`  ${ids.get(t)!} [${nodeAttributes(t, identities)}${callerAttributes(t, options)}];`);
+  lines.push(...compositeClusters(order, ids, identities));
   lines.push(`  output [shape=plaintext, label=${quote(root.name ?? 'output')}];`);
 
   for (const t of order) {
@@ -72,13 +78,55 @@ export function toDot(root: Tensor, options: DotOptions = {}): string {
   return lines.join('\n') + '\n';
 }
 
+/** The ops made inside each call of a composite (conv2d, layerNorm, ...) drawn in a dashed box
+ *  named after it, calls inside calls nested. */
+function compositeClusters(order: readonly Tensor[], ids: ReadonlyMap<Tensor, string>, identities: boolean): string[] {
+  interface Cluster {
+    call: CompositeCall;
+    members: string[];
+    children: Cluster[];
+  }
+  const top: Cluster[] = [];
+  const byCall = new Map<CompositeCall, Cluster>();
+  for (const t of order) {
+    if (t.creator === null) continue;
+    let siblings = top;
+    let cluster: Cluster | undefined;
+    for (const call of compositeCallsOf(t.creator)) {
+      cluster = byCall.get(call);
+      if (cluster === undefined) {
+        cluster = { call, members: [], children: [] };
+        byCall.set(call, cluster);
+        siblings.push(cluster);
+      }
+      siblings = cluster.children;
+    }
+    cluster?.members.push(ids.get(t)!);
+  }
+  let next = 0;
+  const draw = (c: Cluster, indent: string): string[] => [
+    `${indent}subgraph cluster_${next++} {`,
+    `${indent}  label=${quote(identities ? `${c.call.composite.name}: ${c.call.composite.identity}` : c.call.composite.name)}; style="dashed,rounded"; color="${CONSTANT}"; fontcolor="${CONSTANT}"; fontsize=12;`,
+    ...(c.members.length > 0 ? [`${indent}  ${c.members.join('; ')};`] : []),
+    ...c.children.flatMap((child) => draw(child, `${indent}  `)),
+    `${indent}}`,
+  ];
+  return top.flatMap((c) => draw(c, '  '));
+}
+
 /** The gradient the op that made `output` sends back to its input k: its rule applied to output.grad. */
 function edgeGradient(creator: Creator, output: Tensor, k: number): Tensor {
   const ctx = { inputs: creator.inputs, output, attrs: creator.attrs };
   return noGrad(() => applyRule(creator.op, k, output.grad!, ctx));
 }
 
-function nodeAttributes(t: Tensor): string {
+/** An identity up to its first parenthesis: the rule without its commentary. */
+function shortIdentity(identity: string): string {
+  const cut = identity.indexOf(' (');
+  return cut > 0 ? identity.slice(0, cut) : identity;
+}
+
+function nodeAttributes(t: Tensor, identities: boolean): string {
   if (t.creator === null) {
     // A named leaf is a label the arrows start from; an unnamed one (a number operand) is a dot,
     // its value being written on its arrow already.
@@ -89,6 +137,7 @@ function nodeAttributes(t: Tensor): string {
   const op = t.creator.op.name;
   const exponent = (t.creator.attrs as { exponent?: unknown } | undefined)?.exponent;
   const symbol = op === 'pow' && typeof exponent === 'number' ? `^${exponent}` : CIRCLE_SYMBOLS[op];
+  if (identities) return `shape=box, style=rounded, label=${quote(`${symbol ?? op}\n${shortIdentity(t.creator.op.identity)}`)}`;
   if (symbol !== undefined) return `shape=circle, fixedsize=true, width=0.5, fontsize=18, label=${quote(symbol)}`;
   return `shape=box, style=rounded, label=${quote(op)}`;
 }

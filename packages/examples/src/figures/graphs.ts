@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fromBuffer, toDot, type Tensor } from '@matgrad/core';
+import { conv2d, fromBuffer, tensor, toDot, type Tensor } from '@matgrad/core';
 import { PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
 import { appleBill, appleOrangeBill } from '../worked/bills.js';
 import { initTwoLayerParams, twoLayerForward, type TwoLayerNet } from '../worked/two-layer-net.js';
@@ -21,6 +21,33 @@ export function mlpAfterOneBatch(digits: Digits, seed = 1): TwoLayerNet {
   return net;
 }
 
+/** The tiny convolution of the playground: a 4×4 image, a 2×2 filter and a bias. */
+export const CONV_EXAMPLE = {
+  image: [
+    [1, 2, 0, 1],
+    [0, 1, 3, 1],
+    [2, 0, 1, 0],
+    [1, 1, 0, 2],
+  ],
+  filter: [
+    [1, -1],
+    [0.5, 2],
+  ],
+  bias: 0.1,
+} as const;
+
+/** One convolution layer, L = Σ relu(conv2d(X, W, b)), after backward: Y = W·col(X) + b and its
+ *  identities dW = dY·col(X)ᵀ, db = dY·1, dX = col⁻¹(Wᵀ·dY). */
+export function convLayerAfterBackward(): { X: Tensor; W: Tensor; b: Tensor; Y: Tensor; L: Tensor } {
+  const X = tensor([[CONV_EXAMPLE.image.map((row) => [...row])]], { requiresGrad: true, name: 'X' });
+  const W = tensor([[CONV_EXAMPLE.filter.map((row) => [...row])]], { requiresGrad: true, name: 'W' });
+  const b = tensor([CONV_EXAMPLE.bias], { requiresGrad: true, name: 'b' });
+  const Y = conv2d(X, W, b).named('Y');
+  const L = Y.relu().sum().named('L');
+  L.backward({ retainGrads: true });
+  return { X, W, b, Y, L };
+}
+
 /** One figure of the `graph` command. */
 export interface GraphFigure {
   /** File name without extension. */
@@ -30,6 +57,8 @@ export interface GraphFigure {
   /** Default left to right; the two-layer net runs top to bottom, so that its PNG is readable
    *  at its natural size (about 1700 px wide instead of 4100). */
   direction?: GraphDirection;
+  /** Draw each op's identity in its box (the conv figure). */
+  identities?: boolean;
 }
 
 /** The figures of the `graph` command: both bills of the seeds and the two-layer net. */
@@ -38,6 +67,7 @@ export function graphFigures(digits: Digits): GraphFigure[] {
     { name: 'apple', root: appleBill().total },
     { name: 'apple-orange', root: appleOrangeBill().total },
     { name: 'mlp', root: mlpAfterOneBatch(digits).L, direction: 'top-to-bottom' },
+    { name: 'conv', root: convLayerAfterBackward().L, identities: true },
   ];
 }
 
@@ -45,6 +75,6 @@ export function graphFigures(digits: Digits): GraphFigure[] {
 export async function writeGraphFigures(figures: GraphFigure[], folder: string): Promise<WrittenFigure[]> {
   const written: WrittenFigure[] = [];
   // One at a time: Graphviz's WebAssembly instance is shared.
-  for (const { name, root, direction = 'left-to-right' } of figures) written.push(await writeDotFigure(withDirection(toDot(root), direction), join(folder, name)));
+  for (const { name, root, direction = 'left-to-right', identities } of figures) written.push(await writeDotFigure(withDirection(toDot(root, { identities }), direction), join(folder, name)));
   return written;
 }

@@ -31,7 +31,7 @@ export async function evaluateSavedModel(path: string, idx: string | null): Prom
   const { model, spec, dataSource, path: weights } = await loadModel(path);
   const data = await loadTestData(idx, spec.dtype);
   const { test } = data;
-  const loader = new DataLoader(new TensorDataset(fromBuffer(test.features, [test.count, PIXELS_PER_DIGIT]), test.labels), { batchSize: 1000 });
+  const loader = new DataLoader(new TensorDataset(fromBuffer(test.features, [test.count, PIXELS_PER_DIGIT]), test.labels), { batchSize: 250 });
   const result = evaluate(model, loader);
   const counts = confusionMatrix(test.labels, predict(model, loader), DIGIT_CLASSES);
   return {

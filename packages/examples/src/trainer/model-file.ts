@@ -1,19 +1,21 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DType } from '@matgrad/core';
-import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensors, type Activation, type SafetensorsContents } from '@matgrad/nn';
+import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensors, type Activation, type Module, type SafetensorsContents } from '@matgrad/nn';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
+import { describeCnn, LeNet, type CnnSpec } from './lenet.js';
 import { formatBytes, MAX_MODEL_PARAMETERS, mlpParameterCount, modelSizeProblem } from './model-size.js';
 
 /** The weights file of a run folder. */
 export const WEIGHTS_FILE = 'model.safetensors';
-/** The metadata key under which the weights file records how to rebuild its model. */
-const MODEL_KEY = 'matgrad.mlp';
+/** The metadata keys under which the weights file records how to rebuild its model. */
+const MLP_KEY = 'matgrad.mlp';
+const CNN_KEY = 'matgrad.cnn';
 const DATA_KEY = 'matgrad.data';
 
 /** What rebuilds a trainer's MLP (recorded in its weights file). */
-export interface ModelSpec {
+export interface MlpSpec {
   /** Layer widths, 784 … 10. */
   sizes: number[];
   /** The hidden layers' activation. */
@@ -27,8 +29,22 @@ export interface ModelSpec {
 /** The largest weights file of a model within MAX_MODEL_PARAMETERS: its float64 values and the largest header. */
 const MAX_WEIGHTS_FILE_BYTES = 8 + MAX_HEADER_BYTES + 8 * MAX_MODEL_PARAMETERS;
 
-/** The MLP `spec` describes, its weights drawn from `seed`. */
-export function buildModel(spec: ModelSpec, seed: number): MLP {
+export type { CnnSpec };
+/** What rebuilds a trainer's model, an MLP or a CNN (recorded in its weights file). */
+export type ModelSpec = MlpSpec | CnnSpec;
+
+export function isCnn(spec: ModelSpec): spec is CnnSpec {
+  return (spec as CnnSpec).kind === 'cnn';
+}
+
+/** `784-256-10 relu` or `conv5x5(6)-pool-conv5x5(16)-pool-120-84-10`, for log lines. */
+export function describeModel(spec: ModelSpec): string {
+  return isCnn(spec) ? `CNN ${describeCnn(spec)}` : `${spec.sizes.join('-')} ${spec.activation}`;
+}
+
+/** The model `spec` describes, its weights drawn from `seed`; an MLP over the size limit is refused first. */
+export function buildModel(spec: ModelSpec, seed: number): Module {
+  if (isCnn(spec)) return new LeNet(spec, seed);
   const tooLarge = modelSizeProblem(spec.sizes);
   if (tooLarge !== null) throw new Error(`buildModel: ${tooLarge}`);
   return new MLP({ sizes: spec.sizes, activation: spec.activation, dropout: spec.dropout, dtype: spec.dtype, seed });
@@ -36,14 +52,14 @@ export function buildModel(spec: ModelSpec, seed: number): MLP {
 
 /** Saves the weights with the spec of their model and the data they were trained on, so `evaluate` needs only the file.
  *  Written atomically, as every file of a run, so an interruption leaves no temporary file behind. */
-export async function saveModel(model: MLP, spec: ModelSpec, dataSource: string, path: string): Promise<void> {
-  await writeFileAtomic(path, toSafetensors(model, { metadata: { [MODEL_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } }));
+export async function saveModel(model: Module, spec: ModelSpec, dataSource: string, path: string): Promise<void> {
+  await writeFileAtomic(path, toSafetensors(model, { metadata: { [isCnn(spec) ? CNN_KEY : MLP_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } }));
 }
 
 /** A model rebuilt from its weights file. */
 export interface LoadedModel {
   /** The model, with the file's weights. */
-  model: MLP;
+  model: Module;
   /** How it was built. */
   spec: ModelSpec;
   /** The data it was trained on, when the file says. */
@@ -52,9 +68,17 @@ export interface LoadedModel {
   path: string;
 }
 
-function parseSpec(path: string, text: string | undefined): ModelSpec {
+const positiveIntegers = (xs: unknown, length?: number): boolean =>
+  Array.isArray(xs) && (length === undefined || xs.length === length) && xs.every((n) => Number.isInteger(n) && n > 0);
+
+function parseSpec(path: string, metadata: Record<string, string>): ModelSpec {
   const fail = (why: string) =>
-    new Error(`evaluate: ${path} ${why}; it was not written by the trainer (expected metadata '${MODEL_KEY}' with sizes ${PIXELS_PER_DIGIT}-...-${DIGIT_CLASSES}, activation, dropout, dtype)`);
+    new Error(
+      `evaluate: ${path} ${why}; it was not written by the trainer (expected metadata '${MLP_KEY}' with sizes ${PIXELS_PER_DIGIT}-...-${DIGIT_CLASSES}, activation, dropout, dtype, ` +
+        `or '${CNN_KEY}' with channels, hidden, dtype)`,
+    );
+  const key = metadata[CNN_KEY] !== undefined ? CNN_KEY : MLP_KEY;
+  const text = metadata[key];
   if (text === undefined) throw fail('has no model description');
   let spec: unknown;
   try {
@@ -62,18 +86,24 @@ function parseSpec(path: string, text: string | undefined): ModelSpec {
   } catch {
     throw fail(`has an unreadable model description ${JSON.stringify(text.slice(0, 80))}`);
   }
-  const s = spec as Partial<ModelSpec> | null;
+  const dtypeOk = (s: { dtype?: unknown }) => s.dtype === 'float32' || s.dtype === 'float64';
+  if (key === CNN_KEY) {
+    const s = spec as Partial<CnnSpec> | null;
+    const valid = s !== null && s.kind === 'cnn' && positiveIntegers(s.channels, 2) && positiveIntegers(s.hidden) && dtypeOk(s);
+    if (!valid) throw fail(`describes its model as ${text.slice(0, 120)}`);
+    return s as CnnSpec;
+  }
+  const s = spec as Partial<MlpSpec> | null;
   const valid =
     s !== null &&
-    Array.isArray(s.sizes) &&
-    s.sizes.every((n) => Number.isInteger(n) && n > 0) &&
-    s.sizes[0] === PIXELS_PER_DIGIT &&
-    s.sizes[s.sizes.length - 1] === DIGIT_CLASSES &&
+    positiveIntegers(s.sizes) &&
+    s.sizes![0] === PIXELS_PER_DIGIT &&
+    s.sizes![s.sizes!.length - 1] === DIGIT_CLASSES &&
     (s.activation === 'relu' || s.activation === 'sigmoid' || s.activation === 'tanh') &&
     typeof s.dropout === 'number' &&
-    (s.dtype === 'float32' || s.dtype === 'float64');
+    dtypeOk(s);
   if (!valid) throw fail(`describes its model as ${text.slice(0, 120)}`);
-  return s as ModelSpec;
+  return s as MlpSpec;
 }
 
 /** A weights file, or a run folder holding model.safetensors. */
@@ -102,7 +132,7 @@ async function checkWeightsFileSize(path: string): Promise<void> {
 
 /** The sizes the metadata declares must be within the limit and match the values the file holds,
  *  so that a small file cannot make evaluate build a huge model. */
-function checkSpecAgainstFile(path: string, spec: ModelSpec, valuesInFile: number): void {
+function checkSpecAgainstFile(path: string, spec: MlpSpec, valuesInFile: number): void {
   const tooLarge = modelSizeProblem(spec.sizes);
   if (tooLarge !== null) throw new Error(`evaluate: ${path} describes its model as too large: ${tooLarge}`);
   const declared = mlpParameterCount(spec.sizes);
@@ -113,7 +143,7 @@ function checkSpecAgainstFile(path: string, spec: ModelSpec, valuesInFile: numbe
   }
 }
 
-/** Rebuilds the MLP a weights file describes and loads its weights into it. */
+/** Rebuilds the model a weights file describes (MLP or CNN) and loads its weights into it. */
 export async function loadModel(path: string): Promise<LoadedModel> {
   const weightsPath = await resolveWeightsPath(path);
   await checkWeightsFileSize(weightsPath);
@@ -127,8 +157,8 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     throw new Error(`evaluate: ${weightsPath}: ${(error as Error).message}`);
   }
   const { metadata } = contents;
-  const spec = parseSpec(weightsPath, metadata[MODEL_KEY]);
-  checkSpecAgainstFile(weightsPath, spec, [...contents.tensors.values()].reduce((n, t) => n + t.size, 0));
+  const spec = parseSpec(weightsPath, metadata);
+  if (!isCnn(spec)) checkSpecAgainstFile(weightsPath, spec, [...contents.tensors.values()].reduce((n, t) => n + t.size, 0));
   const model = buildModel(spec, 0);
   try {
     fromSafetensors(model, bytes);

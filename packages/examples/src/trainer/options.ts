@@ -12,6 +12,8 @@ export const SCHEDULES = ['cosine', 'constant'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 /** The dtypes `--dtype` accepts. */
 export const DTYPES: readonly DType[] = ['float32', 'float64'];
+export const MODELS = ['mlp', 'cnn'] as const;
+export type ModelKind = (typeof MODELS)[number];
 
 /** Each optimizer's usual step size, used when --lr is not given (the seeds' book's choices for SGD and AdaGrad). */
 export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = {
@@ -26,8 +28,13 @@ export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = {
 
 /** Everything a training run is made of (metrics.json records it). */
 export interface TrainOptions {
-  /** Widths of the hidden layers; the input is 784 and the output 10. */
+  /** A multilayer perceptron, or a LeNet-style convolutional net. */
+  model: ModelKind;
+  /** Widths of the hidden (fully connected) layers; the input is 784 (for the CNN: its last
+   *  convolution's channels·5·5) and the output 10. */
   hidden: number[];
+  /** The CNN's channels of its two convolutions (unused by the MLP). */
+  channels: [number, number];
   /** The hidden layers' activation. */
   activation: Activation;
   /** The optimizer, by name. */
@@ -62,7 +69,9 @@ export interface TrainOptions {
  * MLP does not know that a digit moved by a pixel is the same digit) and a cosine schedule.
  */
 export const TRAIN_DEFAULTS: Omit<TrainOptions, 'lr'> = {
+  model: 'mlp',
   hidden: [256],
+  channels: [6, 16],
   activation: 'relu',
   optimizer: 'adam',
   schedule: 'cosine',
@@ -75,6 +84,17 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'lr'> = {
   limit: null,
   out: null,
   idx: null,
+};
+
+/**
+ * What `--model cnn` changes: LeNet-5's widths (6 and 16 channels, 120 and 84 hidden units) and
+ * fewer epochs, each about twenty times the work of an MLP epoch.
+ */
+export const CNN_DEFAULTS: Pick<TrainOptions, 'hidden' | 'epochs'> & { lr: Partial<Record<OptimizerName, number>> } = {
+  hidden: [120, 84],
+  epochs: 20,
+  // With 0.001 the 20 epochs ended at 98.2–98.3% on the held-out digits; 0.002 passes 98.5%.
+  lr: { adam: 0.002, adamw: 0.002 },
 };
 
 /** The largest `--shift`, in pixels. */
@@ -107,6 +127,16 @@ export function parseNumber(option: string, value: string, low: number, high: nu
     throw new UsageError(`--${option} must be a number in ${range}, got '${value}'`);
   }
   return n;
+}
+
+/** "6,16": the CNN's two convolutions' channels. */
+export function parseChannels(value: string): [number, number] {
+  const parts = value.split(',');
+  const widths = parts.map((p) => (/^\s*\d+\s*$/.test(p) ? Number(p) : NaN));
+  if (widths.length !== 2 || widths.some((w) => !Number.isSafeInteger(w) || w < 1 || w > 1024)) {
+    throw new UsageError(`--channels must give the two convolutions' channels as two positive integers (e.g. 6,16), got '${value}'`);
+  }
+  return widths as [number, number];
 }
 
 /** "256" or "512,256": the hidden layer widths. */

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../files/atomic-file.js';
 import { writeSvgFigure } from '../figures/render.js';
 import { confusionSpec, curveSpec, vegaLiteToSvg } from './charts.js';
 import { limitDigits, loadTrainingData } from './data.js';
-import { buildModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
+import { buildModel, describeModel, saveModel, WEIGHTS_FILE, type ModelSpec } from './model-file.js';
 import type { TrainOptions } from './options.js';
 import { toReadableJson } from './readable-json.js';
 import { CHECKPOINT_FILE, trainerMetadata, type ResumePoint } from './resume.js';
@@ -79,6 +79,14 @@ function trainingSet(train: Digits, options: TrainOptions): Dataset {
 
 const figureFiles = (name: string) => [`${name}.svg`, `${name}.png`];
 
+/** The held-out digits are scored in batches of this many: a CNN's im2col of 1000 digits would be a 60 MB matrix. */
+const TEST_BATCH = 250;
+
+function modelSpec(options: TrainOptions): ModelSpec {
+  if (options.model === 'cnn') return { kind: 'cnn', channels: [...options.channels], hidden: [...options.hidden], dtype: options.dtype };
+  return { sizes: [PIXELS_PER_DIGIT, ...options.hidden, DIGIT_CLASSES], activation: options.activation, dropout: options.dropout, dtype: options.dtype };
+}
+
 /** One finished epoch as metrics.json records it. */
 function epochMetrics(r: EpochRecord, samples: number): EpochMetrics {
   return {
@@ -94,7 +102,7 @@ function epochMetrics(r: EpochRecord, samples: number): EpochMetrics {
 }
 
 /**
- * Trains an MLP on MNIST with nn's fitAsync and writes the run folder: weights, metrics,
+ * Trains an MLP (or a CNN) on MNIST with nn's fitAsync and writes the run folder: weights, metrics,
  * curves, confusion matrix. After every epoch a checkpoint is saved in the folder; `resume`
  * continues a run from it, exactly as if it had not stopped, and the finished run removes it.
  */
@@ -106,18 +114,18 @@ export async function trainMnist(options: TrainOptions, io: TrainIo, resume: Res
   const train = limitDigits(data.train, options.limit);
   const test = data.test;
 
-  const spec: ModelSpec = { sizes: [PIXELS_PER_DIGIT, ...options.hidden, DIGIT_CLASSES], activation: options.activation, dropout: options.dropout, dtype: options.dtype };
+  const spec = modelSpec(options);
   const model = buildModel(spec, options.seed);
   const optimizer = createOptimizer(options.optimizer, model, { lr: options.lr });
   const loader = new DataLoader(trainingSet(train, options), { batchSize: options.batchSize, shuffle: true, seed: options.seed });
-  const heldOut = new DataLoader(new TensorDataset(featuresTensor(test), test.labels), { batchSize: 1000 });
+  const heldOut = new DataLoader(new TensorDataset(featuresTensor(test), test.labels), { batchSize: TEST_BATCH });
   const checkpoint = join(folder, CHECKPOINT_FILE);
   const epochs: EpochMetrics[] = [...(resume?.epochs ?? [])];
   const initialEpoch = resume === null ? 0 : (await loadCheckpoint(resume.checkpoint, { model, optimizer, loader })).epoch;
   if (resume !== null) io.log(`resuming ${resume.folder} after epoch ${initialEpoch} of ${options.epochs}`);
 
   io.log(
-    `training ${spec.sizes.join('-')} ${spec.activation} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
+    `training ${describeModel(spec)} (${model.parameterCount().toLocaleString('en-US')} parameters, ${spec.dtype}) with ${options.optimizer} lr ${options.lr} (${options.schedule}) ` +
       `on ${train.count} digits, testing on ${test.count}; ${data.source}; writing to ${displayPath(folder)}`,
   );
   const progress = createEpochProgress(io.progress);

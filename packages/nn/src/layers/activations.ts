@@ -1,4 +1,4 @@
-import type { Tensor } from '@matgrad/core';
+import { gelu, leakyRelu, type Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
 import { argumentError, checkTensor } from '../validate.js';
 
@@ -26,6 +26,28 @@ export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     checkTensor('Tanh.forward', 'x', x);
     return x.tanh();
+  }
+}
+
+/** The Gaussian error linear unit x·Φ(x), exact or with the tanh approximation. */
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return gelu(x, this.approximate);
+  }
+}
+
+/** x where positive, slope·x elsewhere (slope 0.01 by default, as in PyTorch). */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
   }
 }
 

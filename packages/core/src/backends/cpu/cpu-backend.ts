@@ -1,15 +1,18 @@
 import { allocate, dtypeOf, type DType } from '../../dtype.js';
 import type { FloatArray, Kernels } from '../../kernels/types.js';
+import { patchCount } from '../../patch-size.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, matrixLayout, Storage } from '../../storage.js';
-import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, ReduceKernel, UnaryKernel } from '../backend.js';
+import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, PatchGeometry, ReduceKernel, UnaryKernel } from '../backend.js';
 import { BINARY_ROWS, UNARY_ROWS } from './elementwise.js';
 import { scatterAdd, take } from './gather.js';
 import { elementsOf, type Output } from './memory.js';
 import { OPTIMIZER_UPDATES } from './optimizers.js';
+import { col2im, im2col, maxPool2d, maxUnpool2d } from './patches.js';
 import { BufferPool } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
 import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
+import { cumsum } from './scan.js';
 import { forEachRow, type Walk } from './strided.js';
 
 /**
@@ -180,6 +183,40 @@ export class CpuBackend implements Backend {
 
   argReduce(kernel: 'argmax' | 'argmin', x: Storage, axis: number): Storage {
     return this.#withRowMajor(x, (rows) => argReduce(this.#alloc, kernel, rows, axis));
+  }
+
+  im2col(x: Storage, geometry: PatchGeometry): Storage {
+    const fast = this.matrices.im2col;
+    if (fast === undefined) return this.#withRowMajor(x, (images) => im2col(this.#alloc, images, geometry));
+    return this.#withRowMajor(x, (images) => {
+      const rows = images.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
+      const [oh, ow] = [0, 1].map((i) => patchCount(images.shape[2 + i]!, geometry.kernel[i]!, geometry.stride[i]!, geometry.padding[i]!, geometry.dilation[i]!));
+      const { storage, data } = this.#alloc(images.dtype, [rows, images.shape[0]! * oh! * ow!]);
+      fast(elementsOf(images), images.shape, geometry, data);
+      return storage;
+    });
+  }
+
+  col2im(col: Storage, geometry: PatchGeometry, imageShape: Shape): Storage {
+    const fast = this.matrices.col2im;
+    if (fast === undefined) return this.#withRowMajor(col, (columns) => col2im(this.#alloc, columns, geometry, imageShape));
+    return this.#withRowMajor(col, (columns) => {
+      const { storage, data } = this.#alloc(columns.dtype, imageShape);
+      fast(elementsOf(columns), imageShape, geometry, data);
+      return storage;
+    });
+  }
+
+  maxPool2d(x: Storage, geometry: PatchGeometry): Storage {
+    return this.#withRowMajor(x, (images) => maxPool2d(this.#alloc, images, geometry));
+  }
+
+  maxUnpool2d(x: Storage, dy: Storage, geometry: PatchGeometry): Storage {
+    return this.#withRowMajor(x, (images) => this.#withRowMajor(dy, (grad) => maxUnpool2d(this.#alloc, images, grad, geometry)));
+  }
+
+  cumsum(x: Storage, axis: number, reverse: boolean): Storage {
+    return this.#withRowMajor(x, (rows) => cumsum(this.#alloc, rows, axis, reverse));
   }
 
   optimizerStep(rule: OptimizerRule, w: Storage, g: Storage, slots: readonly Storage[], h: OptimizerHyperparameters): void {

@@ -1,5 +1,6 @@
 import type { BinaryKernel, UnaryKernel } from '../backend.js';
 import type { FloatArray } from '../../kernels/types.js';
+import { erf, erfc } from './special.js';
 
 /** out[o..o+n) = f(x[i], x[i+s], ...): one row of an elementwise kernel. The output is always
  *  a fresh row-major buffer; the input may be strided or broadcast (s = 0). */
@@ -19,7 +20,36 @@ export const UNARY_ROWS: Record<UnaryKernel | 'copy', UnaryRow> = {
   positive: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = +(x[i]! > 0); },
   sigmoid: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = 1 / (1 + Math.exp(-x[i]!)); },
   tanh: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.tanh(x[i]!); },
+  sin: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.sin(x[i]!); },
+  cos: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.cos(x[i]!); },
+  log1p: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.log1p(x[i]!); },
+  expm1: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.expm1(x[i]!); },
+  erf: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = erf(x[i]!); },
+  softplus: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = softplus(x[i]!); },
+  gelu: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = gelu(x[i]!); },
+  geluTanh: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = geluTanh(x[i]!); },
 };
+
+/** log(1 + exp(x)) without overflow: x + log1p(exp(−x)) for positive x. */
+function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+/** x·Φ(x) with Φ(x) = erfc(−x/√2)/2, which keeps the left tail's tiny values; gelu(−∞) = −0
+ *  (the limit), where the product would be −∞·0. */
+function gelu(x: number): number {
+  return x === -Infinity ? -0 : 0.5 * x * erfc(-x * Math.SQRT1_2);
+}
+
+const GELU_TANH_SCALE = Math.sqrt(2 / Math.PI);
+
+/** The tanh approximation x·(1 + tanh(u))/2 with u = √(2/π)·(x + 0.044715·x³), written as
+ *  x·sigmoid(2u), the same value without the cancellation of 1 + tanh(u) for negative u. */
+function geluTanh(x: number): number {
+  if (x === -Infinity) return -0;
+  const u = GELU_TANH_SCALE * (x + 0.044715 * x * x * x);
+  return x / (1 + Math.exp(-2 * u));
+}
 
 export const BINARY_ROWS: Record<BinaryKernel, BinaryRow> = {
   add: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = a[i]! + b[j]!; },

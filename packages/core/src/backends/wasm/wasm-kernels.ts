@@ -1,3 +1,4 @@
+import type { PatchGeometry } from '../backend.js';
 import { checkAxpy } from '../../kernels/checks.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
 import { wasmBase64 } from './generated.js';
@@ -9,7 +10,14 @@ interface KernelExports {
   axpyF64(n: number, alpha: number, x: number, y: number): void;
   matmulF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
   matmulF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
+  im2colF32: PatchKernel;
+  im2colF64: PatchKernel;
+  col2imF32: PatchKernel;
+  col2imF64: PatchKernel;
 }
+
+/** (n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, [pad value,] src, dst). */
+type PatchKernel = (...args: number[]) => void;
 
 const PAGE_BYTES = 65536;
 
@@ -87,6 +95,24 @@ class WasmKernels {
     y.set(heap.subarray(yStart / bytes, yStart / bytes + n));
   }
 
+  /** im2col (`forward`) or col2im through the module: `input` copied in, `output` copied out. */
+  patches(forward: boolean, input: FloatArray, imageShape: readonly number[], g: PatchGeometry, output: FloatArray): void {
+    const is32 = output instanceof Float32Array;
+    if ((input instanceof Float32Array) !== is32) throw new TypeError(`${forward ? 'im2col' : 'col2im'} kernel: input and output must share one dtype`);
+    const bytes = is32 ? 4 : 8;
+    const inStart = this.base;
+    const outStart = align16(inStart + input.length * bytes);
+    this.ensure(outStart + output.length * bytes);
+    const heap = is32 ? this.f32 : this.f64;
+    heap.set(input, inStart / bytes);
+    const [n, c, h, w] = imageShape as [number, number, number, number];
+    const geometry = [n, c, h, w, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1]];
+    const e = this.exports;
+    if (forward) (is32 ? e.im2colF32 : e.im2colF64)(...geometry, g.padValue, inStart, outStart);
+    else (is32 ? e.col2imF32 : e.col2imF64)(...geometry, inStart, outStart);
+    output.set(heap.subarray(outStart / bytes, outStart / bytes + output.length));
+  }
+
   /** Grows memory to `bytes`. The module declares no memory for its packing scratch
    *  (it lies between __heap_base and operandBase), so this call, which always covers
    *  operandBase, is also what makes the scratch exist. */
@@ -148,6 +174,8 @@ function kernelsOf(instance: WebAssembly.Instance): Kernels {
   return {
     matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset),
     axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
+    im2col: (x, shape, geometry, out) => impl.patches(true, x, shape, geometry, out),
+    col2im: (col, imageShape, geometry, out) => impl.patches(false, col, imageShape, geometry, out),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Op, Tensor } from '@matgrad/core';
+import { convolutionRows, type IdentityRow } from './conv-example.js';
 
 /** One tensor as the hover card shows it. */
 export interface Operand {
@@ -24,6 +25,8 @@ export interface NodeCard {
   identity?: string;
   /** The inputs, then the output, each with its letter in the rule. */
   operands: Operand[];
+  /** Inside a conv2d call: the layer's identities with their numbers. */
+  layer?: IdentityRow[];
 }
 
 /** Values are shown with 4 significant digits, like the arrows of the graph. */
@@ -77,18 +80,21 @@ function operand(role: string, t: Tensor): Operand {
   };
 }
 
-/** What hovering the node of `t` explains: its rule, and every tensor the rule touches with shapes. */
-export function describeNode(t: Tensor): NodeCard {
+/** What hovering the node of `t` explains: its rule, and every tensor the rule touches with
+ *  shapes; inside a conv2d call (given the graph's tensors) the layer's identities with numbers. */
+export function describeNode(t: Tensor, graph: Iterable<Tensor> = []): NodeCard {
   if (t.creator === null) {
     const kind = t.requiresGrad ? 'input (leaf): its gradient is what backward is for' : 'constant: no gradient needed';
     return { title: `${t.name ?? 'constant'} — ${kind}`, operands: [operand('value', t)] };
   }
   const { op, inputs } = t.creator;
   const letters = operandLetters(op, inputs.length);
+  const layer = convolutionRows(t, graph);
   return {
     title: `${op.name}${t.name === undefined ? '' : ` → ${t.name}`}`,
     forward: op.forward,
     identity: op.identity,
     operands: [...inputs.map((input, k) => operand(letters.inputs[k]!, input)), operand(letters.output, t)],
+    ...(layer.length > 0 ? { layer } : {}),
   };
 }

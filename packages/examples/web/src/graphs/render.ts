@@ -71,7 +71,7 @@ export function explainOnHover(graph: DrawnGraph, card: HTMLElement): void {
     node.setAttribute('tabindex', '0');
     node.classList.add('hoverable');
     const show = (x: number, y: number) => {
-      fillCard(card, describeNode(tensor));
+      fillCard(card, describeNode(tensor, graph.tensors.values()));
       card.hidden = false;
       place(card, x, y);
     };
@@ -137,5 +137,12 @@ function fillCard(card: HTMLElement, info: NodeCard): void {
     );
   }
   parts.push(table);
+  if (info.layer !== undefined) {
+    const layer = element('table', 'card-operands card-layer');
+    layer.createTHead().insertRow().append(element('th', '', 'conv2d: Y = W·col(X) + b'), element('th', '', 'value'));
+    const rows = layer.createTBody();
+    for (const r of info.layer) rows.insertRow().append(element('td', 'identity', r.identity), element('td', 'value', r.value));
+    parts.push(layer);
+  }
   card.replaceChildren(...parts);
 }

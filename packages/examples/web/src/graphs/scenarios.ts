@@ -1,4 +1,5 @@
 import { randn, relu, sigmoid, softmaxCrossEntropy, tensor, zeros, type Tensor } from '@matgrad/core';
+import { tinyConvolution } from './conv-example.js';
 
 /** One editable input of a graph: a number, or a choice among named options. */
 export interface Field {
@@ -130,7 +131,7 @@ const twoLayerNet: Scenario = {
 };
 
 /** The graphs of the page, in the picker's order. */
-export const SCENARIOS: readonly Scenario[] = [apples, applesAndOranges, twoLayerNet];
+export const SCENARIOS: readonly Scenario[] = [apples, applesAndOranges, twoLayerNet, tinyConvolution];
 
 /** Every field of `scenario` at its initial value. */
 export function initialValues(scenario: Scenario): Record<string, number | string> {
