@@ -35,7 +35,7 @@ describe('Conv2d', () => {
     expect(() => layer.forward(randn([1, 3, 5, 5], { seed: 1, dtype: 'float32' }))).toThrow(/the input is float32 but the weights are float64/);
     expect(() => new Conv2d(3, 4, 3, { seed: 1, groups: 2 })).toThrow('Conv2d: 2 groups must divide inChannels 3 and outChannels 4');
     expect(() => new Conv2d(3, 4, 0, { seed: 1 })).toThrow('Conv2d: kernelSize must be a positive integer, got 0');
-    expect(() => new Conv2d(3, 4, 3)).toThrow(/pass \{ seed \}/);
+    expect(new Conv2d(3, 4, 3).weight.toArray()).toEqual(new Conv2d(3, 4, 3, { seed: 0 }).weight.toArray()); // seed 0 by default, as Linear and MLP
     expect(new Conv2d(1, 1, 2, { seed: 1, bias: false }).namedParameters().map(([n]) => n)).toEqual(['weight']);
   });
 });

@@ -59,6 +59,8 @@ export interface GraphFigure {
   direction?: GraphDirection;
   /** Draw each op's identity in its box (the conv figure). */
   identities?: boolean;
+  /** The PNG's zoom (default 2). */
+  scale?: number;
 }
 
 /** The figures of the `graph` command: both bills of the seeds and the two-layer net. */
@@ -67,7 +69,8 @@ export function graphFigures(digits: Digits): GraphFigure[] {
     { name: 'apple', root: appleBill().total },
     { name: 'apple-orange', root: appleOrangeBill().total },
     { name: 'mlp', root: mlpAfterOneBatch(digits).L, direction: 'top-to-bottom' },
-    { name: 'conv', root: convLayerAfterBackward().L, identities: true },
+    // Its boxes carry whole identities: drawn at 1.75× rather than 2× so the PNG fits a 1920 px screen.
+    { name: 'conv', root: convLayerAfterBackward().L, identities: true, direction: 'top-to-bottom', scale: 1.75 },
   ];
 }
 
@@ -75,6 +78,8 @@ export function graphFigures(digits: Digits): GraphFigure[] {
 export async function writeGraphFigures(figures: GraphFigure[], folder: string): Promise<WrittenFigure[]> {
   const written: WrittenFigure[] = [];
   // One at a time: Graphviz's WebAssembly instance is shared.
-  for (const { name, root, direction = 'left-to-right', identities } of figures) written.push(await writeDotFigure(withDirection(toDot(root, { identities }), direction), join(folder, name)));
+  for (const { name, root, direction = 'left-to-right', identities, scale } of figures) {
+    written.push(await writeDotFigure(withDirection(toDot(root, { identities }), direction), join(folder, name), scale === undefined ? undefined : { scale }));
+  }
   return written;
 }
