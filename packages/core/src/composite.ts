@@ -8,6 +8,7 @@ import type { Tensor } from './tensor.js';
  * that explanations and drawings can show which steps belong to it and how it was built.
  */
 export interface CompositeSpec {
+  /** The composite's name, unique in the library, e.g. `conv2d`. */
   name: string;
   /** The forward in the notation of the rules table, e.g. `Y = W·col(X) + b`. */
   forward: string;
@@ -17,10 +18,12 @@ export interface CompositeSpec {
   identity: string;
 }
 
+/** A declared composite: its spec, frozen. `composites()` lists them all. */
 export type Composite = Readonly<CompositeSpec>;
 
 /** One call of a composite: the nodes it made share it, so two conv2d layers stay apart. */
 export interface CompositeCall {
+  /** The composite this call was of. */
   readonly composite: Composite;
 }
 

@@ -66,5 +66,5 @@ export { embedding } from './ops/embedding.js';
 export { binaryCrossEntropyWithLogits, l1Loss, huberLoss, nllLoss } from './ops/more-losses.js';
 export type { Reduction } from './ops/more-losses.js';
 export { composites, compositeCallsOf } from './composite.js';
-export type { Composite, CompositeCall } from './composite.js';
+export type { Composite, CompositeCall, CompositeSpec } from './composite.js';
 export type { PatchGeometry, SmoothUnaryKernel } from './backends/backend.js';

@@ -118,12 +118,15 @@ declare module './tensor.js' {
     sumTo(shape: Shape): Tensor;
     /** The same values in another dtype. */
     cast(dtype: DType): Tensor;
+    /** The sine of each entry, in radians. */
     sin(): Tensor;
+    /** The cosine of each entry, in radians. */
     cos(): Tensor;
     /** log(1 + this), exact for tiny values. */
     log1p(): Tensor;
     /** exp(this) − 1, exact for tiny values. */
     expm1(): Tensor;
+    /** The Gauss error function (2/√π)·∫₀ˣ exp(−t²) dt of each entry (PyTorch's torch.erf). */
     erf(): Tensor;
     /** log(1 + exp(β·this))/β without overflow (β = 1 by default). */
     softplus(beta?: number): Tensor;

@@ -46,9 +46,13 @@ export interface OptimizerHyperparameters {
 /** Where the patches of a 2-D convolution or pooling lie in an image: kernel size, stride,
  *  zero padding (the same on both sides) and dilation, each as [along height, along width]. */
 export interface PatchGeometry {
+  /** The kernel's size in taps, [kh, kw]. */
   kernel: readonly [number, number];
+  /** The step between neighbouring patches, in pixels. */
   stride: readonly [number, number];
+  /** Pixels of `padValue` added on each side of the image. */
   padding: readonly [number, number];
+  /** The spacing between a patch's taps, in pixels (1: dense). */
   dilation: readonly [number, number];
   /** What a patch reads outside the image: 0 for convolution and average pooling, −∞ for max pooling. */
   padValue: number;

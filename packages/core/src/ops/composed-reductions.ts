@@ -45,10 +45,12 @@ export function logsumexp(a: Tensor, axis?: Axes, keepDims = false): Tensor {
   });
 }
 
+/** Options of `variance` and `std` (PyTorch's `correction` and `keepdim`). */
 export interface VarianceOptions {
   /** Subtracted from the count in the denominator: 1 (PyTorch's default, Bessel's correction)
    *  gives the unbiased estimate, 0 the population variance (numpy's default). */
   correction?: number;
+  /** Keep each reduced axis as size 1, so the result broadcasts against the input (default false). */
   keepDims?: boolean;
 }
 
@@ -121,6 +123,7 @@ export function prod(a: Tensor, axis?: Axes, keepDims = false): Tensor {
   return composed(prodComposite, [a], () => finish(axes.reduce(productAlong, a), a.shape, axes, keepDims));
 }
 
+/** The order p of `norm`: 1 (Σ|x|), 2 (√Σx², the Euclidean or Frobenius norm) or Infinity (max|x|). */
 export type NormOrder = 1 | 2 | typeof Infinity;
 
 const normComposite = defineComposite({

@@ -37,9 +37,14 @@ const col2imOp: Op = defineOp<PatchAttrs>({
 /** A size per spatial axis: one number for both, or [along height, along width]. */
 export type Pair = number | readonly [number, number];
 
+/** Where the patches of `im2col`, `col2im` and `conv2d` lie, in pixels per spatial axis. */
 export interface PatchOptions {
+  /** The step between neighbouring patches (default 1). */
   stride?: Pair;
+  /** Pixels added on each side of the image, the same before and after (default 0; they read as
+   *  0, or as `padValue` in im2col). */
   padding?: Pair;
+  /** The spacing between the kernel's taps: 1 is a dense kernel (default 1). */
   dilation?: Pair;
 }
 
@@ -71,6 +76,7 @@ export function patchGeometry(op: string, shape: readonly number[], kernel: Pair
   return { geometry, oh, ow };
 }
 
+/** Options of `im2col`: the patch walk plus the value read in the padding. */
 export interface Im2colOptions extends PatchOptions {
   /** What patches read outside the image (default 0). */
   padValue?: number;
@@ -105,6 +111,7 @@ const conv2dComposite = defineComposite({
   identity: 'dW = dY·col(X)ᵀ, db = dY·1, dX = col⁻¹(Wᵀ·dY)',
 });
 
+/** Options of `conv2d`, as in PyTorch's F.conv2d (numeric padding only; no 'same'/'valid'). */
 export interface Conv2dOptions extends PatchOptions {
   /** Channel groups: input and output channels are split into this many groups, each
    *  convolved with its own filters (default 1). */

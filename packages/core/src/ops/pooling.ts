@@ -56,10 +56,14 @@ const avgPoolComposite = defineComposite({
   identity: 'dX = col⁻¹(dY broadcast back / (kh·kw)): each window spreads its gradient evenly, windows that overlap sum',
 });
 
+/** Options of `maxPool2d` and `avgPool2d` (which takes no dilation), as in PyTorch's F.max_pool2d. */
 export interface PoolOptions {
-  /** Default: the kernel size (windows side by side). */
+  /** The step between neighbouring windows. Default: the kernel size (windows side by side). */
   stride?: Pair;
+  /** Pixels added on each side of the image (default 0): they never win a max, and count as
+   *  zeros in an average. */
   padding?: Pair;
+  /** The spacing between a window's taps: 1 is a dense window (default 1). */
   dilation?: Pair;
 }
 

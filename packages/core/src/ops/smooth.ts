@@ -91,10 +91,16 @@ function geluDerivative(x: Tensor, form: GeluForm): Tensor {
   return add(s, mul(mul(mul(x, 2), mul(s, add(neg(s), 1))), du));
 }
 
+/** The sine of each entry of `a`, in radians (torch.sin); dA = dB∘cos(A). */
 export const sin = (a: Tensor): Tensor => apply(sinOp, [a]);
+/** The cosine of each entry of `a`, in radians (torch.cos); dA = −dB∘sin(A). */
 export const cos = (a: Tensor): Tensor => apply(cosOp, [a]);
+/** log(1 + a) per entry, accurate where a is tiny (torch.log1p); dA = dB / (1 + A). */
 export const log1p = (a: Tensor): Tensor => apply(log1pOp, [a]);
+/** exp(a) − 1 per entry, accurate where a is tiny (torch.expm1); dA = dB∘exp(A). */
 export const expm1 = (a: Tensor): Tensor => apply(expm1Op, [a]);
+/** The Gauss error function erf(a) = (2/√π)·∫₀ᵃ exp(−t²) dt per entry (torch.erf);
+ *  dA = dB∘(2/√π)·exp(−A²). */
 export const erf = (a: Tensor): Tensor => apply(erfOp, [a]);
 
 /** log(1 + exp(βA))/β, computed without overflow; β = 1 by default. */

@@ -31,7 +31,10 @@ export class Tanh extends Module {
 
 /** The Gaussian error linear unit x·Φ(x), exact or with the tanh approximation. */
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+  constructor(
+    /** 'none' (default, as PyTorch): exact, via erf; 'tanh': the tanh approximation. */
+    readonly approximate: 'none' | 'tanh' = 'none',
+  ) {
     super();
   }
 
@@ -42,7 +45,10 @@ export class GELU extends Module {
 
 /** x where positive, slope·x elsewhere (slope 0.01 by default, as in PyTorch). */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  constructor(
+    /** The slope for negative inputs (default 0.01). */
+    readonly negativeSlope = 0.01,
+  ) {
     super();
   }
 

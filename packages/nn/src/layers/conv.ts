@@ -4,8 +4,11 @@ import { Module } from '../module.js';
 import { formatShape } from '../shapes.js';
 
 export interface Conv2dOptions extends Seeded {
+  /** The step between neighbouring output positions (default 1). */
   stride?: Pair;
+  /** Zeros added on each side of the image, the same before and after (default 0). */
   padding?: Pair;
+  /** The spacing between the filter's taps: 1 is a dense filter (default 1). */
   dilation?: Pair;
   /** Channel groups (default 1). */
   groups?: number;
@@ -28,10 +31,15 @@ function positive(what: string, n: number): void {
  * dX = col⁻¹(Wᵀ·dY).
  */
 export class Conv2d extends Module {
+  /** Channels C of the input images. */
   readonly inChannels: number;
+  /** Filters F, the channels of the output. */
   readonly outChannels: number;
+  /** The filters' size [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** The geometry passed to conv2d, with defaults filled in: stride 1, padding 0, dilation 1, groups 1. */
   readonly options: Readonly<Pick<Conv2dOptions, 'stride' | 'padding' | 'dilation' | 'groups'>>;
+  /** Whether the layer has a bias (`options.bias`, default true). */
   readonly hasBias: boolean;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
@@ -55,10 +63,12 @@ export class Conv2d extends Module {
     if (this.hasBias) this.registerParameter('bias', zeros([outChannels], { dtype }));
   }
 
+  /** The filters, [F, C/groups, kh, kw]. */
   get weight(): Tensor {
     return this.parameter('weight');
   }
 
+  /** The bias [F] (initialised to zeros), or null when built with `bias: false`. */
   get bias(): Tensor | null {
     return this.hasBias ? this.parameter('bias') : null;
   }

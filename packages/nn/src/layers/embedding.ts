@@ -3,6 +3,7 @@ import { rngOf, type Seeded } from '../init.js';
 import { Module } from '../module.js';
 
 export interface EmbeddingOptions extends Seeded {
+  /** The dtype of the table (default 'float64'). */
   dtype?: DType;
 }
 
@@ -11,7 +12,9 @@ export interface EmbeddingOptions extends Seeded {
  *  returns their rows, shape indices + [dim]. The rows' gradient is take's scatter-add. */
 export class Embedding extends Module {
   constructor(
+    /** The number of vectors (rows), i.e. valid indices 0…count−1 (PyTorch's num_embeddings). */
     readonly count: number,
+    /** The length of each vector (PyTorch's embedding_dim). */
     readonly dim: number,
     options: EmbeddingOptions = {},
   ) {
@@ -22,6 +25,7 @@ export class Embedding extends Module {
     this.registerParameter('weight', randn([count, dim], { rng: rngOf('Embedding', options), dtype: options.dtype ?? 'float64' }));
   }
 
+  /** The table [count, dim]. */
   get weight(): Tensor {
     return this.parameter('weight');
   }

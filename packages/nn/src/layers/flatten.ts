@@ -5,7 +5,9 @@ import { Module } from '../module.js';
  *  [N, C·H·W], between a convolution and a Linear layer), as PyTorch's nn.Flatten. */
 export class Flatten extends Module {
   constructor(
+    /** The first axis merged (default 1, the one after the batch axis); negative counts from the end. */
     readonly startAxis = 1,
+    /** The last axis merged, inclusive (default -1, the last axis). */
     readonly endAxis = -1,
   ) {
     super();

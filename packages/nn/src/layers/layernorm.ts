@@ -1,18 +1,22 @@
 import { layerNorm, ones, zeros, type DType, type Tensor } from '@matgrad/core';
 import { Module } from '../module.js';
 
+/** Options of `LayerNorm` (PyTorch's eps and elementwise_affine). */
 export interface LayerNormOptions {
   /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
   /** Learn a weight γ and a bias β of the normalized shape (default true). */
   elementwiseAffine?: boolean;
+  /** The dtype of the weight and bias (default 'float64'). */
   dtype?: DType;
 }
 
 /** Layer normalization over the trailing axes `normalizedShape` of each sample (PyTorch's
  *  nn.LayerNorm): the same in training and evaluation, no running statistics. */
 export class LayerNorm extends Module {
+  /** The trailing axes normalized over, e.g. [D] for vectors of length D. */
   readonly normalizedShape: number[];
+  /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
   readonly #affine: boolean;
 

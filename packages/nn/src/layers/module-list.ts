@@ -12,21 +12,25 @@ export class ModuleList extends Module {
     for (const m of modules) this.append(m);
   }
 
+  /** Adds `module` at the end, registered under the next index as its name; returns this list. */
   append(module: Module): this {
     this.#modules.push(this.registerModule(String(this.#modules.length), module));
     return this;
   }
 
+  /** The number of modules held. */
   get length(): number {
     return this.#modules.length;
   }
 
+  /** The module at `index` (negative counts from the end, as Array.at); throws when out of range. */
   at(index: number): Module {
     const m = this.#modules.at(index);
     if (m === undefined) throw new RangeError(`ModuleList.at: index ${index} is out of range for ${this.#modules.length} modules`);
     return m;
   }
 
+  /** The modules in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#modules[Symbol.iterator]();
   }

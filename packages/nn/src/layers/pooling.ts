@@ -5,7 +5,9 @@ import { Module } from '../module.js';
  *  defaults to the window. */
 export class MaxPool2d extends Module {
   constructor(
+    /** The window's size: one number for both axes, or [kh, kw]. */
     readonly kernelSize: Pair,
+    /** Stride (default: the window), padding (default 0, never wins) and dilation (default 1). */
     readonly options: PoolOptions = {},
   ) {
     super();
@@ -19,7 +21,9 @@ export class MaxPool2d extends Module {
 /** The mean of each kh×kw window, per channel, padding counted as zeros (PyTorch's nn.AvgPool2d). */
 export class AvgPool2d extends Module {
   constructor(
+    /** The window's size: one number for both axes, or [kh, kw]. */
     readonly kernelSize: Pair,
+    /** Stride (default: the window) and padding (default 0, counted as zeros in the mean). */
     readonly options: Omit<PoolOptions, 'dilation'> = {},
   ) {
     super();
