@@ -80,7 +80,7 @@ function geluDerivative(a: Expr, form: string): Expr {
   return E.add(s, E.hadamard(E.hadamard(E.hadamard(E.hadamard(E.number(2), a), s), E.subtract(E.number(1), s)), du));
 }
 
-const TWO_OVER_SQRT_PI = E.number(2 / Math.sqrt(Math.PI), { text: '2/√π', latex: '\\frac{2}{\\sqrt{\\pi}}', simple: true });
+const TWO_OVER_SQRT_PI = E.number(2 / Math.sqrt(Math.PI), { text: '(2/√π)', latex: '\\frac{2}{\\sqrt{\\pi}}', simple: true });
 
 export const TWINS: Readonly<Record<string, Twin>> = {
   add: (d) => [d, d],
