@@ -68,8 +68,12 @@ export const SPECIMENS: Readonly<Record<string, Build>> = {
   div: binary((a, b) => a.div(b), 0.5, 2),
   neg: unary('C', (a) => a.neg()),
   pow: unary('C', (a) => a.pow(3), 0.2, 2),
+  // Two zero bases, one with a zero exponent: the cases the rule (and the twin's brackets) treat apart.
   powTensor: (rng) => {
-    const [a, b] = [variable('A', [3, 4], rng, 0.2, 2), variable('B', [3, 4], rng, -1.5, 1.5)];
+    const [base, exponent] = [rand([3, 4], { rng, low: 0.2, high: 2 }).values(), rand([3, 4], { rng, low: -1.5, high: 1.5 }).values()];
+    [base[0], exponent[0], base[1], exponent[1]] = [0, 0, 0, 1.5];
+    const a = tensor(base, { shape: [3, 4], requiresGrad: true, name: 'A' });
+    const b = tensor(exponent, { shape: [3, 4], requiresGrad: true, name: 'B' });
     return { inputs: [a, b], output: a.pow(b).named('C') };
   },
   exp: unary('B', (a) => a.exp()),
