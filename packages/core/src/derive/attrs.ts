@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor.js';
+import type { PatchWalk } from './expr.js';
 /**
  * Reads an op's recorded attributes (axes, shapes, windows, indices) with a check, so that a
  * change in how an op records them fails here with the op's name rather than as a wrong
@@ -51,5 +52,21 @@ export class AttrReader {
     if (v instanceof Uint8Array) return v;
     if (v instanceof Tensor) return Uint8Array.from(v.values(), (x) => (x !== 0 ? 1 : 0));
     return this.fail(key, 'a mask tensor (or a Uint8Array of 0s and 1s)', v);
+  }
+
+  /** A recorded tensor (max pooling's images, a constant of its rule). */
+  tensor(key: string): Tensor {
+    const v = this.raw(key);
+    return v instanceof Tensor ? v : this.fail(key, 'a tensor', v);
+  }
+
+  /** A patch op's window walk: kernel, stride, padding and dilation, each [height, width]. */
+  walk(key: string): PatchWalk {
+    const v = this.raw(key);
+    const pair = (name: string): [number, number] => {
+      const p = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[name] : undefined;
+      return Array.isArray(p) && p.length === 2 && p.every((x) => Number.isInteger(x)) ? (p as [number, number]) : this.fail(`${key}.${name}`, 'a pair of integers', p);
+    };
+    return { kernel: pair('kernel'), stride: pair('stride'), padding: pair('padding'), dilation: pair('dilation') };
   }
 }

@@ -1,5 +1,7 @@
 import {
   add,
+  cos,
+  erf,
   broadcastTo,
   div,
   eq,
@@ -10,10 +12,12 @@ import {
   logSoftmax,
   mul,
   noGrad,
+  pow,
   relu,
   reshape,
   scatterAdd,
   sigmoid,
+  sin,
   slice,
   softmax,
   sqrt,
@@ -31,6 +35,7 @@ import {
   type Tensor,
 } from '../index.js';
 import type { Expr, FunctionName, Gather, Window } from './expr.js';
+import { applyLinearMap } from './linear-maps.js';
 import { renderExpr } from './render.js';
 
 /** What `evaluateExpr` needs besides the expression: the gradients it refers to, and a dtype. */
@@ -48,6 +53,11 @@ const FUNCTIONS: Record<FunctionName, (t: Tensor, axis?: number) => Tensor> = {
   relu,
   sigmoid,
   tanh,
+  // Called through arrows: this module is reached while index.ts is still loading the ops.
+  sin: (t) => sin(t),
+  cos: (t) => cos(t),
+  normalCdf: (t) => mul(add(erf(mul(t, Math.SQRT1_2)), 1), 0.5),
+  normalPdf: (t) => mul(exp(mul(mul(t, t), -0.5)), 1 / Math.sqrt(2 * Math.PI)),
   softmax: (t, axis) => softmax(t, axis ?? -1),
   logSoftmax: (t, axis) => logSoftmax(t, axis ?? -1),
 };
@@ -104,10 +114,9 @@ function evaluate(e: Expr, context: EvaluationContext): Tensor | number {
       return typeof v === 'number' ? -v : v.neg();
     }
     case 'power': {
-      const exponent = go(e.exponent);
-      if (typeof exponent !== 'number') throw new TypeError(`evaluate: the exponent '${renderExpr(e.exponent, 'text')}' must be a number`);
-      const base = go(e.arg);
-      return typeof base === 'number' ? base ** exponent : base.pow(exponent);
+      const [base, exponent] = [go(e.arg), go(e.exponent)];
+      if (typeof base === 'number' && typeof exponent === 'number') return base ** exponent;
+      return pow(base, exponent);
     }
     case 'transpose': {
       const v = needTensor(e.arg);
@@ -150,6 +159,8 @@ function evaluate(e: Expr, context: EvaluationContext): Tensor | number {
       return scatterAdd(asTensor(go(e.arg)), indexTensor(e.gather), e.gather.axis, e.gather.size);
     case 'select':
       return where(needTensor(e.mask), go(e.whenTrue), go(e.whenFalse));
+    case 'linearMap':
+      return applyLinearMap(e.map, needTensor(e.arg), needTensor);
   }
 }
 

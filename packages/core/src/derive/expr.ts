@@ -2,10 +2,22 @@ import type { DType, Tensor } from '../index.js';
 import type { MathName } from './names.js';
 
 /** Functions applied elementwise (or along rows, for the softmaxes) inside an equation. */
-export type FunctionName = 'exp' | 'log' | 'sqrt' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'logSoftmax';
+export type FunctionName =
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'sin'
+  | 'cos'
+  | 'normalCdf'
+  | 'normalPdf'
+  | 'softmax'
+  | 'logSoftmax';
 
 /** Functions whose derivative is written f′(A) in an equation and spelled out beside it. */
-export type DerivativeName = 'relu' | 'sigmoid' | 'tanh' | 'f';
+export type DerivativeName = 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'f';
 
 /** A strided window of positions, per axis (what a slice picks). */
 export interface Window {
@@ -28,6 +40,26 @@ export interface Gather {
   /** The length of the indexed axis (of take's input, of scatterAdd's output). */
   size: number;
 }
+
+/** How a patch op walks its windows over images [N, C, H, W] (what im2col and max pooling record). */
+export interface PatchWalk {
+  /** The window's size [height, width]. */
+  kernel: readonly [number, number];
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+}
+
+/**
+ * The linear maps the patch ops and cumsum are adjoints of one another by, named as their rules
+ * name them: col (im2col) and col⁻¹ (col2im, its adjoint); unpool, which sends each window's
+ * entry to the window's largest entries of the pooled images (ties share it), and unpoolᵀ, its
+ * adjoint; running sums along an axis, from its start or from its end (each the other's adjoint).
+ */
+export type LinearMap =
+  | { name: 'col' | 'colAdjoint'; walk: PatchWalk; imageShape: readonly number[] }
+  | { name: 'unpool' | 'unpoolAdjoint'; walk: PatchWalk; images: Expr }
+  | { name: 'cumsum'; axis: number; reverse: boolean };
 
 /**
  * One node of an equation's right-hand side. Leaves are forward values of the graph (`value`),
@@ -232,6 +264,14 @@ export type Expr =
       gather: Gather;
     }
   | {
+      /** One of the named linear maps of the patch ops and cumsum, applied to `arg`. */
+      kind: 'linearMap';
+      /** Which map, with what it is parameterized by. */
+      map: LinearMap;
+      /** The expression mapped. */
+      arg: Expr;
+    }
+  | {
       /** whenTrue where mask is non-zero, whenFalse elsewhere. */
       kind: 'select';
       /** The mask. */
@@ -291,6 +331,7 @@ export const build = {
   take: (arg: Expr, gather: Gather): Expr => ({ kind: 'take', arg, gather }),
   scatterAdd: (arg: Expr, gather: Gather): Expr => ({ kind: 'scatterAdd', arg, gather }),
   select: (mask: Expr, whenTrue: Expr, whenFalse: Expr): Expr => ({ kind: 'select', mask, whenTrue, whenFalse }),
+  linearMap: (map: LinearMap, arg: Expr): Expr => ({ kind: 'linearMap', map, arg }),
 };
 
 /** The direct sub-expressions of `e`, in reading order. */
@@ -314,6 +355,8 @@ function children(e: Expr): Expr[] {
       return [e.at];
     case 'select':
       return [e.mask, e.whenTrue, e.whenFalse];
+    case 'linearMap':
+      return 'images' in e.map ? [e.arg, e.map.images] : [e.arg];
     default:
       return [e.arg];
   }

@@ -20,14 +20,15 @@ function shorten<T>(items: readonly T[], max: number, gap: T): T[] {
 }
 
 /** A tensor's numbers as LaTeX: a number, a row for a vector, a bmatrix for a matrix (long ones
- *  cut with ⋯ and ⋮); larger ranks by shape only. */
+ *  cut with ⋯ and ⋮); larger ranks by shape only (written with \times: KaTeX's strict mode
+ *  refuses a Unicode × inside \text). */
 export function matrixLatex(t: Tensor | number): string {
   if (typeof t === 'number') return entry(t);
   const values = t.values();
   if (t.shape.length === 0) return entry(values[0]!);
-  if (t.shape.length > 2) return `\\left[\\text{${t.shape.join('×')} tensor}\\right]`;
+  if (t.shape.length > 2) return `\\left[${t.shape.join(' \\times ')}\\ \\text{tensor}\\right]`;
   const [rows, columns] = t.shape.length === 1 ? [1, t.shape[0]!] : [t.shape[0]!, t.shape[1]!];
-  if (rows === 0 || columns === 0) return `\\left[\\text{empty ${t.shape.join('×')}}\\right]`;
+  if (rows === 0 || columns === 0) return `\\left[\\text{empty}\\ ${t.shape.join(' \\times ')}\\right]`;
   const rowIndices = shorten(Array.from({ length: rows }, (_, i) => i), MAX_ROWS, -1);
   const columnIndices = shorten(Array.from({ length: columns }, (_, j) => j), MAX_COLUMNS, -1);
   const lines = rowIndices.map((i) =>

@@ -1,4 +1,4 @@
-import type { Expr, FunctionName, DerivativeName, Window, Gather } from './expr.js';
+import type { Expr, FunctionName, DerivativeName, Window, Gather, LinearMap } from './expr.js';
 import { superscript } from './names.js';
 
 /** What an equation is rendered as: Unicode text or LaTeX. */
@@ -31,6 +31,10 @@ const FUNCTIONS: Record<FunctionName, { text: string; latex: string }> = {
   relu: { text: 'relu', latex: '\\operatorname{relu}' },
   sigmoid: { text: 'σ', latex: '\\sigma' },
   tanh: { text: 'tanh', latex: '\\tanh' },
+  sin: { text: 'sin', latex: '\\sin' },
+  cos: { text: 'cos', latex: '\\cos' },
+  normalCdf: { text: 'Φ', latex: '\\Phi' },
+  normalPdf: { text: 'φ', latex: '\\phi' },
   softmax: { text: 'softmax', latex: '\\operatorname{softmax}' },
   logSoftmax: { text: 'log softmax', latex: '\\log\\operatorname{softmax}' },
 };
@@ -39,6 +43,7 @@ const DERIVATIVES: Record<DerivativeName, { text: string; latex: string }> = {
   relu: { text: 'relu′', latex: "\\operatorname{relu}'" },
   sigmoid: { text: 'σ′', latex: "\\sigma'" },
   tanh: { text: 'tanh′', latex: "\\tanh'" },
+  gelu: { text: 'gelu′', latex: "\\operatorname{gelu}'" },
   f: { text: 'f′', latex: "f'" },
 };
 
@@ -179,6 +184,28 @@ function renderNode(e: Expr, target: Target, options: RenderOptions): Rendered {
     }
     case 'select':
       return call(op('where'), [e.mask, e.whenTrue, e.whenFalse].map((x) => go(x).s).join(', '));
+    case 'linearMap':
+      return linearMap(e.map, go(e.arg).s, go, target, call);
+  }
+}
+
+/** col(X), col⁻¹(dC), unpool(dY, X), unpoolᵀ(dC, X), cumsum(dC, axis 1), revcumsum(dC, axis 1). */
+function linearMap(map: LinearMap, arg: string, go: (x: Expr) => Rendered, target: Target, call: (head: string, args: string) => Rendered): Rendered {
+  const latex = target === 'latex';
+  switch (map.name) {
+    case 'col':
+      return call(latex ? '\\operatorname{col}' : 'col', arg);
+    case 'colAdjoint':
+      return call(latex ? '\\operatorname{col}^{-1}' : 'col⁻¹', arg);
+    case 'unpool':
+    case 'unpoolAdjoint': {
+      const head = map.name === 'unpool' ? (latex ? '\\operatorname{unpool}' : 'unpool') : latex ? '\\operatorname{unpool}^{\\top}' : 'unpoolᵀ';
+      return call(head, `${arg},${latex ? '\\ ' : ' '}${go(map.images).s}`);
+    }
+    case 'cumsum': {
+      const name = map.reverse ? 'revcumsum' : 'cumsum';
+      return latex ? call(`\\operatorname{${name}}_{${map.axis}}`, arg) : call(name, `${arg}, axis ${map.axis}`);
+    }
   }
 }
 

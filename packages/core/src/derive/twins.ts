@@ -1,6 +1,6 @@
 import { tensor, type DType, type Tensor } from '../index.js';
 import { AttrReader } from './attrs.js';
-import { build as E, type Expr, type Gather, type Window } from './expr.js';
+import { build as E, type Expr, type Gather, type LinearMap, type Window } from './expr.js';
 
 /** What a twin sees of one node of the graph: its operands as expressions, shapes and attributes. */
 export interface TwinContext {
@@ -65,6 +65,23 @@ function reductionTwin(divideByCount: boolean): Twin {
   };
 }
 
+/** The patch op's walk and images shape, as im2col and col2im record them. */
+function patchMap(name: 'col' | 'colAdjoint', a: AttrReader): LinearMap {
+  return { name, walk: a.walk('geometry'), imageShape: a.integers('imageShape') };
+}
+
+/** gelu′(A) = Φ(A) + A∘φ(A); for the tanh form, σ(2u) + 2A∘σ(2u)∘(1 − σ(2u))∘u′ with u = √(2/π)·(A + 0.044715·A³). */
+function geluDerivative(a: Expr, form: string): Expr {
+  if (form === 'erf') return E.add(E.call('normalCdf', a), E.hadamard(a, E.call('normalPdf', a)));
+  const [scale, cubic] = [Math.sqrt(2 / Math.PI), 0.044715];
+  const u = E.hadamard(E.number(scale), E.add(a, E.hadamard(E.number(cubic), E.power(a, E.number(3)))));
+  const du = E.hadamard(E.number(scale), E.add(E.number(1), E.hadamard(E.number(3 * cubic), E.power(a, E.number(2)))));
+  const s = E.call('sigmoid', E.hadamard(E.number(2), u));
+  return E.add(s, E.hadamard(E.hadamard(E.hadamard(E.hadamard(E.number(2), a), s), E.subtract(E.number(1), s)), du));
+}
+
+const TWO_OVER_SQRT_PI = E.number(2 / Math.sqrt(Math.PI), { text: '(2/√π)', latex: '\\frac{2}{\\sqrt{\\pi}}', simple: true });
+
 export const TWINS: Readonly<Record<string, Twin>> = {
   add: (d) => [d, d],
   sub: (d) => [d, E.negate(d)],
@@ -76,7 +93,28 @@ export const TWINS: Readonly<Record<string, Twin>> = {
     const [factor, exponent] = symbolic ? [letter('p', p), letter('p−1', p - 1, 'p-1')] : [E.number(p), E.number(p - 1)];
     return [E.hadamard(d, E.hadamard(factor, E.power(a!, exponent)))];
   },
+  // Where A = B = 0 the rule raises the exponent by 1 (B∘A⁰ = 0, not 0·∞) and takes log(1) for
+  // log(0); the brackets say so.
+  powTensor: (d, { inputs: [a, b], output }) => {
+    const [aIsZero, bIsZero] = [E.indicator(a!, '=', E.number(0)), E.indicator(b!, '=', E.number(0))];
+    return [
+      E.hadamard(d, E.hadamard(b!, E.power(a!, E.add(E.subtract(b!, E.number(1)), E.hadamard(aIsZero, bIsZero))))),
+      E.hadamard(d, E.hadamard(output, E.call('log', E.add(a!, aIsZero)))),
+    ];
+  },
   exp: (d, { output }) => [E.hadamard(d, output)],
+  sin: (d, { inputs: [a] }) => [E.hadamard(d, E.call('cos', a!))],
+  cos: (d, { inputs: [a] }) => [E.negate(E.hadamard(d, E.call('sin', a!)))],
+  log1p: (d, { inputs: [a] }) => [E.divide(d, E.add(E.number(1), a!))],
+  expm1: (d, { output }) => [E.hadamard(d, E.add(output, E.number(1)))],
+  erf: (d, { inputs: [a] }) => [E.hadamard(d, E.hadamard(TWO_OVER_SQRT_PI, E.call('exp', E.negate(E.power(a!, E.number(2))))))],
+  softplus: (d, { inputs: [a] }) => [E.hadamard(d, E.call('sigmoid', a!))],
+  gelu: (d, { inputs: [a], attrs }) => [E.hadamard(d, E.derivative('gelu', a!, geluDerivative(a!, attrs.string('approximate'))))],
+  cumsum: (d, { attrs }) => [E.linearMap({ name: 'cumsum', axis: attrs.integer('axis'), reverse: !attrs.boolean('reverse') }, d)],
+  im2col: (d, { attrs }) => [E.linearMap(patchMap('colAdjoint', attrs), d)],
+  col2im: (d, { attrs }) => [E.linearMap(patchMap('col', attrs), d)],
+  maxPool2d: (d, { inputs: [x], attrs }) => [E.linearMap({ name: 'unpool', walk: attrs.walk('geometry'), images: x! }, d)],
+  maxUnpool2d: (d, { attrs, constant }) => [E.linearMap({ name: 'unpoolAdjoint', walk: attrs.walk('geometry'), images: constant('X', attrs.tensor('images')) }, d)],
   log: (d, { inputs: [a] }) => [E.divide(d, a!)],
   sqrt: (d, { output }) => [E.divide(d, E.hadamard(E.number(2), output))],
   relu: (d, { inputs: [a] }) => [E.hadamard(d, E.derivative('relu', a!, E.indicator(a!, '>', E.number(0))))],

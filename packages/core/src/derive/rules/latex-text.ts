@@ -12,14 +12,15 @@ export function latexToText(source: string): string {
 }
 
 const SYMBOLS: Record<string, string> = {
-  partial: '∂', sum: 'Σ', prod: 'Π', circ: ' ∘ ', cdot: ' · ', times: ' × ', top: 'ᵀ', infty: '∞',
+  partial: '∂', sum: 'Σ', prod: 'Π', int: '∫', pi: 'π', circ: ' ∘ ', cdot: ' · ', times: ' × ', top: 'ᵀ', infty: '∞',
   delta: 'δ', Delta: 'Δ', Phi: 'Φ', phi: 'φ', sigma: 'σ', lambda: 'λ', Lambda: 'Λ', alpha: 'α', mu: 'μ',
-  neq: '≠', ne: '≠', le: '≤', leq: '≤', ge: '≥', geq: '≥', to: '→', in: '∈', notin: '∉', mapsto: '↦',
+  // Relations are spaced as = is: k ≥ i, not k ≥i.
+  neq: ' ≠ ', ne: ' ≠ ', le: ' ≤ ', leq: ' ≤ ', ge: ' ≥ ', geq: ' ≥ ', to: '→', in: ' ∈ ', ni: ' ∋ ', notin: ' ∉ ', mapsto: '↦',
   cdots: '⋯', ldots: '…', dots: '…', vdots: '⋮', because: '∵', therefore: '∴', quad: '   ', qquad: '     ',
   ',': ' ', ';': ' · ', '!': '', ' ': ' ', '{': '{', '}': '}', '|': '‖', '%': '%', '&': '&', '_': '_',
 };
 /** Operator names set upright in LaTeX; in text, a word. */
-const WORDS = new Set(['log', 'exp', 'tanh', 'max', 'min', 'diag']);
+const WORDS = new Set(['log', 'exp', 'tanh', 'sin', 'cos', 'max', 'min', 'diag']);
 /** Commands that take one argument and are only font or spacing in text. */
 const FONTS = new Set(['mathbf', 'boldsymbol', 'mathrm', 'operatorname', 'mathit', 'textstyle', 'displaystyle']);
 

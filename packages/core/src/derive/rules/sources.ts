@@ -195,7 +195,7 @@ export const SOURCES: Readonly<Record<string, RuleSource>> = {
     element: `c_{ij} = a_{ij}^{p}`,
     inputs: [pointwise({ out: 'c', input: 'a', element: (ij) => `a_{${ij}}^{p}`, results: [`${cij}\\;p\\,a_{ij}^{p-1}`] })],
   },
-  'elementwise f': activation('elementwise function f', `\\mathbf{B} = f(\\mathbf{A})`, (x) => `f(${x})`, [`f'(a_{ij})`], 'Every elementwise function follows this pattern; only $f\'$ differs (exp, log, sqrt, relu, sigmoid, tanh below).'),
+  'elementwise f': activation('elementwise function f', `\\mathbf{B} = f(\\mathbf{A})`, (x) => `f(${x})`, [`f'(a_{ij})`], 'Every elementwise function follows this pattern; only $f\'$ differs (exp, log, sqrt, relu, sigmoid, tanh, sin, cos, log1p, expm1, erf, softplus, gelu below).'),
   exp: activation('exp', `\\mathbf{B} = \\exp(\\mathbf{A})`, (x) => `e^{${x}}`, [`e^{a_{ij}}`, `b_{ij}`], "exp is its own derivative, so the rule reuses the forward's output."),
   log: activation('log', `\\mathbf{B} = \\log(\\mathbf{A})`, (x) => `\\log ${x}`, [`\\frac{1}{a_{ij}}`]),
   sqrt: activation('sqrt', `\\mathbf{B} = \\sqrt{\\mathbf{A}}`, (x) => `\\sqrt{${x}}`, [`\\frac{1}{2\\sqrt{a_{ij}}}`, `\\frac{1}{2 b_{ij}}`]),
@@ -500,6 +500,140 @@ export const SOURCES: Readonly<Record<string, RuleSource>> = {
         ],
       },
     ],
+  },
+  powTensor: binary(
+    'powTensor (a power by a tensor)',
+    `\\mathbf{C} = \\mathbf{A}^{\\mathbf{B}}`,
+    (ij) => `a_{${ij}}^{b_{${ij}}}`,
+    `${cij}\\;b_{ij}\\,a_{ij}^{b_{ij} - 1}`,
+    `${cij}\\;a_{ij}^{b_{ij}} \\log a_{ij} = ${cij}\\;c_{ij} \\log a_{ij}`,
+    'At $a_{ij} = 0$ the rule follows PyTorch: $\\log a_{ij}$ is read as $\\log 1$ (so $\\partial L/\\partial b_{ij} = 0$ there), and where $b_{ij} = 0$ too the exponent $b_{ij} - 1$ is raised by 1, so that $\\partial L/\\partial a_{ij}$ is 0 rather than $0 \\cdot \\infty$: the brackets $[A = 0]$, $[B = 0]$ of the matrix forms.',
+  ),
+  sin: activation('sin', `\\mathbf{B} = \\sin(\\mathbf{A})`, (x) => `\\sin ${x}`, [`\\cos a_{ij}`]),
+  cos: activation('cos', `\\mathbf{B} = \\cos(\\mathbf{A})`, (x) => `\\cos ${x}`, [`\\left(-\\sin a_{ij}\\right)`]),
+  log1p: activation('log1p', `\\mathbf{B} = \\log(1 + \\mathbf{A})`, (x) => `\\log(1 + ${x})`, [`\\frac{1}{1 + a_{ij}}`], 'The forward is computed without forming $1 + a_{ij}$, which would round away a tiny $a_{ij}$; the derivative has no such loss.'),
+  expm1: activation('expm1', `\\mathbf{B} = e^{\\mathbf{A}} - 1`, (x) => `e^{${x}} - 1`, [`e^{a_{ij}}`, `\\left(b_{ij} + 1\\right)`], "The derivative $e^{a_{ij}}$ is $b_{ij} + 1$, so the rule reuses the forward's output."),
+  erf: activation(
+    'erf (the error function)',
+    `\\mathbf{B} = \\operatorname{erf}(\\mathbf{A})`,
+    (x) => `\\frac{2}{\\sqrt{\\pi}} \\int_{0}^{${x}} e^{-t^{2}}\\,dt`,
+    [`\\frac{2}{\\sqrt{\\pi}}\\,e^{-a_{ij}^{2}}`],
+    'The derivative of an integral by its upper bound is the integrand there.',
+  ),
+  softplus: activation(
+    'softplus',
+    `\\mathbf{B} = \\log\\left(1 + e^{\\mathbf{A}}\\right)`,
+    (x) => `\\log\\left(1 + e^{${x}}\\right)`,
+    [`\\frac{e^{a_{ij}}}{1 + e^{a_{ij}}}`, `\\sigma(a_{ij})`],
+    'softplus′ is the logistic σ. The forward is computed as $a + \\log(1 + e^{-a})$ for $a > 0$, so it does not overflow.',
+  ),
+  gelu: activation(
+    'gelu (the Gaussian error linear unit)',
+    `\\mathbf{B} = \\mathbf{A} \\circ \\Phi(\\mathbf{A})`,
+    (x) => `${x}\\,\\Phi(${x})`,
+    [`\\left(\\Phi(a_{ij}) + a_{ij}\\,\\phi(a_{ij})\\right)`],
+    "$\\Phi$ is the standard normal distribution function and $\\phi = \\Phi'$ its density $e^{-x^{2}/2}/\\sqrt{2 \\pi}$ (the product rule). With the tanh approximation, $\\Phi(x)$ is replaced by $\\sigma(2u)$, $u = \\sqrt{2/\\pi}\\,(x + 0.044715\\,x^{3})$, and gelu′ follows by the chain rule. The rule clamps $a$ to ±30, where gelu′ is 0 or 1 to double precision.",
+  ),
+  cumsum: {
+    title: 'cumsum (running sums; one axis shown)',
+    forward: `\\mathbf{c} = \\operatorname{cumsum}(\\mathbf{a})`,
+    element: `c_{k} = \\sum_{p \\le k} a_{p}`,
+    inputs: [
+      {
+        lhs: dL(el('a', 'i')),
+        steps: [
+          { kind: 'chain rule', latex: `${sums('k')}${dL(el('c', 'k'))}\\;${d(el('c', 'k'), el('a', 'i'))}` },
+          { kind: 'element form', latex: `${sums('k')}${dL(el('c', 'k'))}\\;${sums('p \\le k')}${d(el('a', 'p'), el('a', 'i'))}` },
+          {
+            kind: 'surviving terms',
+            latex: `${sums('k \\ge i')}${dL(el('c', 'k'))}`,
+            why: `only $p = i$ survives, and only in the sums that reach it, $k \\ge i$: a running sum of the gradient taken from the end of the axis`,
+          },
+        ],
+      },
+    ],
+    note: 'As matrices $\\mathbf{c} = \\mathbf{L}\\,\\mathbf{a}$ with $\\mathbf{L}$ lower-triangular ones, so the gradient is $\\mathbf{L}^{\\top}$ times it: revcumsum, the running sum from the end. The specimen sums along axis 1 (each row).',
+  },
+  im2col: {
+    title: 'im2col (patches as columns; one image and channel shown, stride s)',
+    forward: `\\mathbf{C} = \\operatorname{col}(\\mathbf{A})`,
+    element: `c_{pq,\\,yx} = a_{ys + p,\\, xs + q}`,
+    inputs: [
+      {
+        lhs: dL(el('a', 'ij')),
+        steps: [
+          { kind: 'chain rule', latex: `${sums('pq', 'yx')}${dL(el('c', 'pq,\\,yx'))}\\;${d(el('c', 'pq,\\,yx'), el('a', 'ij'))}` },
+          { kind: 'element form', latex: `${sums('pq', 'yx')}${dL(el('c', 'pq,\\,yx'))}\\;${d(el('a', 'ys + p,\\, xs + q'), el('a', 'ij'))}` },
+          {
+            kind: 'surviving terms',
+            latex: `${sums('ys + p = i')}${sums('xs + q = j')}${dL(el('c', 'pq,\\,yx'))}`,
+            why: `only the entries copied from pixel $(i, j)$ survive, one for each patch that covers it: their gradients are added back at the pixel`,
+          },
+        ],
+      },
+    ],
+    note: 'Row $pq$ of $\\mathbf{C}$ is the offset in the kernel, column $yx$ the output pixel. Summing each entry back at its pixel is col2im, written $\\operatorname{col}^{-1}$ (it is the adjoint of col, not its inverse: a pixel in several patches gets their sum). Padding and dilation change only which pixel an entry reads; padding reads no pixel and passes nothing back.',
+  },
+  col2im: {
+    title: 'col2im (columns summed back into images; the adjoint of im2col)',
+    forward: `\\mathbf{C} = \\operatorname{col}^{-1}(\\mathbf{A})`,
+    element: `c_{ij} = ${sums('ys + p = i')}${sums('xs + q = j')}a_{pq,\\,yx}`,
+    inputs: [
+      {
+        lhs: dL(el('a', 'pq,\\,yx')),
+        steps: [
+          { kind: 'chain rule', latex: `${sums('i', 'j')}${dL(el('c', 'ij'))}\\;${d(el('c', 'ij'), el('a', 'pq,\\,yx'))}` },
+          {
+            kind: 'surviving terms',
+            latex: dL(el('c', 'ys + p,\\, xs + q')),
+            why: `only the pixel $(i, j) = (ys + p, xs + q)$ the entry was added to survives: the gradient is read back as patches, im2col's map`,
+          },
+        ],
+      },
+    ],
+  },
+  maxPool2d: {
+    title: 'maxPool2d (the largest entry of each window; one image and channel shown)',
+    forward: `\\mathbf{Y} = \\operatorname{maxpool}(\\mathbf{X})`,
+    element: `y_{uv} = \\max_{(i,j) \\in w_{uv}} x_{ij}`,
+    inputs: [
+      {
+        lhs: dL(el('x', 'ij')),
+        steps: [
+          { kind: 'chain rule', latex: `${sums('u', 'v')}${dL(el('y', 'uv'))}\\;${d(el('y', 'uv'), el('x', 'ij'))}` },
+          {
+            kind: 'element form',
+            latex: `${sums('u', 'v')}${dL(el('y', 'uv'))}\\;\\left[(i,j) \\in w_{uv}\\right]\\frac{\\left[x_{ij} = y_{uv}\\right]}{t_{uv}}`,
+            why: `as for max: $y_{uv}$ moves with $x_{ij}$ only if $x_{ij}$ is in its window $w_{uv}$ and is a largest entry there; the $t_{uv}$ entries that tie share the change`,
+          },
+          {
+            kind: 'surviving terms',
+            latex: `${sums('w_{uv} \\ni (i,j)')}${dL(el('y', 'uv'))}\\;\\frac{\\left[x_{ij} = y_{uv}\\right]}{t_{uv}}`,
+            why: `only the windows that cover $(i, j)$ survive: where windows overlap, a pixel that wins in several collects all their gradients`,
+          },
+        ],
+      },
+    ],
+    note: 'Sending each window\'s gradient to its largest entries is the unpool map at $\\mathbf{X}$ (the maxUnpool2d op). Padding never wins a window.',
+  },
+  maxUnpool2d: {
+    title: "maxUnpool2d (each entry sent to its window's largest entries of X; one image and channel shown)",
+    forward: `\\mathbf{C} = \\operatorname{unpool}(\\mathbf{A},\\ \\mathbf{X})`,
+    element: `c_{ij} = ${sums('w_{uv} \\ni (i,j)')}a_{uv}\\;\\frac{\\left[x_{ij} = m_{uv}\\right]}{t_{uv}}`,
+    inputs: [
+      {
+        lhs: dL(el('a', 'uv')),
+        steps: [
+          { kind: 'chain rule', latex: `${sums('i', 'j')}${dL(el('c', 'ij'))}\\;${d(el('c', 'ij'), el('a', 'uv'))}` },
+          {
+            kind: 'surviving terms',
+            latex: `${sums('(i,j) \\in w_{uv}')}${dL(el('c', 'ij'))}\\;\\frac{\\left[x_{ij} = m_{uv}\\right]}{t_{uv}}`,
+            why: `only the pixels of window $w_{uv}$ survive, each with its share: the window's largest entries, $m_{uv}$ its maximum and $t_{uv}$ how many tie for it`,
+          },
+        ],
+      },
+    ],
+    note: 'maxUnpool2d is the rule of maxPool2d made an op, so that second derivatives run; $\\mathbf{X}$, the pooled images, is a constant of it. Its gradient is the adjoint map $\\operatorname{unpool}^{\\top}$.',
   },
   where: binary(
     'where (a constant mask M picks A or B)',

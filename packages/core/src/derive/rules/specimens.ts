@@ -1,5 +1,17 @@
 import {
   affine,
+  col2im,
+  cos,
+  cumsum,
+  erf,
+  expm1,
+  gelu,
+  gradients,
+  im2col,
+  log1p,
+  maxPool2d,
+  sin,
+  softplus,
   broadcastTo,
   cast,
   concat,
@@ -56,12 +68,28 @@ export const SPECIMENS: Readonly<Record<string, Build>> = {
   div: binary((a, b) => a.div(b), 0.5, 2),
   neg: unary('C', (a) => a.neg()),
   pow: unary('C', (a) => a.pow(3), 0.2, 2),
+  // Two zero bases, one with a zero exponent: the cases the rule (and the twin's brackets) treat apart.
+  powTensor: (rng) => {
+    const [base, exponent] = [rand([3, 4], { rng, low: 0.2, high: 2 }).values(), rand([3, 4], { rng, low: -1.5, high: 1.5 }).values()];
+    [base[0], exponent[0], base[1], exponent[1]] = [0, 0, 0, 1.5];
+    const a = tensor(base, { shape: [3, 4], requiresGrad: true, name: 'A' });
+    const b = tensor(exponent, { shape: [3, 4], requiresGrad: true, name: 'B' });
+    return { inputs: [a, b], output: a.pow(b).named('C') };
+  },
   exp: unary('B', (a) => a.exp()),
   log: unary('B', (a) => a.log(), 0.2, 2),
   sqrt: unary('B', (a) => a.sqrt(), 0.2, 2),
   relu: unary('B', (a) => a.relu()),
   sigmoid: unary('B', (a) => a.sigmoid(), -3, 3),
   tanh: unary('B', (a) => a.tanh(), -2, 2),
+  sin: unary('B', (a) => sin(a), -3, 3),
+  cos: unary('B', (a) => cos(a), -3, 3),
+  log1p: unary('B', (a) => log1p(a), -0.5, 2),
+  expm1: unary('B', (a) => expm1(a)),
+  erf: unary('B', (a) => erf(a), -2, 2),
+  softplus: unary('B', (a) => softplus(a), -3, 3),
+  gelu: unary('B', (a) => gelu(a), -3, 3),
+  cumsum: unary('C', (a) => cumsum(a, 1)),
   matmul: (rng) => {
     const [a, b] = [variable('A', [3, 2], rng), variable('B', [2, 4], rng)];
     return { inputs: [a, b], output: a.matmul(b).named('C') };
@@ -112,12 +140,40 @@ export const SPECIMENS: Readonly<Record<string, Build>> = {
     const a = variable('A', [3, 3], rng);
     return { inputs: [a], output: scatterAdd(a, [2, 0, 2], 0, 4).named('C') };
   },
+  // Two images of one channel, 2×2 patches that overlap (a pixel is in up to four of them).
+  im2col: (rng) => {
+    const a = variable('A', [2, 1, 4, 4], rng);
+    return { inputs: [a], output: im2col(a, 2).named('C') };
+  },
+  col2im: (rng) => {
+    const a = variable('A', [4, 18], rng);
+    return { inputs: [a], output: col2im(a, [2, 1, 4, 4], 2).named('C') };
+  },
+  maxPool2d: (rng) => {
+    const x = tiedImages(rng);
+    return { inputs: [x], output: maxPool2d(x, 2, { stride: 1 }).named('Y') };
+  },
+  // maxUnpool2d is made only by maxPool2d's rule: its graph is that rule run with createGraph.
+  maxUnpool2d: (rng) => {
+    const x = tiedImages(rng);
+    const y = maxPool2d(x, 2, { stride: 1 });
+    const a = variable('A', [...y.shape], rng);
+    const [output] = gradients(y, [x], { gradient: a, createGraph: true });
+    return { inputs: [a], output: output!.named('C') };
+  },
   where: (rng) => {
     const mask = gt(randn([3, 4], { rng }), 0);
     const [a, b] = [variable('A', [3, 4], rng), variable('B', [3, 4], rng)];
     return { inputs: [a, b], output: where(mask, a, b).named('C') };
   },
 };
+
+/** Images [1, 2, 4, 4] whose first two pixels tie for the largest value: the window over both shares its gradient. */
+function tiedImages(rng: Rng): Tensor {
+  const values = rand([1, 2, 4, 4], { rng, low: -1, high: 1 }).values();
+  values[0] = values[1] = 2;
+  return tensor(values, { shape: [1, 2, 4, 4], requiresGrad: true, name: 'X' });
+}
 
 export function buildSpecimen(op: string, seed = 1): Specimen {
   const build = SPECIMENS[op];
