@@ -126,6 +126,9 @@ export class Tensor {
   to(backend: string): Tensor {
     const target = backendNamed('to', backend);
     if (target === this.storage.backend) return this;
+    if (target.dtypes !== undefined && !target.dtypes.includes(this.dtype)) {
+      throw new TypeError(`to: the '${target.name}' backend holds ${target.dtypes.join(' and ')} tensors only, this one is ${this.dtype}; cast it first: t.cast('${target.dtypes[0]}').to('${target.name}')`);
+    }
     const values = this.storage.backend.readSync(this.storage);
     return new Tensor(target.upload(values, this.dtype, this.shape), { requiresGrad: this.requiresGrad && this.isLeaf, creator: null, name: this.name });
   }

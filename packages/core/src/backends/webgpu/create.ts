@@ -38,7 +38,7 @@ export async function createWebGpuBackend(options: WebGpuOptions = {}): Promise<
   const requiredLimits: Record<string, number> = {};
   for (const limit of RAISED_LIMITS) requiredLimits[limit] = adapter.limits[limit];
   const device = await adapter.requestDevice({ requiredLimits });
-  const backend = new WebGpuBackend(options.name ?? 'webgpu', device);
+  const backend = new WebGpuBackend(options.name ?? 'webgpu', device, [gpu, adapter]);
   try {
     registerBackend(backend);
   } catch (e) {

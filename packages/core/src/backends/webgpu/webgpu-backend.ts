@@ -3,7 +3,7 @@ import type { DType } from '../../dtype.js';
 import type { FloatArray } from '../../kernels/types.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, Storage } from '../../storage.js';
-import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, ReduceKernel, UnaryKernel } from '../backend.js';
+import type { Backend, BinaryKernel, IndexSource, MemoryStats, OptimizerHyperparameters, OptimizerRule, ReduceKernel, UnaryKernel } from '../backend.js';
 import { bytesFor, GpuBufferPool } from './buffer-pool.js';
 import { TENSOR_USAGE } from './gpu-flags.js';
 import { collapse, isRowMajorWindow, spread } from './layout.js';
@@ -34,9 +34,6 @@ export const DEFAULT_MATMUL_TILES: MatmulTiles = {
 /** Workgroups a tiling must give before the next larger tile is used. */
 const ENOUGH_WORKGROUPS = 64;
 
-/** Host indices for take / scatterAdd, or a tensor's values read on the device. */
-export type IndexSource = Int32Array | Storage;
-
 /**
  * Tensors in GPU buffers (float32 only: WebGPU has no float64), every kernel a WGSL compute
  * shader. Kernels are recorded and submitted in batches; data stays on the device between
@@ -53,6 +50,9 @@ export class WebGpuBackend implements Backend {
   constructor(
     readonly name: string,
     readonly device: GPUDevice,
+    /** What the device came from (the GPU object, the adapter), held for as long as the
+     *  backend lives: Dawn's Node binding tears the device down once they are collected. */
+    readonly owners: readonly unknown[] = [],
   ) {
     this.#recorder = new CommandRecorder(device);
     this.#pool = new GpuBufferPool(

@@ -115,7 +115,8 @@ export function binaryShader(kernel: BinaryKernel): string {
   );
 }
 
-/** `a` where the mask is non-zero (NaN counts as non-zero, as on the CPU), else `b`. */
+/** `a` where the mask is non-zero (NaN counts as non-zero, as on the CPU; WGSL's != may be an
+ *  ordered comparison, so NaN is tested by its bits), else `b`. */
 export function whereShader(): string {
   return strided(
     `@group(0) @binding(1) var<storage, read> m: array<f32>;
@@ -123,7 +124,7 @@ export function whereShader(): string {
 @group(0) @binding(3) var<storage, read> y: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;`,
     3,
-    `out[i] = select(y[o2], x[o1], m[o0] != 0.0);`,
+    `let mask = m[o0]; out[i] = select(y[o2], x[o1], mask != 0.0 || isNan(mask));`,
   );
 }
 

@@ -93,7 +93,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     let logTotal = shift + log(sum);
     for (var j = 0u; j < n; j++) {
       let t = y[yb + j * p[7]];
-      if (t != 0.0) { total -= t * (a[ab + j * p[4]] - logTotal); }
+      if (t != 0.0 || isNan(t)) { total -= t * (a[ab + j * p[4]] - logTotal); }
     }
   }
   scratch[lid] = total;
