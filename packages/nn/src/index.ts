@@ -19,5 +19,7 @@ export { trainTestSplit, oneHot, type SplitOptions } from './data/split.js';
 export { spiral, type SpiralOptions } from './data/spiral.js';
 export { fit, evaluate, type FitOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
 export { predict } from './train/predict.js';
+export { fitOnDevice, evaluateOnDevice, predictOnDevice } from './train/on-device.js';
 export { countCorrect, confusionMatrix, accuracyFromCounts } from './train/metrics.js';
+export { toSafetensorsAsync } from './safetensors-async.js';
 export { toSafetensors, fromSafetensors, readSafetensors, MAX_HEADER_BYTES, type SafetensorsContents, type TensorSource } from './io/safetensors.js';

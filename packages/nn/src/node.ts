@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
-import { fromSafetensors, toSafetensors } from './io/safetensors.js';
+import { fromSafetensors } from './io/safetensors.js';
 import type { Module } from './module.js';
+import { toSafetensorsAsync } from './safetensors-async.js';
 
 /**
  * Writes the model's parameters and buffers to `path` as safetensors. The bytes go to a
  * temporary file beside it, are flushed to disk, and the file is then renamed over `path`,
- * so an interrupted save never leaves a truncated file where a good one was.
+ * so an interrupted save never leaves a truncated file where a good one was. Works on every
+ * backend (a GPU's tensors are read with await).
  */
 export async function saveWeights(model: Module, path: string, options: { metadata?: Record<string, string> } = {}): Promise<void> {
-  const bytes = toSafetensors(model, options);
+  const bytes = await toSafetensorsAsync(model, options);
   const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
   try {
     const handle = await open(temporary, 'wx');
