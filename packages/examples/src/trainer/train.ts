@@ -1,7 +1,23 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromBuffer } from '@matgrad/core';
-import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fit, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { fromBuffer, getBackend, setBackend } from '@matgrad/core';
+import {
+  accuracyFromCounts,
+  confusionMatrix,
+  constantLr,
+  cosineLr,
+  createOptimizer,
+  DataLoader,
+  fit,
+  fitOnDevice,
+  predict,
+  predictOnDevice,
+  TensorDataset,
+  type Dataset,
+  type EpochRecord,
+  type FitOptions,
+} from '@matgrad/nn';
+import { useBackend } from '../cli/backend.js';
 import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
 import { writeSvgFigure } from '../figures/render.js';
@@ -57,6 +73,17 @@ const figureFiles = (name: string) => [`${name}.svg`, `${name}.png`];
 
 /** Trains an MLP on MNIST with nn's fit and writes the run folder: weights, metrics, curves, confusion matrix. */
 export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ folder: string; report: TrainReport }> {
+  const previous = getBackend();
+  try {
+    // A backend that reads only through promises (a GPU) trains with nn's asynchronous loop.
+    const synchronous = options.backend === null || (await useBackend(options.backend)).readsSynchronously;
+    return await trainOn(options, io, synchronous);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+async function trainOn(options: TrainOptions, io: TrainIo, synchronous: boolean): Promise<{ folder: string; report: TrainReport }> {
   const started = performance.now();
   const data = await loadTrainingData(options.idx, options.dtype);
   // After the data loaded: a bad --idx leaves no empty run folder behind.
@@ -77,7 +104,7 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
   const progress = createEpochProgress(io.progress);
   let seen = 0;
   let lossSum = 0;
-  const history: EpochRecord[] = fit(model, loader, {
+  const fitOptions: FitOptions = {
     epochs: options.epochs,
     optimizer,
     validation: heldOut,
@@ -101,7 +128,8 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
         seconds: record.time / 1000,
         samples: train.count,
       }),
-  });
+  };
+  const history: EpochRecord[] = synchronous ? fit(model, loader, fitOptions) : await fitOnDevice(model, loader, fitOptions);
 
   const epochs: EpochMetrics[] = history.map((r) => ({
     epoch: r.epoch,
@@ -114,7 +142,8 @@ export async function trainMnist(options: TrainOptions, io: TrainIo): Promise<{ 
     samplesPerSecond: train.count / (r.time / 1000),
   }));
   const last = history[history.length - 1]!.validation!;
-  const counts = confusionMatrix(test.labels, predict(model, heldOut), DIGIT_CLASSES);
+  const predictions = synchronous ? predict(model, heldOut) : await predictOnDevice(model, heldOut);
+  const counts = confusionMatrix(test.labels, predictions, DIGIT_CLASSES);
   const correct = counts.reduce((sum, row, i) => sum + row[i]!, 0);
   if (Math.abs(accuracyFromCounts(counts) - last.accuracy!) > 1e-12) {
     throw new Error(`train: the confusion matrix gives accuracy ${accuracyFromCounts(counts)}, but evaluate gave ${last.accuracy}`);
