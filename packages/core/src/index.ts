@@ -33,7 +33,7 @@ export type { OrderOptions } from './engine.js';
 export { tidy, keep } from './memory.js';
 export { gradients, grad, valueAndGrad } from './functional.js';
 export type { GradientsOptions, GradOptions } from './functional.js';
-export { gradCheck, gradGradCheck } from './gradcheck.js';
+export { gradCheck, gradCheckAsync, gradGradCheck } from './gradcheck.js';
 export type { GradCheckOptions, GradCheckResult, GradCheckMismatch } from './gradcheck.js';
 export { rules } from './op.js';
 export type { Rule, Op, Creator } from './op.js';
@@ -46,7 +46,7 @@ export type { Backend, BinaryKernel, UnaryKernel, ReduceKernel, OptimizerRule, O
 export { createWebGpuBackend } from './backends/webgpu/create.js';
 export type { WebGpuOptions } from './backends/webgpu/create.js';
 export { WebGpuBackend, DEFAULT_MATMUL_TILES } from './backends/webgpu/webgpu-backend.js';
-export type { MatmulTiles } from './backends/webgpu/webgpu-backend.js';
+export type { MatmulTiles, AdapterDescription } from './backends/webgpu/webgpu-backend.js';
 export type { MatmulTile } from './backends/webgpu/shaders/matmul.js';
 export { Storage, BufferRef } from './storage.js';
 export type { MatrixLayout } from './storage.js';

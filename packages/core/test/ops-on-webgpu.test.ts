@@ -18,6 +18,7 @@ import {
   minimum,
   rules,
   scatterAdd,
+  setBackend,
   softmaxCrossEntropy,
   stack,
   take,
@@ -292,6 +293,16 @@ describe('webgpu: float32 only, with errors that name the function', () => {
     expect(() => x.values()).toThrow(/values: the 'webgpu' backend cannot read synchronously.*await tensor\.data\(\)/);
     expect(() => x.sum().item()).toThrow(/await tensor\.data\(\)/);
     expect(Array.from(await x.cast('float32').data())).toEqual([1, 2]);
+  });
+  gpuIt('with webgpu the default backend, numbers as indices and operands still work', async () => {
+    const previous = setBackend('webgpu');
+    try {
+      const x = tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+      expect(await x.take([1, 0, 1], 0).add(1).array()).toEqual([[4, 5], [2, 3], [4, 5]]);
+      expect(await scatterAdd(x, [1, 1], 0, 3).array()).toEqual([[0, 0], [4, 6], [0, 0]]);
+    } finally {
+      setBackend(previous);
+    }
   });
   gpuIt('data stays on the device: a chain of ops reads nothing back until data()', async () => {
     const x = tensor([[1, 2], [3, 4]], { dtype: 'float32', backend: 'webgpu' });

@@ -48,7 +48,8 @@ function resolveIndices(op: string, indices: Indices, size: number, axisText: st
     // gives NaN in the result (the check cannot throw from the GPU).
     return { indices: indices.detach(), indexShape: [...indices.shape] };
   }
-  const t = indices instanceof Tensor ? indices : internal(tensor(indices));
+  // Numbers are read on the host backend whatever the current one is (a GPU may hold no float64).
+  const t = indices instanceof Tensor ? indices : internal(tensor(indices, { backend: 'js' }));
   const values = t.values();
   const resolved = new Int32Array(values.length);
   for (let j = 0; j < values.length; j++) {

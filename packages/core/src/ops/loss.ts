@@ -63,15 +63,16 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
   return internal(new Tensor(logits.storage.backend.upload(oneHot, logits.dtype, [n, c]), { requiresGrad: false, creator: null, name: 'Y' }));
 }
 
-/** The class positions 0..C−1 as a row [1, C], made once per backend, dtype and size. */
-const classRows = new WeakMap<Backend, Map<string, Storage>>();
+/** Small constant tensors the device one-hot needs (the class positions 0..C−1 as a row
+ *  [1, C], the numbers 1 and NaN), made once per backend, dtype and value. */
+const constants = new WeakMap<Backend, Map<string, Storage>>();
 
-function classRow(backend: Backend, dtype: DType, c: number): Storage {
-  let rows = classRows.get(backend);
-  if (rows === undefined) classRows.set(backend, (rows = new Map()));
-  let row = rows.get(`${dtype}:${c}`);
-  if (row === undefined) rows.set(`${dtype}:${c}`, (row = backend.upload(Array.from({ length: c }, (_, k) => k), dtype, [1, c])));
-  return row;
+function constant(backend: Backend, dtype: DType, key: string, make: () => Storage): Storage {
+  let made = constants.get(backend);
+  if (made === undefined) constants.set(backend, (made = new Map()));
+  let value = made.get(`${dtype}:${key}`);
+  if (value === undefined) made.set(`${dtype}:${key}`, (value = make()));
+  return value;
 }
 
 /**
@@ -90,12 +91,14 @@ function deviceOneHot(logits: Tensor, targets: Tensor, n: number, c: number): Te
   const backend = logits.storage.backend;
   const labels = targets.storage;
   const column = new Storage(labels.ref, [n, c], [labels.strides[0]!, 0], labels.offset);
-  const hits = backend.binary('eq', column, classRow(backend, targets.dtype, c).broadcast([n, c]));
+  const dtype = targets.dtype;
+  const classes = constant(backend, dtype, `classes ${c}`, () => backend.upload(Array.from({ length: c }, (_, k) => k), dtype, [1, c]));
+  const one = constant(backend, dtype, '1', () => backend.fill(dtype, [], 1));
+  const nan = constant(backend, dtype, 'NaN', () => backend.fill(dtype, [], NaN));
+  const hits = backend.binary('eq', column, classes.broadcast([n, c]));
   const perRow = backend.reduce('sum', hits, [n, 1]);
-  const one = backend.fill(targets.dtype, [], 1);
   const valid = backend.binary('eq', perRow, one.broadcast([n, 1]));
-  const nan = backend.fill(targets.dtype, [], NaN);
   const y = backend.where(valid.broadcast([n, c]), hits, nan.broadcast([n, c]));
-  for (const temporary of [hits, perRow, one, valid, nan]) temporary.ref.release();
+  for (const temporary of [hits, perRow, valid]) temporary.ref.release();
   return cast(internal(new Tensor(y, { requiresGrad: false, creator: null, name: 'Y' })), logits.dtype);
 }

@@ -38,7 +38,8 @@ export async function createWebGpuBackend(options: WebGpuOptions = {}): Promise<
   const requiredLimits: Record<string, number> = {};
   for (const limit of RAISED_LIMITS) requiredLimits[limit] = adapter.limits[limit];
   const device = await adapter.requestDevice({ requiredLimits });
-  const backend = new WebGpuBackend(options.name ?? 'webgpu', device, [gpu, adapter]);
+  const { vendor = '', architecture = '', device: name = '', description = '' } = adapter.info ?? {};
+  const backend = new WebGpuBackend(options.name ?? 'webgpu', device, { vendor, architecture, device: name, description }, [gpu, adapter]);
   try {
     registerBackend(backend);
   } catch (e) {

@@ -1,8 +1,8 @@
 /** The small numbers a kernel reads besides its tensors (sizes, strides, offsets, constants),
  *  as 32-bit words: kernels read `p[i]` as u32 and `bitcast<f32>(p[i])` for a float. */
 export class Params {
-  readonly #words = new Uint32Array(256);
-  readonly #floats = new Float32Array(this.#words.buffer);
+  #words = new Uint32Array(32);
+  #floats = new Float32Array(this.#words.buffer);
   #length = 0;
 
   u32(...values: number[]): this {
@@ -26,7 +26,12 @@ export class Params {
   }
 
   #grow(): Uint32Array {
-    if (this.#length >= this.#words.length) throw new Error(`webgpu: a kernel's parameters exceed ${this.#words.length} words (a tensor of too many axes)`);
+    if (this.#length >= this.#words.length) {
+      const words = new Uint32Array(this.#words.length * 2);
+      words.set(this.#words);
+      this.#words = words;
+      this.#floats = new Float32Array(words.buffer);
+    }
     return this.#words;
   }
 }

@@ -2,8 +2,10 @@
 import { COPY_DST_USAGE, MAP_READ_MODE, STAGING_USAGE, STORAGE_USAGE } from './gpu-flags.js';
 import type { Params } from './params.js';
 
-/** A compiled kernel and the layout its bind groups follow. */
+/** A compiled kernel and the layout its bind groups follow (binding 0, the parameters, at a
+ *  dynamic offset). */
 export interface Kernel {
+  name: string;
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
 }
@@ -17,15 +19,21 @@ export interface Binding {
 
 /** Bytes of kernel parameters and small staged data recorded between two submits. */
 const ARENA_BYTES = 1 << 20;
+/** The window of the arena a kernel's parameter binding covers (its block starts there). */
+export const PARAMS_BYTES = 1024;
+/** Bind groups kept for reuse before the cache is cleared (a training loop needs a few dozen). */
+const BIND_GROUP_CACHE_LIMIT = 4096;
 /** Submits after this many recorded dispatches, so the GPU starts while the host records more. */
 const DISPATCHES_PER_SUBMIT = 48;
 
 /**
  * Records kernels into one command encoder and submits them in batches: a dispatch costs the
- * host a bind group and a few calls, not a submit. Each dispatch's parameters go to its own
- * aligned block of an arena buffer that is written once per submit, right before it, so every
- * dispatch of a batch sees its own values. Anything the queue does at once (writeBuffer,
- * mapAsync) first submits what was recorded, which keeps the queue's order the program's.
+ * host a few calls, not a submit. Each dispatch's parameters go to its own aligned block of an
+ * arena buffer that is written once per submit, right before it, so every dispatch of a batch
+ * sees its own values; the block is bound at a dynamic offset, so a bind group depends only on
+ * the kernel and its tensors' buffers and is made once (a training loop's pooled buffers come
+ * back in the same order every step). Anything the queue does at once (writeBuffer, mapAsync)
+ * first submits what was recorded, which keeps the queue's order the program's.
  */
 export class CommandRecorder {
   readonly #arena: GPUBuffer;
@@ -39,6 +47,9 @@ export class CommandRecorder {
   #retired: GPUBuffer[] = [];
   readonly #staging = new Map<number, GPUBuffer[]>();
   #error: Error | null = null;
+  readonly #groups = new Map<string, GPUBindGroup>();
+  readonly #bufferIds = new WeakMap<GPUBuffer, number>();
+  #nextBufferId = 0;
 
   constructor(readonly device: GPUDevice) {
     this.#align = device.limits.minStorageBufferOffsetAlignment;
@@ -58,8 +69,8 @@ export class CommandRecorder {
   }
 
   /** Copies `words` into the arena (submitting first if it is full) and returns the binding. */
-  stage(words: Uint32Array): Binding {
-    const bytes = Math.max(16, words.byteLength);
+  stage(words: Uint32Array, reserve = 16): Binding {
+    const bytes = Math.max(reserve, words.byteLength);
     if (bytes > ARENA_BYTES / 4) {
       // Too large for the arena: a fresh buffer, which no recorded command can be using yet.
       const buffer = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: STORAGE_USAGE | COPY_DST_USAGE });
@@ -73,19 +84,50 @@ export class CommandRecorder {
       offset = 0;
     }
     this.#arenaWords.set(words, offset / 4);
-    this.#arenaUsed = offset + bytes;
+    this.#arenaUsed = offset + Math.max(16, words.byteLength);
     return { buffer: this.#arena, offset, size: bytes };
   }
 
   dispatch(kernel: Kernel, params: Params, bindings: readonly Binding[], workgroups: readonly [number, number, number]): void {
-    const block = this.stage(params.words);
-    const entries = [block, ...bindings].map((b, binding) => ({ binding, resource: b.offset === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size! } }));
-    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
+    if (params.words.byteLength > PARAMS_BYTES) throw new Error(`webgpu: the parameters of '${kernel.name}' exceed ${PARAMS_BYTES} bytes (a tensor of too many axes)`);
+    const block = this.stage(params.words, PARAMS_BYTES);
+    const group = this.#bindGroup(kernel, bindings);
     const pass = this.#computePass();
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, group);
+    pass.setBindGroup(0, group, [block.offset!]);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
     if (++this.#dispatches >= DISPATCHES_PER_SUBMIT) this.submit();
+  }
+
+  /** Forgets the bind groups (a buffer they name was destroyed). */
+  forgetBindGroups(): void {
+    this.#groups.clear();
+  }
+
+  #bindGroup(kernel: Kernel, bindings: readonly Binding[]): GPUBindGroup {
+    const make = () =>
+      this.device.createBindGroup({
+        layout: kernel.layout,
+        entries: [{ buffer: this.#arena, offset: 0, size: PARAMS_BYTES }, ...bindings].map((b, binding) => ({
+          binding,
+          resource: b.offset === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size! },
+        })),
+      });
+    // Windows of a buffer (staged indices) change every time: only whole buffers are cached.
+    if (bindings.some((b) => b.offset !== undefined)) return make();
+    const key = `${kernel.name}|${bindings.map((b) => this.#idOf(b.buffer)).join(',')}`;
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      if (this.#groups.size >= BIND_GROUP_CACHE_LIMIT) this.#groups.clear();
+      this.#groups.set(key, (group = make()));
+    }
+    return group;
+  }
+
+  #idOf(buffer: GPUBuffer): number {
+    let id = this.#bufferIds.get(buffer);
+    if (id === undefined) this.#bufferIds.set(buffer, (id = this.#nextBufferId++));
+    return id;
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {

@@ -31,6 +31,13 @@ export const DEFAULT_MATMUL_TILES: MatmulTiles = {
   small: { bm: 32, bn: 32, bk: 16, tm: 4, tn: 4 },
 };
 
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
 /** Workgroups a tiling must give before the next larger tile is used. */
 const ENOUGH_WORKGROUPS = 64;
 
@@ -50,6 +57,8 @@ export class WebGpuBackend implements Backend {
   constructor(
     readonly name: string,
     readonly device: GPUDevice,
+    /** Which GPU and driver this is, as the adapter describes itself. */
+    readonly adapterInfo: AdapterDescription = { vendor: '', architecture: '', device: '', description: '' },
     /** What the device came from (the GPU object, the adapter), held for as long as the
      *  backend lives: Dawn's Node binding tears the device down once they are collected. */
     readonly owners: readonly unknown[] = [],
@@ -57,7 +66,10 @@ export class WebGpuBackend implements Backend {
     this.#recorder = new CommandRecorder(device);
     this.#pool = new GpuBufferPool(
       (bytes) => device.createBuffer({ size: bytes, usage: TENSOR_USAGE }),
-      (buffer) => this.#recorder.retire(buffer),
+      (buffer) => {
+        this.#recorder.retire(buffer);
+        this.#recorder.forgetBindGroups();
+      },
     );
   }
 
@@ -361,9 +373,15 @@ export class WebGpuBackend implements Backend {
   #kernel(name: string, source: () => string): Kernel {
     let kernel = this.#kernels.get(name);
     if (kernel === undefined) {
-      const module = this.device.createShaderModule({ label: name, code: source() });
-      const pipeline = this.device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } });
-      kernel = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+      const code = source();
+      const layout = this.device.createBindGroupLayout({ label: name, entries: bindingLayout(code) });
+      const module = this.device.createShaderModule({ label: name, code });
+      const pipeline = this.device.createComputePipeline({
+        label: name,
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: 'main' },
+      });
+      kernel = { name, pipeline, layout };
       this.#kernels.set(name, kernel);
     }
     return kernel;
@@ -377,6 +395,19 @@ export class WebGpuBackend implements Backend {
       );
     }
   }
+}
+
+const COMPUTE_STAGE = 0x4;
+
+/** The bind group layout a kernel's WGSL declares: binding 0 (the parameters) read at a dynamic
+ *  offset, then each buffer read-only or read-write as declared. */
+function bindingLayout(code: string): GPUBindGroupLayoutEntry[] {
+  const declared = [...code.matchAll(/@binding\((\d+)\) var<storage, (read|read_write)>/g)];
+  return declared.map(([, binding, access]) => ({
+    binding: Number(binding),
+    visibility: COMPUTE_STAGE,
+    buffer: { type: access === 'read' ? 'read-only-storage' : 'storage', hasDynamicOffset: binding === '0' },
+  }));
 }
 
 function toFloat32(data: ArrayLike<number>): Float32Array {
