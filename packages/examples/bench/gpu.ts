@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { DEFAULT_MATMUL_TILES, Rng, setBackend, tensor, WebGpuBackend, type MatmulTile } from '@matgrad/core';
+import { DEFAULT_MATMUL_TILES, fromBuffer, Rng, setBackend, tensor, WebGpuBackend, type MatmulTile } from '@matgrad/core';
+import { DataLoader, fitOnDevice, MLP, SGD, TensorDataset } from '@matgrad/nn';
 import { useBackend } from '../src/cli/backend.js';
 import { DeviceTrainer, deviceMatmul } from './device-trainer.js';
 import { median, type EpochResult, type Variant } from './protocol.js';
@@ -165,6 +166,23 @@ for (const { name, hidden, batch } of JOBS) {
     await run('wasm', 0, 1);
   });
 }
+
+await section('fitOnDevice', async () => {
+  // nn's own loop on the same data: a DataLoader's batches (gathered by take on the device),
+  // each batch's loss and correct count read while the next one runs.
+  const previous = setBackend('webgpu');
+  try {
+    const model = new MLP({ sizes: [784, 100, 10], dtype: 'float32', seed: 7 });
+    const data = new TensorDataset(fromBuffer(bench.trainX, [bench.trainY.length, 784]), Float32Array.from(bench.trainY));
+    const loader = new DataLoader(data, { batchSize: 100, shuffle: true, seed: 11 });
+    const history = await fitOnDevice(model, loader, { epochs: WARMUP + (quick ? 1 : 3), optimizer: new SGD(model, { lr: 0.1 }) });
+    const ms = history.slice(WARMUP).map((r) => r.time);
+    results.fitOnDevice = { epochs: history.map((r) => ({ ms: r.time, loss: r.loss, accuracy: r.accuracy })), medianMs: median(ms) };
+    log(`  fitOnDevice 784-100-10, batch 100, shuffled: ${history.map((r) => r.time.toFixed(1)).join(' ')} ms per epoch (training accuracy ${history.map((r) => r.accuracy!.toFixed(3)).join(' ')})`);
+  } finally {
+    setBackend(previous);
+  }
+});
 
 await section('torch', async () => {
   const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0);
