@@ -2,7 +2,7 @@
 // model and loop (@matgrad/nn Linear, ReLU, SGD), the data uploaded once, every batch gathered
 // on the device and values read back only at the end of the epoch, as a GPU needs. Used by the
 // webgpu peer and by gpu.ts (which also runs it on the CPU, for the accuracy to compare).
-import { fromBuffer, keep, matmul, memoryStats, noGrad, softmaxCrossEntropy, tidy, transpose, zeros, type Backend, type Tensor } from '@matgrad/core';
+import { fromBuffer, keep, matmul, memoryStats, noGrad, softmaxCrossEntropy, stack, tidy, transpose, type Backend, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential } from '@matgrad/nn';
 import { filler, matmulResult, type EpochResult, type MatmulResult, type Variant } from './protocol.js';
 import { accuracy, type Workload } from './workload.js';
@@ -40,7 +40,8 @@ export class DeviceTrainer {
   async epoch(): Promise<EpochResult> {
     const { batch, trainCount, classes } = this.#w.spec;
     for (const [p, v] of this.#initial) p.assign(v);
-    const lossSum = keep(zeros([], { dtype: 'float32' }));
+    // Each step's loss stays on the device; they are summed and read once, after the epoch.
+    const losses: Tensor[] = [];
     const steps = trainCount / batch;
     const freshBefore = memoryStats().fresh;
     const t0 = performance.now();
@@ -53,14 +54,15 @@ export class DeviceTrainer {
         const loss = softmaxCrossEntropy(this.#model.forward(x), y);
         loss.backward();
         this.#optimizer.step();
-        noGrad(() => lossSum.assign(lossSum.add(loss.detach())));
+        losses.push(keep(loss.detach()));
       });
     }
+    const lossSum = tidy(() => keep(stack(losses).sum()));
     const hostMs = performance.now() - t0;
     const [total] = await lossSum.data();
     const epochMs = performance.now() - t0;
     const freshBuffers = memoryStats().fresh - freshBefore;
-    lossSum.dispose();
+    for (const t of [lossSum, ...losses]) t.dispose();
     const { logits } = tidy(() => ({ logits: noGrad(() => this.#model.forward(this.#testX)).data() }));
     return { epochMs, hostMs, testAccuracy: accuracy(await logits, this.#w.testY, classes), meanLoss: total! / steps, freshBuffers };
   }

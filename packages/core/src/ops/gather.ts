@@ -48,9 +48,11 @@ function resolveIndices(op: string, indices: Indices, size: number, axisText: st
     // gives NaN in the result (the check cannot throw from the GPU).
     return { indices: indices.detach(), indexShape: [...indices.shape] };
   }
-  // Numbers are read on the host backend whatever the current one is (a GPU may hold no float64).
-  const t = indices instanceof Tensor ? indices : internal(tensor(indices, { backend: 'js' }));
-  const values = t.values();
+  // Flat integers are used as they are; other numbers are read through a tensor on the host
+  // backend, whatever the current one is (a GPU may hold no float64).
+  const flat = indices instanceof Int32Array || (Array.isArray(indices) && indices.every((k) => typeof k === 'number'));
+  const t = flat ? null : indices instanceof Tensor ? indices : internal(tensor(indices, { backend: 'js' }));
+  const values = t === null ? (indices as ArrayLike<number>) : t.values();
   const resolved = new Int32Array(values.length);
   for (let j = 0; j < values.length; j++) {
     const k = values[j]!;
@@ -60,7 +62,7 @@ function resolveIndices(op: string, indices: Indices, size: number, axisText: st
     }
     resolved[j] = k < 0 ? k + size : k;
   }
-  return { indices: resolved, indexShape: [...t.shape] };
+  return { indices: resolved, indexShape: t === null ? [values.length] : [...t.shape] };
 }
 
 /** An index tensor read on the device must live where the values do. */

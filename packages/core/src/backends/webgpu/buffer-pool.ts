@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type { MemoryStats } from '../backend.js';
 
-/** Past this many pooled bytes a recycled buffer is destroyed instead of kept. */
+/** Past this many pooled bytes the sizes least recently asked for are destroyed. */
 const POOL_LIMIT_BYTES = 1024 * 2 ** 20;
 
 /** The bytes a buffer of `length` float32 elements takes: never 0 (a binding must have a
@@ -13,11 +13,19 @@ export function bytesFor(length: number): number {
 /**
  * Released GPU buffers kept for reuse by size, as the CPU backends keep typed arrays: a
  * training loop asks for the same sizes every step, so after the first step it creates no
- * buffer at all. `retire` receives buffers to destroy; the owner destroys them only once the
- * commands already recorded with them have been submitted.
+ * buffer at all. Over the limit, the sizes asked for least recently go first (big products
+ * measured earlier must not crowd out the training loop's buffers). `retire` receives buffers
+ * to destroy; the owner destroys them once the commands recorded with them are submitted.
  */
+/** The pooled buffers of one size, and when that size was last asked for. */
+interface SizeClass {
+  buffers: GPUBuffer[];
+  used: number;
+}
+
 export class GpuBufferPool {
-  readonly #free = new Map<number, GPUBuffer[]>();
+  readonly #free = new Map<number, SizeClass>();
+  #clock = 0;
   #fresh = 0;
   #reused = 0;
   #pooledBuffers = 0;
@@ -29,7 +37,10 @@ export class GpuBufferPool {
   ) {}
 
   take(bytes: number): GPUBuffer {
-    const buffer = this.#free.get(bytes)?.pop();
+    let size = this.#free.get(bytes);
+    if (size === undefined) this.#free.set(bytes, (size = { buffers: [], used: 0 }));
+    size.used = ++this.#clock;
+    const buffer = size.buffers.pop();
     if (buffer !== undefined) {
       this.#reused++;
       this.#pooledBuffers--;
@@ -42,20 +53,34 @@ export class GpuBufferPool {
 
   give(buffer: GPUBuffer): void {
     const bytes = buffer.size;
-    if (this.#pooledBytes + bytes > POOL_LIMIT_BYTES) {
+    if (bytes > POOL_LIMIT_BYTES) {
       this.retire(buffer);
       return;
     }
-    const list = this.#free.get(bytes);
-    if (list === undefined) this.#free.set(bytes, [buffer]);
-    else list.push(buffer);
+    if (this.#pooledBytes + bytes > POOL_LIMIT_BYTES) this.#evict(POOL_LIMIT_BYTES - bytes);
+    let size = this.#free.get(bytes);
+    if (size === undefined) this.#free.set(bytes, (size = { buffers: [], used: this.#clock }));
+    size.buffers.push(buffer);
     this.#pooledBuffers++;
     this.#pooledBytes += bytes;
   }
 
+  /** Retires buffers of the sizes least recently asked for until at most `limit` bytes stay. */
+  #evict(limit: number): void {
+    const sizes = [...this.#free].sort(([, a], [, b]) => a.used - b.used);
+    for (const [bytes, size] of sizes) {
+      while (size.buffers.length > 0 && this.#pooledBytes > limit) {
+        this.retire(size.buffers.pop()!);
+        this.#pooledBuffers--;
+        this.#pooledBytes -= bytes;
+      }
+      if (this.#pooledBytes <= limit) return;
+    }
+  }
+
   /** Destroys every pooled buffer (the backend is shutting down). */
   clear(): void {
-    for (const list of this.#free.values()) for (const b of list) b.destroy();
+    for (const size of this.#free.values()) for (const b of size.buffers) b.destroy();
     this.#free.clear();
     this.#pooledBuffers = 0;
     this.#pooledBytes = 0;

@@ -42,6 +42,8 @@ export class CommandRecorder {
   #arenaUsed = 0;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
+  #pipeline: GPUComputePipeline | null = null;
+  readonly #dynamicOffset = new Uint32Array(1);
   #dispatches = 0;
   /** Buffers to destroy once the commands that use them are submitted. */
   #retired: GPUBuffer[] = [];
@@ -69,8 +71,8 @@ export class CommandRecorder {
   }
 
   /** Copies `words` into the arena (submitting first if it is full) and returns the binding. */
-  stage(words: Uint32Array, reserve = 16): Binding {
-    const bytes = Math.max(reserve, words.byteLength);
+  stage(words: Uint32Array): Binding {
+    const bytes = Math.max(16, words.byteLength);
     if (bytes > ARENA_BYTES / 4) {
       // Too large for the arena: a fresh buffer, which no recorded command can be using yet.
       const buffer = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: STORAGE_USAGE | COPY_DST_USAGE });
@@ -78,48 +80,55 @@ export class CommandRecorder {
       this.#retired.push(buffer);
       return { buffer };
     }
-    let offset = Math.ceil(this.#arenaUsed / this.#align) * this.#align;
-    if (offset + bytes > ARENA_BYTES) {
-      this.submit();
-      offset = 0;
-    }
+    const offset = this.#reserve(bytes, words.byteLength);
     this.#arenaWords.set(words, offset / 4);
-    this.#arenaUsed = offset + Math.max(16, words.byteLength);
     return { buffer: this.#arena, offset, size: bytes };
   }
 
+  /** An aligned arena offset with `window` bytes after it inside the arena (submitting first
+   *  when the arena is full), of which the next `used` bytes are taken. */
+  #reserve(window: number, used: number): number {
+    let offset = Math.ceil(this.#arenaUsed / this.#align) * this.#align;
+    if (offset + window > ARENA_BYTES) {
+      this.submit();
+      offset = 0;
+    }
+    this.#arenaUsed = offset + Math.max(16, used);
+    return offset;
+  }
+
   dispatch(kernel: Kernel, params: Params, bindings: readonly Binding[], workgroups: readonly [number, number, number]): void {
-    if (params.words.byteLength > PARAMS_BYTES) throw new Error(`webgpu: the parameters of '${kernel.name}' exceed ${PARAMS_BYTES} bytes (a tensor of too many axes)`);
-    const block = this.stage(params.words, PARAMS_BYTES);
+    if (params.byteLength > PARAMS_BYTES) throw new Error(`webgpu: the parameters of '${kernel.name}' exceed ${PARAMS_BYTES} bytes (a tensor of too many axes)`);
+    const offset = this.#reserve(PARAMS_BYTES, params.byteLength);
+    params.copyTo(this.#arenaWords, offset / 4);
     const group = this.#bindGroup(kernel, bindings);
     const pass = this.#computePass();
-    pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, group, [block.offset!]);
+    if (this.#pipeline !== kernel.pipeline) pass.setPipeline((this.#pipeline = kernel.pipeline));
+    this.#dynamicOffset[0] = offset;
+    pass.setBindGroup(0, group, this.#dynamicOffset, 0, 1);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
     if (++this.#dispatches >= DISPATCHES_PER_SUBMIT) this.submit();
   }
 
-  /** Forgets the bind groups (a buffer they name was destroyed). */
-  forgetBindGroups(): void {
-    this.#groups.clear();
-  }
-
   #bindGroup(kernel: Kernel, bindings: readonly Binding[]): GPUBindGroup {
-    const make = () =>
-      this.device.createBindGroup({
-        layout: kernel.layout,
-        entries: [{ buffer: this.#arena, offset: 0, size: PARAMS_BYTES }, ...bindings].map((b, binding) => ({
-          binding,
-          resource: b.offset === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size! },
-        })),
-      });
     // Windows of a buffer (staged indices) change every time: only whole buffers are cached.
-    if (bindings.some((b) => b.offset !== undefined)) return make();
-    const key = `${kernel.name}|${bindings.map((b) => this.#idOf(b.buffer)).join(',')}`;
-    let group = this.#groups.get(key);
+    let key: string | null = kernel.name;
+    for (const b of bindings) {
+      if (b.offset !== undefined) {
+        key = null;
+        break;
+      }
+      key += `|${this.#idOf(b.buffer)}`;
+    }
+    let group = key === null ? undefined : this.#groups.get(key);
     if (group === undefined) {
-      if (this.#groups.size >= BIND_GROUP_CACHE_LIMIT) this.#groups.clear();
-      this.#groups.set(key, (group = make()));
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.#arena, offset: 0, size: PARAMS_BYTES } }];
+      bindings.forEach((b, i) => entries.push({ binding: i + 1, resource: b.offset === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size! } }));
+      group = this.device.createBindGroup({ layout: kernel.layout, entries });
+      if (key !== null) {
+        if (this.#groups.size >= BIND_GROUP_CACHE_LIMIT) this.#groups.clear();
+        this.#groups.set(key, group);
+      }
     }
     return group;
   }
@@ -206,6 +215,7 @@ export class CommandRecorder {
   #endPass(): void {
     this.#pass?.end();
     this.#pass = null;
+    this.#pipeline = null;
   }
 
   #stagingBuffer(bytes: number): GPUBuffer {

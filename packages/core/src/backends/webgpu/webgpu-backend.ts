@@ -38,8 +38,9 @@ export interface AdapterDescription {
   description: string;
 }
 
-/** Workgroups a tiling must give before the next larger tile is used. */
-const ENOUGH_WORKGROUPS = 64;
+/** Workgroups a tiling must give before the next larger tile is used: about one per core of
+ *  a large GPU (an H200 has 132; at 1024³ the 128-wide tile gives 64 and left half idle). */
+const ENOUGH_WORKGROUPS = 128;
 
 /**
  * Tensors in GPU buffers (float32 only: WebGPU has no float64), every kernel a WGSL compute
@@ -66,10 +67,9 @@ export class WebGpuBackend implements Backend {
     this.#recorder = new CommandRecorder(device);
     this.#pool = new GpuBufferPool(
       (bytes) => device.createBuffer({ size: bytes, usage: TENSOR_USAGE }),
-      (buffer) => {
-        this.#recorder.retire(buffer);
-        this.#recorder.forgetBindGroups();
-      },
+      // Bind groups naming a retired buffer stay cached but are never asked for again: buffer
+      // ids are not reused.
+      (buffer) => this.#recorder.retire(buffer),
     );
   }
 
@@ -147,7 +147,7 @@ export class WebGpuBackend implements Backend {
     this.#float32('full', dtype);
     const out = this.#output(shape);
     if (out.size > 0) {
-      const params = new Params().u32(out.size).f32(value);
+      const params = Params.start().u32(out.size).f32(value);
       this.#dispatch('fill', fillShader, params, [out], spread(Math.ceil(out.size / ELEMENTWISE_GROUP)));
     }
     return out;
@@ -163,7 +163,7 @@ export class WebGpuBackend implements Backend {
     // A window of the buffer being read cannot be written in the same dispatch.
     const from = src.ref === dst.ref ? this.copy(src, 'float32') : src;
     const { shape, strides } = collapse(src.shape, [dst.strides, from.strides]);
-    const params = new Params().u32(src.size, shape.length, dst.offset, from.offset).list(shape).list(strides[0]!).list(strides[1]!);
+    const params = Params.start().u32(src.size, shape.length, dst.offset, from.offset).list(shape).list(strides[0]!).list(strides[1]!);
     this.#dispatch('copyInto', copyIntoShader, params, [from, dst], spread(Math.ceil(src.size / ELEMENTWISE_GROUP)));
     if (from !== src) from.ref.release();
   }
@@ -176,7 +176,7 @@ export class WebGpuBackend implements Backend {
     const out = this.#output(x.shape);
     if (out.size === 0) return out;
     const { shape, strides } = collapse(x.shape, [x.strides]);
-    const params = new Params().u32(x.size, shape.length, x.offset).list(shape).list(strides[0]!);
+    const params = Params.start().u32(x.size, shape.length, x.offset).list(shape).list(strides[0]!);
     this.#dispatch(`unary:${kernel}`, () => unaryShader(kernel), params, [x, out], spread(Math.ceil(x.size / ELEMENTWISE_GROUP)));
     return out;
   }
@@ -185,7 +185,7 @@ export class WebGpuBackend implements Backend {
     const out = this.#output(a.shape);
     if (out.size === 0) return out;
     const { shape, strides } = collapse(a.shape, [a.strides, b.strides]);
-    const params = new Params().u32(a.size, shape.length, a.offset, b.offset).list(shape).list(strides[0]!).list(strides[1]!);
+    const params = Params.start().u32(a.size, shape.length, a.offset, b.offset).list(shape).list(strides[0]!).list(strides[1]!);
     this.#dispatch(`binary:${kernel}`, () => binaryShader(kernel), params, [a, b, out], spread(Math.ceil(a.size / ELEMENTWISE_GROUP)));
     return out;
   }
@@ -194,7 +194,7 @@ export class WebGpuBackend implements Backend {
     const out = this.#output(a.shape);
     if (out.size === 0) return out;
     const { shape, strides } = collapse(a.shape, [mask.strides, a.strides, b.strides]);
-    const params = new Params().u32(a.size, shape.length, mask.offset, a.offset, b.offset).list(shape).list(strides[0]!).list(strides[1]!).list(strides[2]!);
+    const params = Params.start().u32(a.size, shape.length, mask.offset, a.offset, b.offset).list(shape).list(strides[0]!).list(strides[1]!).list(strides[2]!);
     this.#dispatch('where', whereShader, params, [mask, a, b, out], spread(Math.ceil(a.size / ELEMENTWISE_GROUP)));
     return out;
   }
@@ -209,7 +209,7 @@ export class WebGpuBackend implements Backend {
     const outer = collapse(kept.map((i) => x.shape[i]!), [kept.map((i) => x.strides[i]!)]);
     const inner = collapse(reduced.map((i) => x.shape[i]!), [reduced.map((i) => x.strides[i]!)]);
     const mode = kernel === 'sum' ? 0 : kernel === 'mean' ? 1 : 2;
-    const params = new Params()
+    const params = Params.start()
       .u32(cells, count, outer.shape.length, inner.shape.length, x.offset, mode)
       .list(outer.shape)
       .list(outer.strides[0]!)
@@ -226,7 +226,7 @@ export class WebGpuBackend implements Backend {
     if (out.size === 0) return out;
     const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
     const { shape, strides } = collapse(others.map((i) => x.shape[i]!), [others.map((i) => x.strides[i]!)]);
-    const params = new Params()
+    const params = Params.start()
       .u32(out.size, x.shape[axis]!, x.strides[axis]!, shape.length, x.offset, kernel === 'argmax' ? 0 : 1)
       .list(shape)
       .list(strides[0]!);
@@ -253,7 +253,7 @@ export class WebGpuBackend implements Backend {
   softmaxCrossEntropy(logits: Storage, targets: Storage): Storage {
     const out = this.#output([]);
     const [n, c] = logits.shape as [number, number];
-    const params = new Params().u32(n, c, logits.offset, logits.strides[0]!, logits.strides[1]!, targets.offset, targets.strides[0]!, targets.strides[1]!);
+    const params = Params.start().u32(n, c, logits.offset, logits.strides[0]!, logits.strides[1]!, targets.offset, targets.strides[0]!, targets.strides[1]!);
     this.#dispatch('crossEntropy', crossEntropyShader, params, [logits, targets, out], [1, 1, 1]);
     return out;
   }
@@ -279,7 +279,7 @@ export class WebGpuBackend implements Backend {
     const grad = isRowMajorWindow(g) && g.ref !== w.ref ? g : this.copy(g, 'float32');
     const { lr, weightDecay, scale, step, momentum = 0, rho = 0, beta1 = 0, beta2 = 0, eps = 0 } = h;
     const decoupled = rule === 'adamw';
-    const params = new Params()
+    const params = Params.start()
       .u32(w.size, grad.offset)
       .f32(lr).f32(weightDecay).f32(scale).f32(momentum).f32(rho).f32(eps).f32(beta1).f32(beta2)
       .f32(1 - beta1 ** step)
@@ -302,7 +302,7 @@ export class WebGpuBackend implements Backend {
     const batches = sizeOf(batchShape);
     if (batches > 65_535) throw new RangeError(`matmul: ${batches} matrices in one batch exceed the ${this.name} backend's limit of 65535`);
     const tile = this.#tileFor(m, n, batches);
-    const params = new Params()
+    const params = Params.start()
       .u32(m, n, k, batch.shape.length, a.offset, b.offset, a.strides[r - 2]!, a.strides[r - 1]!, b.strides[r - 2]!, b.strides[r - 1]!)
       .u32(bias === null ? 0 : 1, bias?.offset ?? 0, bias?.strides[0] ?? 0)
       .list(batch.shape)
@@ -328,7 +328,7 @@ export class WebGpuBackend implements Backend {
     const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
     const { shape, strides } = collapse(others.map((i) => x.shape[i]!), [others.map((i) => x.strides[i]!), others.map((i) => outStrides[i]!)]);
     const rows = x.size / x.shape[axis]!;
-    const params = new Params()
+    const params = Params.start()
       .u32(rows, x.shape[axis]!, shape.length, x.offset, x.strides[axis]!, outStrides[axis]!, log ? 1 : 0)
       .list(shape)
       .list(strides[0]!)
@@ -349,7 +349,7 @@ export class WebGpuBackend implements Backend {
     } else {
       index = this.#recorder.stage(new Uint32Array(indices.buffer, indices.byteOffset, indices.length));
     }
-    const params = new Params().u32(out.size, size, m, inner, rows.offset, indexOffset, deviceIndices === null ? 0 : 1);
+    const params = Params.start().u32(out.size, size, m, inner, rows.offset, indexOffset, deviceIndices === null ? 0 : 1);
     this.#dispatch(what, shader, params, [{ buffer: this.#buffer(rows) }, index, { buffer: this.#buffer(out) }], spread(Math.ceil(out.size / ELEMENTWISE_GROUP)));
     if (rows !== x) rows.ref.release();
     if (deviceIndices !== null && deviceIndices !== indices) deviceIndices.ref.release();
