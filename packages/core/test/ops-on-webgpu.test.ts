@@ -11,6 +11,8 @@ import {
   concat,
   eq,
   ge,
+  gradCheck,
+  gradCheckAsync,
   gt,
   le,
   lt,
@@ -309,6 +311,26 @@ describe('webgpu: float32 only, with errors that name the function', () => {
     const y = x.matmul(x).relu().sum(0).softmax();
     expect(String(y)).toBe('tensor(<on webgpu>, shape=[2], dtype=float32)');
     expect(Array.from(await y.data()).map((v) => +v.toFixed(5))).toEqual([0.00005, 0.99995]);
+  });
+});
+
+describe('gradCheckAsync', () => {
+  gpuIt('checks gradients on webgpu in float32, and finds a wrong rule there', async () => {
+    const x = tensor([[0.5, -1], [2, 0.25]], { dtype: 'float32', backend: 'webgpu' });
+    const w = tensor([[0.3, -0.7, 1.1], [0.9, 0.2, -0.4]], { dtype: 'float32', backend: 'webgpu' });
+    const good = await gradCheckAsync((a, b) => a.matmul(b).tanh().softmax(1).mul(a.sum()), [x, w]);
+    expect(good.ok, good.report).toBe(true);
+    // A function whose backward is not its derivative: the value of relu, the gradient of 2x.
+    const wrong = await gradCheckAsync((a) => a.relu().add(a.mul(2).sub(a.mul(2).detach())), [x]);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.report).toMatch(/gradCheck FAILED/);
+  });
+  it('gives gradCheck\'s result on a CPU backend', async () => {
+    const x = tensor([[0.5, -1.5], [2, 0.25]]);
+    const f = (a: Tensor) => a.exp().mul(a).sum(0);
+    const [sync, promised] = [gradCheck(f, [x]), await gradCheckAsync(f, [x])];
+    expect(promised).toEqual(sync);
+    expect(sync.ok).toBe(true);
   });
 });
 
