@@ -294,6 +294,7 @@ describe('webgpu: float32 only, with errors that name the function', () => {
     expect(() => x.cast('float64')).toThrow(/cast: the 'webgpu' backend holds float32 tensors only \(WebGPU has no float64\), got float64/);
     expect(() => x.values()).toThrow(/values: the 'webgpu' backend cannot read synchronously.*await tensor\.data\(\)/);
     expect(() => x.sum().item()).toThrow(/await tensor\.data\(\)/);
+    expect(() => x.to('js')).toThrow(/to: the 'webgpu' backend cannot read synchronously; copy through the host with tensor\(await t\.data\(\)/);
     expect(Array.from(await x.cast('float32').data())).toEqual([1, 2]);
   });
   gpuIt('with webgpu the default backend, numbers as indices and operands still work', async () => {
