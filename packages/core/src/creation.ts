@@ -1,6 +1,6 @@
 import type { Backend } from './backends/backend.js';
 import { backendNamed, getBackend } from './backends/registry.js';
-import { checkDtype, type DType } from './dtype.js';
+import { checkDtype, dtypeOf, type DType } from './dtype.js';
 import type { FloatArray } from './kernels/types.js';
 import { checkShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf, type Shape } from './shape.js';
 import type { Storage } from './storage.js';
@@ -42,12 +42,16 @@ export interface TensorOptions {
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const dtype = checkDtype('tensor', options.dtype ?? (data instanceof Float32Array ? 'float32' : 'float64'));
   const { flat, shape } = flatten(data, options.shape);
-  return leaf(backendFor('tensor', options).upload(flat, dtype, shape), options);
+  return leaf(backendFor('tensor', options, dtype).upload(flat, dtype, shape), options);
 }
 
-/** The backend named in `options`, or the current default. */
-export function backendFor(where: string, options: { backend?: string }): Backend {
-  return options.backend === undefined ? getBackend() : backendNamed(where, options.backend);
+/** The backend named in `options`, or the current default; `dtype` must be one it holds. */
+export function backendFor(where: string, options: { backend?: string }, dtype?: DType): Backend {
+  const backend = options.backend === undefined ? getBackend() : backendNamed(where, options.backend);
+  if (dtype !== undefined && backend.dtypes !== undefined && !backend.dtypes.includes(dtype)) {
+    throw new TypeError(`${where}: the '${backend.name}' backend holds ${backend.dtypes.join(' and ')} tensors only, got dtype ${dtype}; pass { dtype: '${backend.dtypes[0]}' }`);
+  }
+  return backend;
 }
 
 /** A leaf over an existing buffer (for data loaders and weight loading): on the CPU backends
@@ -57,7 +61,7 @@ export function fromBuffer(data: FloatArray, shape: Shape, options: Omit<TensorO
   if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new TypeError('fromBuffer: data must be a Float32Array or a Float64Array');
   const s = checkShape('fromBuffer', shape);
   if (sizeOf(s) !== data.length) throw new RangeError(`fromBuffer: shape ${formatShape(s)} needs ${sizeOf(s)} elements, the buffer has ${data.length}`);
-  return leaf(backendFor('fromBuffer', options).adopt(data, s), options);
+  return leaf(backendFor('fromBuffer', options, dtypeOf(data)).adopt(data, s), options);
 }
 
 /** A new leaf (a tensor no op made) over `storage`. */
@@ -149,7 +153,8 @@ function filled(where: string, shape: Shape, value: number, options: CreateOptio
   const s = checkShape(where, shape);
   if (typeof value !== 'number') throw new TypeError(`${where}: the fill value must be a number, got ${value === null ? 'null' : typeof value}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object such as { dtype, requiresGrad }, got ${options === null ? 'null' : typeof options}`);
-  return leaf(backendFor(where, options).fill(checkDtype(where, options.dtype ?? 'float64'), s, value), options);
+  const dtype = checkDtype(where, options.dtype ?? 'float64');
+  return leaf(backendFor(where, options, dtype).fill(dtype, s, value), options);
 }
 
 /** numpy's arange: start, start + step, ... up to but excluding stop. */
@@ -162,7 +167,8 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
   const n = Math.max(0, Math.ceil((to - from) / step));
   if (n > MAX_ELEMENTS) throw new RangeError(`arange: ${n} values from ${from} to ${to} by ${step}; one tensor holds at most ${MAX_ELEMENTS}`);
   const values = Array.from({ length: n }, (_, i) => from + i * step);
-  return leaf(backendFor('arange', options).upload(values, checkDtype('arange', options.dtype ?? 'float64'), [n]), options);
+  const dtype = checkDtype('arange', options.dtype ?? 'float64');
+  return leaf(backendFor('arange', options, dtype).upload(values, dtype, [n]), options);
 }
 
 /** The identity matrix [n, m] (m = n by default): ones on the diagonal, zeros elsewhere. */

@@ -43,7 +43,8 @@ export interface GradCheckResult {
 
 /** Compares the backward pass with central finite differences in float64, element by element
  *  of the Jacobian, passing where |analytic − numeric| ≤ atol + rtol·|numeric| (PyTorch's rule).
- *  The inputs are copied to float64 first; `f` runs twice per input element.
+ *  The inputs are copied to float64 first; `f` runs twice per input element. Synchronous, so for
+ *  inputs on the CPU backends; `gradCheckAsync` takes any backend.
  *
  *  @example
  *  ```ts
@@ -52,12 +53,46 @@ export interface GradCheckResult {
  *  ```
  */
 export function gradCheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckResult {
+  const copy = (x: Tensor, values: Float64Array) => tensor(values, { shape: x.shape, dtype: 'float64', requiresGrad: true });
+  const steps = checkSteps(f, inputs, options, copy);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next(Float64Array.from(step.value.values()));
+  return step.value;
+}
+
+/**
+ * `gradCheck` for inputs on any backend, a GPU's included: values are read with await. The
+ * check runs on the inputs' backend, in float64 where it holds float64; on a float32-only
+ * backend (webgpu) it runs in float32, where the default step and tolerances are wider
+ * (eps 1e-3, atol 1e-3, rtol 1e-2: a float32 difference quotient is good to about 1e-4).
+ */
+export async function gradCheckAsync(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradCheckOptions = {}): Promise<GradCheckResult> {
+  const backend = inputs[0]?.storage.backend;
+  const dtype = backend?.dtypes === undefined || backend.dtypes.includes('float64') ? 'float64' : 'float32';
+  const defaults = dtype === 'float64' ? {} : { eps: 1e-3, atol: 1e-3, rtol: 1e-2 };
+  const copy = (x: Tensor, values: Float64Array) => tensor(values, { shape: x.shape, dtype, requiresGrad: true, backend: x.backend });
+  const steps = checkSteps(f, inputs, { ...defaults, ...options }, copy);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next(Float64Array.from(await step.value.data()));
+  return step.value;
+}
+
+/** The check as a sequence of reads: it yields each tensor whose values it needs and is
+ *  resumed with them, so one body serves the synchronous and the asynchronous check. */
+function* checkSteps(
+  f: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradCheckOptions,
+  copy: (x: Tensor, values: Float64Array) => Tensor,
+): Generator<Tensor, GradCheckResult, Float64Array> {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
-  const xs = inputs.map((x) => tensor(x.values(), { shape: x.shape, dtype: 'float64', requiresGrad: true }));
+  const xs: Tensor[] = [];
+  for (const x of inputs) xs.push(copy(x, yield x));
   const output = f(...xs);
   const outShape = output.shape;
-  const analytic = analyticJacobian(output, xs);
-  const numeric = xs.map((x) => numericJacobian(f, xs, x, outShape, eps));
+  const analytic = yield* analyticJacobian(output, xs);
+  const numeric: Float64Array[] = [];
+  for (const x of xs) numeric.push(yield* numericJacobian(f, xs, x, outShape, eps));
 
   const maxAbsError = xs.map(() => 0);
   let worst: GradCheckMismatch | null = null;
@@ -83,24 +118,24 @@ export function gradCheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
 }
 
 /** Row o of input i's Jacobian: the backward pass seeded with the one-hot upstream gradient e_o. */
-function analyticJacobian(output: Tensor, xs: Tensor[]): Float64Array[] {
+function* analyticJacobian(output: Tensor, xs: Tensor[]): Generator<Tensor, Float64Array[], Float64Array> {
   const jacobians = xs.map((x) => new Float64Array(output.size * x.size));
   if (!output.requiresGrad) return jacobians;
   for (let o = 0; o < output.size; o++) {
     const seed = new Float64Array(output.size);
     seed[o] = 1;
-    const gs = gradients(output, xs, { gradient: tensor(seed, { shape: output.shape, dtype: output.dtype }), retainGraph: true });
-    gs.forEach((g, i) => jacobians[i]!.set(g.cast('float64').values(), o * xs[i]!.size));
+    const gs = gradients(output, xs, { gradient: tensor(seed, { shape: output.shape, dtype: output.dtype, backend: output.backend }), retainGraph: true });
+    for (let i = 0; i < gs.length; i++) jacobians[i]!.set(yield gs[i]!, o * xs[i]!.size);
   }
   return jacobians;
 }
 
-function numericJacobian(f: (...inputs: Tensor[]) => Tensor, xs: Tensor[], x: Tensor, outShape: Shape, eps: number): Float64Array {
-  const values = x.values();
+function* numericJacobian(f: (...inputs: Tensor[]) => Tensor, xs: Tensor[], x: Tensor, outShape: Shape, eps: number): Generator<Tensor, Float64Array, Float64Array> {
+  const values = yield x;
   const outSize = outShape.reduce((a, b) => a * b, 1);
   const jacobian = new Float64Array(outSize * x.size);
   // Evaluated with recording on: f may itself take gradients (gradGradCheck).
-  const evaluate = (): Float64Array => Float64Array.from(enableGrad(() => f(...xs)).cast('float64').values());
+  const evaluate = (): Tensor => enableGrad(() => f(...xs));
   const flat = x.storage.reshaped([x.size]);
   // xs are gradCheck's own float64 copies, so nudging one element in place is safe.
   const setElement = (p: number, v: number): void => {
@@ -110,9 +145,9 @@ function numericJacobian(f: (...inputs: Tensor[]) => Tensor, xs: Tensor[], x: Te
   for (let p = 0; p < x.size; p++) {
     const original = values[p]!;
     setElement(p, original + eps);
-    const plus = evaluate();
+    const plus = yield evaluate();
     setElement(p, original - eps);
-    const minus = evaluate();
+    const minus = yield evaluate();
     setElement(p, original);
     for (let o = 0; o < outSize; o++) jacobian[o * x.size + p] = (plus[o]! - minus[o]!) / (2 * eps);
   }

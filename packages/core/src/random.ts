@@ -76,9 +76,10 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions, draw: (r
   const s = checkShape(op, shape);
   const rng = streamOf(op, options);
   const dtype = checkDtype(op, options.dtype ?? 'float64');
+  const backend = backendFor(op, options, dtype);
   const buffer = allocate(dtype, sizeOf(s));
   for (let i = 0; i < buffer.length; i++) buffer[i] = draw(rng);
-  return leaf(backendFor(op, options).upload(buffer, dtype, s), options);
+  return leaf(backend.upload(buffer, dtype, s), options);
 }
 
 /** Uniform in [low, high) (default [0, 1)). */

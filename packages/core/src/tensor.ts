@@ -155,6 +155,15 @@ export class Tensor {
   to(backend: string): Tensor {
     const target = backendNamed('to', backend);
     if (target === this.storage.backend) return this;
+    if (target.dtypes !== undefined && !target.dtypes.includes(this.dtype)) {
+      throw new TypeError(`to: the '${target.name}' backend holds ${target.dtypes.join(' and ')} tensors only, this one is ${this.dtype}; cast it first: t.cast('${target.dtypes[0]}').to('${target.name}')`);
+    }
+    if (!this.storage.backend.readsSynchronously) {
+      throw new Error(
+        `to: the '${this.backend}' backend cannot read synchronously; copy through the host with ` +
+          `tensor(await t.data(), { shape: t.shape, dtype: t.dtype, backend: '${target.name}' })`,
+      );
+    }
     const values = this.storage.backend.readSync(this.storage);
     return new Tensor(target.upload(values, this.dtype, this.shape), { requiresGrad: this.requiresGrad && this.isLeaf, creator: null, name: this.name });
   }

@@ -40,9 +40,10 @@ export function cnnPeerSpecs(workloadDir: string, python: string | null): PeerSp
   return specs;
 }
 
-export function peerSpecs(workloadDir: string, python: string | null): PeerSpec[] {
+export function peerSpecs(workloadDir: string, python: string | null, extraBackends: readonly string[] = []): PeerSpec[] {
   const specs = [
     nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32'], true),
+    ...(extraBackends.includes('webgpu') ? [nodePeer('matgrad-webgpu', 'peer-matgrad-webgpu.ts', [workloadDir])] : []),
     nodePeer('matgrad-f64', 'peer-matgrad.ts', [workloadDir, 'float64']),
     nodePeer('tfjs-wasm', 'peer-tfjs.ts', [workloadDir, 'wasm']),
     nodePeer('tfjs-cpu', 'peer-tfjs.ts', [workloadDir, 'cpu']),

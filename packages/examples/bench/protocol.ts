@@ -22,6 +22,8 @@ export interface EpochResult {
   meanLoss: number;
   /** Buffers the peer's allocator made anew during the epoch, where it can count them. */
   freshBuffers?: number;
+  /** For a GPU: when the host had recorded the whole epoch (the rest is waiting for the GPU). */
+  hostMs?: number;
 }
 
 export interface MatmulResult {

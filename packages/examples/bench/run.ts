@@ -1,4 +1,4 @@
-// `pnpm bench [--repeats N] [--model cnn]`: matgrad against TensorFlow.js (pure-JS CPU and
+// `pnpm bench [--repeats N] [--model cnn] [--backend webgpu]`: matgrad against TensorFlow.js (pure-JS CPU and
 // WebAssembly SIMD backends) and numpy on one MLP training epoch and on matrix
 // products; with --model cnn, on one epoch of a LeNet-style CNN (matgrad, tfjs-wasm, numpy).
 // Each peer is one long-lived process; the orchestrator interleaves them, rotating who goes
@@ -16,6 +16,15 @@ function parseRepeats(argv: string[]): number {
   const n = Number(argv[i + 1]);
   if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --repeats takes a positive integer, got ${argv[i + 1]}`);
   return n;
+}
+
+/** `--backend webgpu` adds matgrad on the GPU as a peer of its own (`matgrad-webgpu`). */
+function parseBackends(argv: string[]): string[] {
+  const i = argv.indexOf('--backend');
+  if (i < 0) return [];
+  const name = argv[i + 1];
+  if (name !== 'webgpu') throw new Error(`bench: --backend takes webgpu (the CPU backends always run), got ${name}`);
+  return [name];
 }
 
 /** [m, k, n]: the MLP's first layer product, then two square ones. */
@@ -61,7 +70,7 @@ await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureWorkload(workloadD
 const python = findNumpyPython();
 if (!python) console.log('numpy: no python3 with numpy found (tried python3, /usr/bin/python3); the numpy column is left out');
 
-const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(workloadDir, python);
+const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(workloadDir, python, parseBackends(process.argv.slice(2)));
 const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);

@@ -14,7 +14,7 @@ describe('train: command line', () => {
     const parsed = parseTrainArgs([
       '--hidden', '512,256', '--activation', 'tanh', '--dropout', '0.2', '--dtype', 'float64', '--optimizer', 'sgd',
       '--schedule', 'constant', '--epochs', '3', '--batch-size', '100', '--shift', '0', '--seed', '7', '--limit', '500',
-      '--out', 'some/folder', '--idx', 'mnist-files',
+      '--out', 'some/folder', '--idx', 'mnist-files', '--backend', 'js',
     ]);
     expect(parsed).toEqual({
       help: false,
@@ -22,7 +22,7 @@ describe('train: command line', () => {
         model: 'mlp', channels: [6, 16],
         hidden: [512, 256], activation: 'tanh', dropout: 0.2, dtype: 'float64', optimizer: 'sgd', lr: DEFAULT_LR.sgd,
         schedule: 'constant', epochs: 3, batchSize: 100, shift: 0, seed: 7, limit: 500, out: 'some/folder',
-        idx: resolve(process.env.INIT_CWD ?? process.cwd(), 'mnist-files'),
+        idx: resolve(process.env.INIT_CWD ?? process.cwd(), 'mnist-files'), backend: 'js',
       },
     });
     expect(parseTrainArgs(['--optimizer', 'momentum', '--lr', '0.05'])).toMatchObject({ options: { optimizer: 'momentum', lr: 0.05 } });
@@ -54,6 +54,8 @@ describe('train: command line', () => {
     [['--seed=-1'], "--seed must be an integer in 0..4294967295, got '-1'"],
     [['--seed', '1.5'], "--seed must be an integer in 0..4294967295, got '1.5'"],
     [['--limit', '0'], "--limit must be an integer ≥ 1, got '0'"],
+    [['--backend', 'cuda'], "--backend must be one of wasm, js, webgpu, got 'cuda'"],
+    [['--backend', 'webgpu', '--dtype', 'float64'], '--dtype float64 cannot run on --backend webgpu (WebGPU has no float64); use --dtype float32'],
     [['--epoch', '3'], "Unknown option '--epoch'"],
     [['--epochs'], "Option '--epochs <value>' argument missing"],
     [['extra'], "Unexpected argument 'extra'"],
@@ -67,7 +69,7 @@ describe('train: command line', () => {
     expect(await trainCommand(['--help'], { log: (l) => lines.push(l), progress: process.stderr })).toBeNull();
     const help = lines.join('\n');
     expect(help).toBe(TRAIN_HELP.trimEnd());
-    for (const option of ['--model', '--channels', '--hidden', '--activation', '--dropout', '--dtype', '--optimizer', '--lr', '--schedule', '--epochs', '--batch-size', '--shift', '--seed', '--idx', '--limit', '--out', '--help']) {
+    for (const option of ['--model', '--channels', '--hidden', '--activation', '--dropout', '--dtype', '--optimizer', '--lr', '--schedule', '--epochs', '--batch-size', '--shift', '--seed', '--backend', '--idx', '--limit', '--out', '--help']) {
       expect(help).toContain(option);
     }
     expect(help).toContain('(default 256;');

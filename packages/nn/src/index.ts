@@ -32,7 +32,9 @@ export { trainTestSplit, oneHot, type SplitOptions, type TrainTestSplit } from '
 export { spiral, type SpiralOptions } from './data/spiral.js';
 export { fit, fitAsync, evaluate, type FitOptions, type FitAsyncOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
 export { predict } from './train/predict.js';
+export { fitOnDevice, evaluateOnDevice, predictOnDevice } from './train/on-device.js';
 export { countCorrect, confusionMatrix, accuracyFromCounts } from './train/metrics.js';
+export { toSafetensorsAsync } from './safetensors-async.js';
 export {
   toSafetensors,
   fromSafetensors,

@@ -182,15 +182,19 @@ export abstract class Module {
         problems.push(`'${name}' is missing (expected ${target.dtype} ${formatShape(target.shape)})`);
       } else if (!(source instanceof Tensor)) {
         problems.push(`'${name}' is not a Tensor`);
-      } else if (source.backend !== target.backend) {
-        problems.push(`'${name}' is on the '${source.backend}' backend, expected '${target.backend}' (move it with .to('${target.backend}'))`);
+      } else if (source.backend !== target.backend && !canCopyAcross(source)) {
+        problems.push(`'${name}' is on the '${source.backend}' backend, which reads only through promises; expected '${target.backend}' (move it there first)`);
       } else if (source.dtype !== target.dtype || !sameShape(source.shape, target.shape)) {
         problems.push(`'${name}' is ${source.dtype} ${formatShape(source.shape)}, expected ${target.dtype} ${formatShape(target.shape)}`);
       }
     }
     for (const name of given.keys()) if (!own.has(name)) problems.push(`'${name}' is not an entry of this ${this.constructor.name}`);
     if (problems.length > 0) throw new Error(`loadStateDict: nothing was loaded: ${problems.join('; ')}`);
-    for (const [name, target] of own) target.assign(given.get(name)!);
+    // A source on another backend (weights read on the host for a GPU model) is copied across.
+    for (const [name, target] of own) {
+      const source = given.get(name)!;
+      target.assign(source.backend === target.backend ? source : source.to(target.backend));
+    }
   }
 }
 
@@ -219,4 +223,14 @@ function tensorsByName(where: string, argument: string, value: unknown): Readonl
     throw argumentError(where, argument, 'a Map or a plain object of tensors by name (as stateDict() returns)', value);
   }
   return new Map(Object.entries(value));
+}
+
+/** Whether a tensor's values can be read now, to be copied onto another backend. */
+function canCopyAcross(t: Tensor): boolean {
+  try {
+    t.to('js');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -43,6 +43,11 @@ export interface OptimizerHyperparameters {
   eps?: number;
 }
 
+/** Positions for take / scatterAdd: integers on the host, checked and non-negative; or, on a
+ *  backend that cannot read synchronously, the storage of an index tensor, whose values the
+ *  kernel checks (an index that does not fit gives NaN). */
+export type IndexSource = Int32Array | Storage;
+
 /** Where the patches of a 2-D convolution or pooling lie in an image: kernel size, stride,
  *  zero padding (the same on both sides) and dilation, each as [along height, along width]. */
 export interface PatchGeometry {
@@ -81,6 +86,8 @@ export interface Backend {
   readonly name: string;
   /** Whether `readSync` works (CPU backends) or values come only through promises (GPUs). */
   readonly readsSynchronously: boolean;
+  /** The dtypes its memory holds, where not every dtype (WebGPU: float32 only). */
+  readonly dtypes?: readonly DType[];
 
   // Memory.
   /** A row-major copy of `data` in this backend's memory. */
@@ -123,13 +130,14 @@ export interface Backend {
   /** −(1/N)·Σ Y∘log softmax(A) over rows of A [N, C], as a 0-d storage. */
   softmaxCrossEntropy(logits: Storage, targets: Storage): Storage;
   /** The slices of `x` at `indices` along `axis`, the axis replaced by `indexShape`. */
-  take(x: Storage, axis: number, indices: Int32Array, indexShape: Shape): Storage;
+  take(x: Storage, axis: number, indices: IndexSource, indexShape: Shape): Storage;
   /** Zeros with `size` positions along `axis`; the slices of `x` (whose axes from `axis` on
    *  begin with `indexShape`) added at their indices. */
-  scatterAdd(x: Storage, axis: number, indices: Int32Array, indexShape: Shape, size: number): Storage;
+  scatterAdd(x: Storage, axis: number, indices: IndexSource, indexShape: Shape, size: number): Storage;
   /** `a` where `mask` is non-zero, `b` elsewhere; all three of one shape. */
   where(mask: Storage, a: Storage, b: Storage): Storage;
-  /** The position of the first extreme along `axis` (the axis kept, size 1), as float64. */
+  /** The position of the first extreme along `axis` (the axis kept, size 1), as float64
+   *  (float32, exact to 2²⁴, on a backend without float64). */
   argReduce(kernel: 'argmax' | 'argmin', x: Storage, axis: number): Storage;
   /** The patches of images `x` [N, C, H, W] as columns: row (c, i, j) of the output
    *  [C·kh·kw, N·OH·OW] holds pixel (i, j) of channel c's patch under every output position

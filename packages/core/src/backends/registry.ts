@@ -51,7 +51,8 @@ export function registerBackend(backend: Backend): Backend {
 export function backendNamed(where: string, name: string): Backend {
   const found = backends.get(name);
   if (found === undefined) {
-    const why = name === 'wasm' ? ' (this host has no WebAssembly with SIMD128)' : '';
+    const why =
+      name === 'wasm' ? ' (this host has no WebAssembly with SIMD128)' : name === 'webgpu' ? ' (make it first: await createWebGpuBackend({ gpu }))' : '';
     throw new RangeError(`${where}: no backend named ${JSON.stringify(name)}${why}; available: ${[...backends.keys()].join(', ')}`);
   }
   return found;

@@ -1,3 +1,4 @@
+import type { IndexSource } from '../backends/backend.js';
 import { apply, internal } from '../engine.js';
 import { defineOp, type Op } from '../op.js';
 import { formatShape, normalizeAxis } from '../shape.js';
@@ -7,8 +8,9 @@ import { reshape } from './shape.js';
 
 interface GatherAttrs {
   axis: number;
-  /** Non-negative positions along the axis, row-major over `indexShape`. */
-  indices: Int32Array;
+  /** Non-negative positions along the axis, row-major over `indexShape`; or, on a backend
+   *  that cannot read synchronously, the index tensor itself, checked by the kernel. */
+  indices: Int32Array | Tensor;
   indexShape: number[];
   /** The length of the indexed axis (of take's input, of scatterAdd's output). */
   size: number;
@@ -18,7 +20,7 @@ const takeOp: Op = defineOp<GatherAttrs>({
   name: 'take',
   forward: 'C = A[idx] along an axis (gather: rows by index)',
   identity: 'dA = scatterAdd(dC, idx): each slice of dC is added back at the position it was taken from; a position taken k times gets the sum of its k gradients (the fan-out rule)',
-  compute: ([a], { axis, indices, indexShape }, backend) => backend.take(a!, axis, indices, indexShape),
+  compute: ([a], { axis, indices, indexShape }, backend) => backend.take(a!, axis, indexSource(indices), indexShape),
   gradients: [(dC, { attrs }) => apply(scatterAddOp, [dC], attrs)],
 });
 
@@ -26,9 +28,13 @@ const scatterAddOp: Op = defineOp<GatherAttrs>({
   name: 'scatterAdd',
   forward: 'C = zeros with the slices of A added at positions idx along an axis (repeats summed)',
   identity: 'dA = take(dC, idx): the gradient gathered back from where each slice went',
-  compute: ([a], { axis, indices, indexShape, size }, backend) => backend.scatterAdd(a!, axis, indices, indexShape, size),
+  compute: ([a], { axis, indices, indexShape, size }, backend) => backend.scatterAdd(a!, axis, indexSource(indices), indexShape, size),
   gradients: [(dC, { attrs }) => apply(takeOp, [dC], attrs)],
 });
+
+function indexSource(indices: Int32Array | Tensor): IndexSource {
+  return indices instanceof Tensor ? indices.storage : indices;
+}
 
 /** Positions along an axis: a number, (nested) arrays of integers, an Int32Array, or a tensor
  *  of integer values (such as argmax's result). */
@@ -36,9 +42,17 @@ export type Indices = Tensor | TensorData;
 
 /** Checks the indices against an axis of `size` and wraps negative ones, as numpy does;
  *  `axisText` names that axis for the error. */
-function resolveIndices(op: string, indices: Indices, size: number, axisText: string): { indices: Int32Array; indexShape: number[] } {
-  const t = indices instanceof Tensor ? indices : internal(tensor(indices));
-  const values = t.values();
+function resolveIndices(op: string, indices: Indices, size: number, axisText: string): { indices: Int32Array | Tensor; indexShape: number[] } {
+  if (indices instanceof Tensor && !indices.storage.backend.readsSynchronously) {
+    // Read on the device, where the kernel checks each index: an index that does not fit
+    // gives NaN in the result (the check cannot throw from the GPU).
+    return { indices: indices.detach(), indexShape: [...indices.shape] };
+  }
+  // Flat integers are used as they are; other numbers are read through a tensor on the host
+  // backend, whatever the current one is (a GPU may hold no float64).
+  const flat = indices instanceof Int32Array || (Array.isArray(indices) && indices.every((k) => typeof k === 'number'));
+  const t = flat ? null : indices instanceof Tensor ? indices : internal(tensor(indices, { backend: 'js' }));
+  const values = t === null ? (indices as ArrayLike<number>) : t.values();
   const resolved = new Int32Array(values.length);
   for (let j = 0; j < values.length; j++) {
     const k = values[j]!;
@@ -48,7 +62,14 @@ function resolveIndices(op: string, indices: Indices, size: number, axisText: st
     }
     resolved[j] = k < 0 ? k + size : k;
   }
-  return { indices: resolved, indexShape: [...t.shape] };
+  return { indices: resolved, indexShape: t === null ? [values.length] : [...t.shape] };
+}
+
+/** An index tensor read on the device must live where the values do. */
+function sameBackend(op: string, a: Tensor, indices: Int32Array | Tensor): void {
+  if (indices instanceof Tensor && indices.storage.backend !== a.storage.backend) {
+    throw new Error(`${op}: the indices are on the '${indices.backend}' backend, the tensor on '${a.backend}'; move one with tensor.to()`);
+  }
 }
 
 /** numpy's take: the entries of `a` at `indices` along `axis`; the axis is replaced by the
@@ -60,6 +81,7 @@ export function take(a: Tensor, indices: Indices, axis?: number): Tensor {
   const ax = normalizeAxis('take', axis, a.shape.length);
   const size = a.shape[ax]!;
   const resolved = resolveIndices('take', indices, size, `axis ${ax} of size ${size} (shape ${formatShape(a.shape)})`);
+  sameBackend('take', a, resolved.indices);
   return apply(takeOp, [a], { axis: ax, size, ...resolved });
 }
 
@@ -76,5 +98,6 @@ export function scatterAdd(a: Tensor, indices: Indices, axis: number, size: numb
         `expected its axes from ${axis} on to begin with ${formatShape(indexShape)}`,
     );
   }
+  sameBackend('scatterAdd', a, resolved);
   return apply(scatterAddOp, [a], { axis: ax, size, indices: resolved, indexShape });
 }

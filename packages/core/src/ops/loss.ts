@@ -1,6 +1,9 @@
+import type { Backend } from '../backends/backend.js';
+import type { DType } from '../dtype.js';
 import { apply, internal } from '../engine.js';
 import { defineOp } from '../op.js';
 import { formatShape, sameShape } from '../shape.js';
+import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { div, mul, neg, sub } from './arithmetic.js';
 import { sum } from './reduce.js';
@@ -76,6 +79,7 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
   if (targets instanceof Tensor && targets.shape.length !== 1) {
     throw new RangeError(`softmaxCrossEntropy: targets must be N class indices or an [N, C] one-hot matrix, got shape ${formatShape(targets.shape)} for logits ${formatShape(logits.shape)}`);
   }
+  if (targets instanceof Tensor && !targets.storage.backend.readsSynchronously) return deviceOneHot(logits, targets, n, c);
   const indices = targets instanceof Tensor ? targets.values() : targets;
   const notNumber = Array.from(indices as ArrayLike<unknown>).findIndex((k) => typeof k !== 'number');
   if (notNumber >= 0) throw new TypeError(`softmaxCrossEntropy: class index at row ${notNumber} is ${JSON.stringify((indices as ArrayLike<unknown>)[notNumber])}, expected an integer`);
@@ -93,4 +97,44 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
     oneHot[row * c + k] = 1;
   }
   return internal(new Tensor(logits.storage.backend.upload(oneHot, logits.dtype, [n, c]), { requiresGrad: false, creator: null, name: 'Y' }));
+}
+
+/** Small constant tensors the device one-hot needs (the class positions 0..C−1 as a row
+ *  [1, C], the numbers 1 and NaN), made once per backend, dtype and value. */
+const constants = new WeakMap<Backend, Map<string, Storage>>();
+
+function constant(backend: Backend, dtype: DType, key: string, make: () => Storage): Storage {
+  let made = constants.get(backend);
+  if (made === undefined) constants.set(backend, (made = new Map()));
+  let value = made.get(`${dtype}:${key}`);
+  if (value === undefined) made.set(`${dtype}:${key}`, (value = make()));
+  return value;
+}
+
+/**
+ * One-hot rows from class indices that live on a backend that cannot read them synchronously
+ * (a GPU), made there: Y = [index = class], without a round trip. The indices cannot be
+ * checked before the loss is computed, so a row whose index is not a class (out of range,
+ * not an integer, NaN) becomes a row of NaN: the loss is NaN rather than silently ignoring it.
+ */
+function deviceOneHot(logits: Tensor, targets: Tensor, n: number, c: number): Tensor {
+  if (targets.shape[0] !== n) {
+    throw new RangeError(`softmaxCrossEntropy: ${targets.shape[0]} class indices for ${n} rows of logits ${formatShape(logits.shape)}`);
+  }
+  if (targets.storage.backend !== logits.storage.backend) {
+    throw new Error(`softmaxCrossEntropy: the class indices are on the '${targets.backend}' backend, the logits on '${logits.backend}'; move one with tensor.to()`);
+  }
+  const backend = logits.storage.backend;
+  const labels = targets.storage;
+  const column = new Storage(labels.ref, [n, c], [labels.strides[0]!, 0], labels.offset);
+  const dtype = targets.dtype;
+  const classes = constant(backend, dtype, `classes ${c}`, () => backend.upload(Array.from({ length: c }, (_, k) => k), dtype, [1, c]));
+  const one = constant(backend, dtype, '1', () => backend.fill(dtype, [], 1));
+  const nan = constant(backend, dtype, 'NaN', () => backend.fill(dtype, [], NaN));
+  const hits = backend.binary('eq', column, classes.broadcast([n, c]));
+  const perRow = backend.reduce('sum', hits, [n, 1]);
+  const valid = backend.binary('eq', perRow, one.broadcast([n, 1]));
+  const y = backend.where(valid.broadcast([n, c]), hits, nan.broadcast([n, c]));
+  for (const temporary of [hits, perRow, valid]) temporary.ref.release();
+  return cast(internal(new Tensor(y, { requiresGrad: false, creator: null, name: 'Y' })), logits.dtype);
 }

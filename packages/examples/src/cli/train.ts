@@ -19,6 +19,7 @@ import {
   type TrainOptions,
 } from '../trainer/options.js';
 import { MAX_MODEL_PARAMETERS } from '../trainer/model-size.js';
+import { BACKEND_CHOICES } from './backend.js';
 import { displayPath, parseCommandLine, UsageError, userPath } from './command.js';
 
 const d = TRAIN_DEFAULTS;
@@ -50,6 +51,7 @@ Training
   --batch-size N       digits per step (default ${d.batchSize})
   --shift N            move each training digit by up to N pixels, anew each epoch; 0: off (default ${d.shift})
   --seed N             seeds the weights, the batch order, dropout and the shifts (default ${d.seed})
+  --backend NAME       ${BACKEND_CHOICES.join(', ')} (default wasm; webgpu runs on the GPU through the npm package webgpu, float32 only)
 Data and output
   --idx DIR            the full MNIST from its IDX files in DIR (train-images-idx3-ubyte, train-labels-idx1-ubyte,
                        t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; gzipped too); tested on its 10,000
@@ -85,6 +87,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
         'batch-size': { type: 'string' },
         shift: { type: 'string' },
         seed: { type: 'string' },
+        backend: { type: 'string' },
         idx: { type: 'string' },
         limit: { type: 'string' },
         out: { type: 'string', short: 'o' },
@@ -119,7 +122,9 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     idx: v.idx === undefined ? d.idx : userPath(v.idx),
     limit: v.limit === undefined ? d.limit : parseInteger('limit', v.limit, 1),
     out: v.out ?? d.out,
+    backend: v.backend === undefined ? d.backend : parseChoice('backend', v.backend, BACKEND_CHOICES),
   };
+  if (options.backend === 'webgpu' && options.dtype !== 'float32') throw new UsageError(`--dtype ${options.dtype} cannot run on --backend webgpu (WebGPU has no float64); use --dtype float32`);
   return { help: false, options };
 }
 

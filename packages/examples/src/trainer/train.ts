@@ -1,9 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromBuffer } from '@matgrad/core';
-import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fitAsync, predict, TensorDataset, type Dataset, type EpochRecord } from '@matgrad/nn';
+import { fromBuffer, getBackend, setBackend } from '@matgrad/core';
+import { accuracyFromCounts, confusionMatrix, constantLr, cosineLr, createOptimizer, DataLoader, fitAsync, fitOnDevice, predict, predictOnDevice, TensorDataset, type Dataset, type EpochRecord, type FitOptions } from '@matgrad/nn';
 import { loadCheckpoint, saveCheckpoint } from '@matgrad/nn/node';
 import { displayPath } from '../cli/command.js';
+import { useBackend } from '../cli/backend.js';
 import { createEpochProgress, type ProgressStream } from '../cli/progress.js';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT, type Digits } from '../data/digits.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
@@ -107,6 +108,18 @@ function epochMetrics(r: EpochRecord, samples: number): EpochMetrics {
  * continues a run from it, exactly as if it had not stopped, and the finished run removes it.
  */
 export async function trainMnist(options: TrainOptions, io: TrainIo, resume: ResumePoint | null = null): Promise<{ folder: string; report: TrainReport }> {
+  const previous = getBackend();
+  try {
+    // A backend that reads only through promises (a GPU) trains with nn's fitOnDevice, without checkpoints.
+    const synchronous = options.backend === null || (await useBackend(options.backend)).readsSynchronously;
+    if (!synchronous && resume !== null) throw new Error(`train: --resume needs a CPU backend; the '${options.backend}' backend keeps no checkpoints`);
+    return await trainOn(options, io, resume, synchronous);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+async function trainOn(options: TrainOptions, io: TrainIo, resume: ResumePoint | null, synchronous: boolean): Promise<{ folder: string; report: TrainReport }> {
   const started = performance.now();
   const data = await loadTrainingData(options.idx, options.dtype);
   // After the data loaded: a bad --idx leaves no empty run folder behind.
@@ -133,7 +146,7 @@ export async function trainMnist(options: TrainOptions, io: TrainIo, resume: Res
   let lossSum = 0;
   // Each save reads the state at once and writes while training goes on (fitAsync yields).
   const checkpointWrites: Array<Promise<void>> = [];
-  const training = fitAsync(model, loader, {
+  const fitOptions: FitOptions = {
     epochs: options.epochs,
     initialEpoch,
     optimizer,
@@ -151,9 +164,11 @@ export async function trainMnist(options: TrainOptions, io: TrainIo, resume: Res
     },
     onEpoch: (record) => {
       epochs.push(epochMetrics(record, train.count));
-      const write = saveCheckpoint(checkpoint, { model, optimizer, loader, epoch: record.epoch, metadata: trainerMetadata({ options, epochs }) });
-      write.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
-      checkpointWrites.push(write);
+      if (synchronous) {
+        const write = saveCheckpoint(checkpoint, { model, optimizer, loader, epoch: record.epoch, metadata: trainerMetadata({ options, epochs }) });
+        write.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+        checkpointWrites.push(write);
+      }
       progress.endEpoch({
         loss: record.loss,
         accuracy: record.accuracy ?? undefined,
@@ -163,7 +178,8 @@ export async function trainMnist(options: TrainOptions, io: TrainIo, resume: Res
         samples: train.count,
       });
     },
-  });
+  };
+  const training = synchronous ? fitAsync(model, loader, fitOptions) : fitOnDevice(model, loader, fitOptions);
   // Even when training fails, the checkpoints already begun are finished before the error is reported.
   await Promise.allSettled([training]);
   await Promise.all(checkpointWrites);
@@ -171,7 +187,7 @@ export async function trainMnist(options: TrainOptions, io: TrainIo, resume: Res
 
   const final = epochs[epochs.length - 1]!;
   const last = { loss: final.testLoss, accuracy: final.testAccuracy };
-  const counts = confusionMatrix(test.labels, predict(model, heldOut), DIGIT_CLASSES);
+  const counts = confusionMatrix(test.labels, synchronous ? predict(model, heldOut) : await predictOnDevice(model, heldOut), DIGIT_CLASSES);
   const correct = counts.reduce((sum, row, i) => sum + row[i]!, 0);
   if (Math.abs(accuracyFromCounts(counts) - last.accuracy!) > 1e-12) {
     throw new Error(`train: the confusion matrix gives accuracy ${accuracyFromCounts(counts)}, but evaluate gave ${last.accuracy}`);

@@ -21,14 +21,15 @@ export function ensureChromium(): number {
   return (performance.now() - started) / 1000;
 }
 
-/** Headless Chromium (Playwright gives it a fresh temporary profile); without the
- *  background-networking flags it keeps trying to reach Google's hosts, which this machine's
- *  closed network refuses. */
-export function launchChromium(): Promise<Browser> {
+/** Headless Chromium (Playwright gives it a fresh temporary profile), `extraArgs` added;
+ *  without the background-networking flags it keeps trying to reach Google's hosts, which this
+ *  machine's closed network refuses. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
+      ...extraArgs,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',

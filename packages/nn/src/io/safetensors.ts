@@ -227,7 +227,7 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer, options: { maxH
     contents.dtypes.set(e.name, e.dtype);
     const count = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
     const at = dataStart + e.begin;
-    if (tensorDTypeOf(e.dtype) !== null) contents.tensors.set(e.name, fromBuffer(decodeFloats(e.dtype, view, at, count), e.shape));
+    if (tensorDTypeOf(e.dtype) !== null) contents.tensors.set(e.name, fromBuffer(decodeFloats(e.dtype, view, at, count), e.shape, { backend: 'js' })); // read on the host, whatever the default backend
     else contents.others.set(e.name, { dtype: e.dtype, shape: e.shape, values: decodeRaw(e.dtype, view, at, count) });
   }
   return contents;
@@ -316,7 +316,7 @@ function matchLayout(plan: Layout, contents: SafetensorsContents, cast: boolean)
       let values: FloatArray = source.values();
       if (source.dtype !== target.dtype) values = target.dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
       if (transposed) values = transposeMatrix(values, expectedShape[0]!, expectedShape[1]!);
-      state.set(modelName, fromBuffer(values, target.shape));
+      state.set(modelName, fromBuffer(values, target.shape, { backend: target.backend }));
     }
   }
   return { state, counts, problems, used };

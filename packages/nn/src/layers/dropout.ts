@@ -50,6 +50,6 @@ export class Dropout extends Module {
     const scale = 1 / keep;
     const mask = x.dtype === 'float32' ? new Float32Array(x.size) : new Float64Array(x.size);
     for (let i = 0; i < mask.length; i++) mask[i] = this.#rng.uniform() < keep ? scale : 0;
-    return x.mul(fromBuffer(mask, x.shape));
+    return x.mul(fromBuffer(mask, x.shape, { backend: x.backend }));
   }
 }

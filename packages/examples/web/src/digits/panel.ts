@@ -20,6 +20,10 @@ export function mountDigits(section: HTMLElement): void {
   const lossCanvas = required(section, 'canvas.digits-loss', HTMLCanvasElement);
   const seen = required(section, 'canvas.seen', HTMLCanvasElement);
   const bars = required(section, 'ol.probabilities', HTMLOListElement);
+  const gpuSwitch = required(section, '.webgpu-switch', HTMLElement);
+  const backendLabel = required(section, '.digits-backend', HTMLElement);
+  // Offered only where the browser has WebGPU; on by default there.
+  gpuSwitch.hidden = !('gpu' in navigator);
 
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   const send = (request: DigitsRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer);
@@ -77,6 +81,10 @@ export function mountDigits(section: HTMLElement): void {
       case 'prediction':
         showProbabilities(report.probabilities);
         return;
+      case 'backend':
+        section.dataset.backend = report.name;
+        backendLabel.textContent = report.note === null ? `on ${report.name}` : `on ${report.name} (WebGPU: ${report.note})`;
+        return;
       case 'progress': {
         const { progress, testAccuracy } = report;
         if (progress.steps === 0) history = [];
@@ -118,7 +126,8 @@ export function mountDigits(section: HTMLElement): void {
   resetButton.addEventListener('click', () => send({ type: 'reset', config: readConfig(form) }));
   clearButton.addEventListener('click', () => pad.clear());
   form.addEventListener('change', (event) => {
-    if ((event.target as HTMLElement).getAttribute('name') === 'hidden') send({ type: 'reset', config: readConfig(form) });
+    const name = (event.target as HTMLElement).getAttribute('name');
+    if (name === 'hidden' || name === 'webgpu') send({ type: 'reset', config: readConfig(form) });
   });
   form.addEventListener('submit', (e) => e.preventDefault());
 
@@ -137,7 +146,8 @@ function field(form: HTMLFormElement, name: string): HTMLInputElement | HTMLSele
 }
 
 function readConfig(form: HTMLFormElement): DigitsConfig {
-  return { ...DEFAULT_DIGITS_CONFIG, hidden: Number(field(form, 'hidden').value) };
+  const gpu = field(form, 'webgpu') as HTMLInputElement;
+  return { ...DEFAULT_DIGITS_CONFIG, hidden: Number(field(form, 'hidden').value), webgpu: 'gpu' in navigator && gpu.checked };
 }
 
 function readEpochs(form: HTMLFormElement): number {

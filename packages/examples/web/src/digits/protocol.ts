@@ -15,4 +15,6 @@ export type DigitsReport =
   /** `testAccuracy` is measured at the start, at each epoch's end and when training stops; null otherwise. */
   | { type: 'progress'; progress: DigitsProgress; testAccuracy: number | null; running: boolean }
   | { type: 'prediction'; probabilities: Float32Array }
+  /** Where the net trains: 'webgpu', or the CPU backend, with why WebGPU is not used when asked for. */
+  | { type: 'backend'; name: string; note: string | null }
   | { type: 'error'; message: string };

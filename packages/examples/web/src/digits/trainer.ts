@@ -1,5 +1,5 @@
 import { fromBuffer, noGrad } from '@matgrad/core';
-import { createOptimizer, DataLoader, evaluate, MLP, TensorDataset } from '@matgrad/nn';
+import { createOptimizer, DataLoader, evaluate, evaluateOnDevice, MLP, TensorDataset } from '@matgrad/nn';
 import { SteppedTraining, type PageOptimizerName } from '../train/session.js';
 import { DIGIT_PIXELS, type DigitSet, type PackedDigits } from './format.js';
 
@@ -18,10 +18,12 @@ export interface DigitsConfig {
   batchSize: number;
   /** Seeds the weights and the batch order. */
   seed: number;
+  /** Train on the GPU where the browser has WebGPU (the worker falls back to the CPU). */
+  webgpu: boolean;
 }
 
 /** What the page starts with. */
-export const DEFAULT_DIGITS_CONFIG: DigitsConfig = { hidden: 100, optimizer: 'adam', lr: 0.002, batchSize: 50, seed: 1 };
+export const DEFAULT_DIGITS_CONFIG: DigitsConfig = { hidden: 100, optimizer: 'adam', lr: 0.002, batchSize: 50, seed: 1, webgpu: false };
 
 /** Where digits training stands. */
 export interface DigitsProgress {
@@ -79,10 +81,29 @@ export class DigitsTrainer {
 
   /** Class probabilities for one 28×28 image with values in [0, 1]. */
   predict(pixels: Float32Array): Float32Array {
+    return Float32Array.from(this.#probabilities(pixels).values());
+  }
+
+  // The same on a backend that reads only through promises (WebGPU).
+  async stepAsync(): Promise<number> {
+    const loss = await this.training.stepAsync();
+    this.#lossSum += loss;
+    this.#lossCount++;
+    return loss;
+  }
+
+  async testAccuracyAsync(): Promise<number> {
+    return (await evaluateOnDevice(this.training.model, this.#test)).accuracy ?? 0;
+  }
+
+  async predictAsync(pixels: Float32Array): Promise<Float32Array> {
+    return Float32Array.from(await this.#probabilities(pixels).data());
+  }
+
+  #probabilities(pixels: Float32Array) {
     if (pixels.length !== DIGIT_PIXELS) throw new RangeError(`DigitsTrainer.predict: expected ${DIGIT_PIXELS} pixels (28×28), got ${pixels.length}`);
     const model = this.training.model;
     model.eval();
-    const probabilities = noGrad(() => model.forward(fromBuffer(Float32Array.from(pixels), [1, DIGIT_PIXELS])).softmax(1));
-    return Float32Array.from(probabilities.values());
+    return noGrad(() => model.forward(fromBuffer(Float32Array.from(pixels), [1, DIGIT_PIXELS])).softmax(1));
   }
 }

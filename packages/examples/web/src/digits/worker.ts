@@ -1,4 +1,5 @@
 /// <reference lib="webworker" />
+import { backendNames, createWebGpuBackend, getBackend, setBackend } from '@matgrad/core';
 import { TimeSlicer } from '../train/slicer.js';
 import { unpackDigitsFile, type PackedDigits } from './format.js';
 import type { DigitsReport, DigitsRequest } from './protocol.js';
@@ -8,6 +9,11 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 let data: PackedDigits | undefined;
 let trainer: DigitsTrainer | undefined;
 let targetSteps = 0;
+/** Whether the trainer's tensors live on the GPU (values then come back through promises). */
+let onGpu = false;
+/** The CPU backend the worker started on, for when WebGPU is not asked for or not there. */
+const cpuBackend = getBackend().name;
+let webgpuFailure: string | null = null;
 /** Epochs completed when the held-out accuracy was last measured. */
 let measuredAt = -1;
 
@@ -20,19 +26,40 @@ function loaded(): DigitsTrainer {
   return trainer;
 }
 
-function report(): void {
+async function report(): Promise<void> {
   const t = loaded();
   const progress = t.progress();
   const epochsDone = Math.floor(progress.epoch);
   const measure = epochsDone !== measuredAt || !slicer.running;
   if (measure) measuredAt = epochsDone;
-  post({ type: 'progress', progress, testAccuracy: measure ? t.testAccuracy() : null, running: slicer.running });
+  const testAccuracy = measure ? (onGpu ? await t.testAccuracyAsync() : t.testAccuracy()) : null;
+  post({ type: 'progress', progress, testAccuracy, running: slicer.running });
 }
 
-const slicer = new TimeSlicer(() => {
-  loaded().step();
-  return loaded().training.steps < targetSteps;
-}, report);
+const slicer = new TimeSlicer(
+  () => {
+    const t = loaded();
+    if (onGpu) return t.stepAsync().then(() => t.training.steps < targetSteps);
+    t.step();
+    return t.training.steps < targetSteps;
+  },
+  () => void report().catch((e: unknown) => post({ type: 'error', message: (e as Error).message })),
+);
+
+/** Makes the backend the config asks for current: WebGPU (created once) where the browser has
+ *  it, else the CPU backend; tells the page which one it is. */
+async function useBackend(webgpu: boolean): Promise<void> {
+  if (webgpu && webgpuFailure === null && !backendNames().includes('webgpu')) {
+    try {
+      await createWebGpuBackend();
+    } catch (e) {
+      webgpuFailure = (e as Error).message;
+    }
+  }
+  onGpu = webgpu && webgpuFailure === null;
+  setBackend(onGpu ? 'webgpu' : cpuBackend);
+  post({ type: 'backend', name: getBackend().name, note: webgpu && !onGpu ? webgpuFailure : null });
+}
 
 async function handle(request: DigitsRequest): Promise<void> {
   switch (request.type) {
@@ -47,24 +74,26 @@ async function handle(request: DigitsRequest): Promise<void> {
     case 'reset':
       if (data === undefined) throw new Error('digits worker: reset before the digits are loaded');
       slicer.pause();
+      await useBackend(request.config.webgpu);
       trainer = new DigitsTrainer(data, request.config);
       measuredAt = -1;
-      report();
+      await report();
       return;
     case 'start': {
       const t = loaded();
       if (!Number.isInteger(request.epochs) || request.epochs < 1) throw new RangeError(`digits worker: epochs must be a positive integer, got ${request.epochs}`);
       targetSteps = request.epochs * t.stepsPerEpoch;
       if (t.training.steps < targetSteps) slicer.start();
-      else report();
+      else await report();
       return;
     }
     case 'pause':
       slicer.pause();
-      if (trainer !== undefined) report();
+      if (trainer !== undefined) await report();
       return;
     case 'predict': {
-      const probabilities = loaded().predict(request.pixels);
+      const t = loaded();
+      const probabilities = onGpu ? await t.predictAsync(request.pixels) : t.predict(request.pixels);
       post({ type: 'prediction', probabilities }, [probabilities.buffer]);
       return;
     }

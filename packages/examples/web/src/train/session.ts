@@ -1,4 +1,4 @@
-import { softmaxCrossEntropy, type Tensor } from '@matgrad/core';
+import { softmaxCrossEntropy, tidy, type Tensor } from '@matgrad/core';
 import type { Batch, Module, Optimizer, OptimizerName } from '@matgrad/nn';
 
 /** The optimizers the page's menu offers (web/index.html; a test keeps the two the same), a subset of nn's. */
@@ -28,6 +28,17 @@ export class SteppedTraining {
 
   /** One forward, backward and update on the next mini-batch; returns its loss. */
   step(): number {
+    return this.#advance().item();
+  }
+
+  /** `step` on a backend that reads only through promises (WebGPU): the step's buffers go
+   *  back to the pool at once, its loss is read after the GPU has run it. */
+  async stepAsync(): Promise<number> {
+    const { loss } = tidy(() => ({ loss: this.#advance().data() }));
+    return (await loss)[0]!;
+  }
+
+  #advance(): Tensor {
     let next = this.#batches.next();
     if (next.done === true) {
       this.epochs++;
@@ -42,6 +53,6 @@ export class SteppedTraining {
     loss.backward();
     this.optimizer.step();
     this.steps++;
-    return loss.item();
+    return loss;
   }
 }

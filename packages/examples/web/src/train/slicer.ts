@@ -2,7 +2,8 @@
  * Runs `work` repeatedly in slices of at most `sliceMs` (and at most `maxPerSlice` calls, to
  * slow training down enough to watch), handing control back to the event loop between
  * slices, so that a worker still hears "pause" and "predict" while it trains. `work` returns
- * false when there is nothing more to do.
+ * false when there is nothing more to do, or a promise of that (a step on the GPU, which
+ * waits for its result).
  */
 export class TimeSlicer {
   #running = false;
@@ -11,7 +12,7 @@ export class TimeSlicer {
   maxPerSlice = Infinity;
 
   constructor(
-    private readonly work: () => boolean,
+    private readonly work: () => boolean | Promise<boolean>,
     private readonly afterSlice: () => void,
     private readonly sliceMs = 40,
   ) {}
@@ -35,23 +36,28 @@ export class TimeSlicer {
   }
 
   #schedule(delay: number): void {
-    this.#timer = setTimeout(() => this.#slice(), delay);
+    this.#timer = setTimeout(
+      () =>
+        this.#slice().catch((e: unknown) => {
+          // A failed step stops the run; the error goes on to the worker's error event.
+          this.#running = false;
+          setTimeout(() => {
+            throw e;
+          });
+        }),
+      delay,
+    );
   }
 
-  #slice(): void {
+  async #slice(): Promise<void> {
     if (!this.#running) return;
     const started = performance.now();
     let more = true;
     let calls = 0;
-    try {
-      while (more && calls < this.maxPerSlice && performance.now() - started < this.sliceMs) {
-        more = this.work();
-        calls++;
-      }
-    } catch (e) {
-      // A failed step stops the run; the error goes on to the worker's error event.
-      this.#running = false;
-      throw e;
+    while (more && calls < this.maxPerSlice && performance.now() - started < this.sliceMs) {
+      const done = this.work();
+      more = typeof done === 'boolean' ? done : await done;
+      calls++;
     }
     if (!more) this.#running = false;
     this.afterSlice();

@@ -1,0 +1,23 @@
+/** What every kernel starts with: its parameters `p` (binding 0, u32 words), the float
+ *  helpers, and the linear id of a thread in a dispatch spread over x and y. NaN and ±∞ come
+ *  from bit patterns at run time: WGSL refuses them as constants. */
+export const PRELUDE = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> NEG_INF_BITS: u32 = 0xff800000u;
+fn nan() -> f32 { return bitcast<f32>(NAN_BITS); }
+fn negInf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
+fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+fn isFinite(v: f32) -> bool { return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u; }
+fn pf(i: u32) -> f32 { return bitcast<f32>(p[i]); }
+/** Math.max's rule: NaN wins, so a NaN anywhere in a maximum makes it NaN. */
+fn maxNan(a: f32, b: f32) -> f32 {
+  if (isNan(a)) { return a; }
+  if (isNan(b) || b > a) { return b; }
+  return a;
+}
+fn linearId(wid: vec3u, nwg: vec3u, lid: u32, size: u32) -> u32 { return (wid.x + wid.y * nwg.x) * size + lid; }
+`;
+
+/** Threads per workgroup of the elementwise kernels. */
+export const ELEMENTWISE_GROUP = 256;
