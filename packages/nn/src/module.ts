@@ -176,25 +176,26 @@ export abstract class Module {
     const given = tensorsByName('loadStateDict', 'state', state);
     const own = this.stateDict();
     const problems: string[] = [];
+    // Each source on the target's backend; one elsewhere (weights read on the host for a GPU
+    // model) is copied across here, once, before anything is written.
+    const ready = new Map<string, Tensor>();
     for (const [name, target] of own) {
       const source = given.get(name);
       if (source === undefined) {
         problems.push(`'${name}' is missing (expected ${target.dtype} ${formatShape(target.shape)})`);
       } else if (!(source instanceof Tensor)) {
         problems.push(`'${name}' is not a Tensor`);
-      } else if (source.backend !== target.backend && !canCopyAcross(source)) {
-        problems.push(`'${name}' is on the '${source.backend}' backend, which reads only through promises; expected '${target.backend}' (move it there first)`);
       } else if (source.dtype !== target.dtype || !sameShape(source.shape, target.shape)) {
         problems.push(`'${name}' is ${source.dtype} ${formatShape(source.shape)}, expected ${target.dtype} ${formatShape(target.shape)}`);
+      } else {
+        const moved = onBackendOf(source, target);
+        if (moved === null) problems.push(`'${name}' is on the '${source.backend}' backend, which reads only through promises; expected '${target.backend}' (move it there first)`);
+        else ready.set(name, moved);
       }
     }
     for (const name of given.keys()) if (!own.has(name)) problems.push(`'${name}' is not an entry of this ${this.constructor.name}`);
     if (problems.length > 0) throw new Error(`loadStateDict: nothing was loaded: ${problems.join('; ')}`);
-    // A source on another backend (weights read on the host for a GPU model) is copied across.
-    for (const [name, target] of own) {
-      const source = given.get(name)!;
-      target.assign(source.backend === target.backend ? source : source.to(target.backend));
-    }
+    for (const [name, target] of own) target.assign(ready.get(name)!);
   }
 }
 
@@ -225,12 +226,13 @@ function tensorsByName(where: string, argument: string, value: unknown): Readonl
   return new Map(Object.entries(value));
 }
 
-/** Whether a tensor's values can be read now, to be copied onto another backend. */
-function canCopyAcross(t: Tensor): boolean {
+/** `source` on `target`'s backend (copied when it is elsewhere), or null where its values can
+ *  be read only through promises. */
+function onBackendOf(source: Tensor, target: Tensor): Tensor | null {
+  if (source.backend === target.backend) return source;
   try {
-    t.to('js');
-    return true;
+    return source.to(target.backend);
   } catch {
-    return false;
+    return null;
   }
 }
