@@ -31,13 +31,27 @@ const STEP_COUNT_BYTES: i32 = (MC / MR) * 4;
 // Scratch sized for 8-byte elements so both precisions share it.
 const SCRATCH_BYTES: i32 = (PACKED_A_ELEMS + PACKED_B_ELEMS + TILE_ELEMS) * 8 + STEP_LIST_BYTES + STEP_COUNT_BYTES;
 
+// Where this instance packs its blocks: above the static data, unless a second instance on the
+// same shared memory (a worker thread) was given scratch of its own with useScratch.
+let scratch: usize = (__heap_base + 15) & ~(<usize>15);
+
 function scratchStart(): usize {
-  return (__heap_base + 15) & ~(<usize>15);
+  return scratch;
+}
+
+/** Bytes of scratch one instance needs (16-byte aligned). */
+export function scratchBytes(): usize {
+  return (<usize>SCRATCH_BYTES + 15) & ~(<usize>15);
+}
+
+/** Moves this instance's scratch to `at` (scratchBytes() bytes, 16-byte aligned). */
+export function useScratch(at: usize): void {
+  scratch = at;
 }
 
 /** First byte the caller may use for operands; everything below is data and scratch. */
 export function operandBase(): usize {
-  return (scratchStart() + <usize>SCRATCH_BYTES + 15) & ~(<usize>15);
+  return (((__heap_base + 15) & ~(<usize>15)) + <usize>SCRATCH_BYTES + 15) & ~(<usize>15);
 }
 
 /** Columns of C per micro-tile: two v128 vectors. */
@@ -306,8 +320,9 @@ function micro<T>(kc: i32, count: i32, steps: usize, ap: usize, bp: usize, c: us
   }
 }
 
-/** C (m×n, row-major, contiguous) = A (m×k) · B (k×n); A and B read through strides. */
-function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize): void {
+/** C (m×n, rows ldc elements apart) = A (m×k) · B (k×n); A and B read through strides. A row
+ *  stride of C other than n lets two threads each write a block of columns of one C. */
+function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
   const NR = nr<T>();
   const packedA = scratchStart();
   const packedB = packedA + (<usize>PACKED_A_ELEMS << 3);
@@ -333,7 +348,7 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
             const panel = ir / MR;
             const count = load<i32>(stepCounts + (<usize>panel << 2));
             const steps = stepLists + <usize>(panel * KC * 4);
-            micro<T>(kc, count, steps, at<T>(packedA, ir * kc), bp, at<T>(c, (ic + ir) * n + jc + jr), n, min(MR, mc - ir), min(NR, nc - jr), pc > 0, tile);
+            micro<T>(kc, count, steps, at<T>(packedA, ir * kc), bp, at<T>(c, (ic + ir) * ldc + jc + jr), ldc, min(MR, mc - ir), min(NR, nc - jr), pc > 0, tile);
           }
         }
       }
@@ -341,10 +356,10 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
   }
 }
 
-export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize): void {
-  matmul<f32>(m, n, k, a, ars, acs, b, brs, bcs, c);
+export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
+  matmul<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc);
 }
 
-export function matmulF64(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize): void {
-  matmul<f64>(m, n, k, a, ars, acs, b, brs, bcs, c);
+export function matmulF64(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
+  matmul<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc);
 }

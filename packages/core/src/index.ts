@@ -43,7 +43,7 @@ export { rulesMarkdown } from './rules-doc.js';
 export { explainBackward } from './explain.js';
 export type { Explanation, ExplainedStep, ExplainedTensor } from './explain.js';
 export { getBackend, setBackend, registerBackend, backendNames, ready } from './backends/registry.js';
-export { memoryStats } from './backends/registry.js';
+export { memoryStats, setThreads, threadCount } from './backends/registry.js';
 export type { Backend, BinaryKernel, UnaryKernel, ReduceKernel, OptimizerRule, OptimizerHyperparameters, MemoryStats } from './backends/backend.js';
 export { createWebGpuBackend } from './backends/webgpu/create.js';
 export type { WebGpuOptions } from './backends/webgpu/create.js';

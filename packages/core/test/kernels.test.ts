@@ -6,10 +6,11 @@ import { getBackend } from '../src/index.js';
 import { jsKernels, referenceKernels } from '../src/kernels/index.js';
 import type { FloatArray, Kernels, MatrixView } from '../src/kernels/index.js';
 import { wasmSourceHash } from '../src/backends/wasm/generated.js';
-import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
+import { createWasmKernels, type WasmKernelSet } from '../src/backends/wasm/wasm-kernels.js';
 import type { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
 
-const wasmKernels = createWasmKernels();
+const wasmSet = createWasmKernels();
+const wasmKernels = wasmSet?.kernels ?? null;
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 /** How an operand is laid out in its buffer. */
@@ -123,8 +124,32 @@ const shapes: [number, number, number][] = [
   [2, 1031, 3],
 ];
 
+/** The wasm kernels with every operand first moved into the module's memory (at odd element
+ *  offsets), so they run in place instead of copying. */
+function inModuleMemory(set: WasmKernelSet): Kernels {
+  const pool = set.pool!;
+  const move = (src: FloatArray, shift: number): FloatArray => {
+    const moved = pool.take(src instanceof Float32Array ? 'float32' : 'float64', src.length + shift).subarray(shift);
+    moved.set(src);
+    return moved;
+  };
+  return {
+    matmul(m, n, k, a, b, out, outOffset) {
+      const o = move(out, 1);
+      set.kernels.matmul(m, n, k, { ...a, data: move(a.data, 2) }, { ...b, data: move(b.data, 3) }, o, outOffset);
+      out.set(o);
+    },
+    axpy(alpha, x, y) {
+      const moved = move(y, 1);
+      set.kernels.axpy(alpha, move(x, 2), moved);
+      y.set(moved);
+    },
+  };
+}
+
 const cases: [string, Kernels][] = [['js', jsKernels]];
 if (wasmKernels) cases.push(['wasm', wasmKernels]);
+if (wasmSet?.pool) cases.push(['wasm, operands in its memory,', inModuleMemory(wasmSet)]);
 
 describe.each(cases)('%s matmul kernel', (_name, kernel) => {
   for (const T of [Float32Array, Float64Array]) {

@@ -1,7 +1,7 @@
 import { jsKernels } from '../kernels/js.js';
 import type { Backend, MemoryStats } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
-import { createWasmKernels, loadWasmKernels, wasmSupported } from './wasm/wasm-kernels.js';
+import { createWasmKernels, loadWasmKernels, wasmSupported, type WasmKernelSet } from './wasm/wasm-kernels.js';
 
 /** Plain JavaScript loops everywhere: runs on any host, and under any Content-Security-Policy. */
 const js = new CpuBackend('js', jsKernels);
@@ -9,12 +9,16 @@ const js = new CpuBackend('js', jsKernels);
 /** The JavaScript loops with WebAssembly SIMD128 matrix products. Where the host refuses to
  *  compile synchronously (a browser's main thread), it starts on the JavaScript products and
  *  switches once the module has compiled in the background (`ready()` waits for that). */
-const wasm: CpuBackend | null = wasmSupported() ? new CpuBackend('wasm', createWasmKernels() ?? jsKernels) : null;
+const compiled = wasmSupported() ? createWasmKernels() : null;
+let wasmSet: WasmKernelSet | null = compiled;
+const wasm: CpuBackend | null = wasmSupported() ? new CpuBackend('wasm', compiled?.kernels ?? jsKernels, compiled?.pool ?? undefined) : null;
 const wasmLoaded: Promise<void> =
-  wasm !== null && wasm.matrices === jsKernels
+  wasm !== null && compiled === null
     ? loadWasmKernels().then(
-        (kernels) => {
-          if (kernels !== null) wasm.matrices = kernels;
+        (set) => {
+          if (set === null) return;
+          wasm.useKernels(set.kernels, set.pool);
+          wasmSet = set;
         },
         // A failed compile leaves the JavaScript products in place, which is the fallback.
         () => undefined,
@@ -72,4 +76,20 @@ export function ready(): Promise<void> {
  *  ones, and what its pool holds now. */
 export function memoryStats(backend?: string): MemoryStats {
   return (backend === undefined ? current : backendNamed('memoryStats', backend)).memoryStats();
+}
+
+/** Splits the `wasm` backend's large matrix products over `count` threads (1 to 64; 1, the
+ *  default, computes everything on the calling thread). The helpers are Node worker threads on
+ *  the module's shared memory, so nothing is copied, and results are bit-identical to one
+ *  thread's. Between products a helper spins for 2 ms before it sleeps, so it answers at once
+ *  within a training step. Node only: elsewhere it throws, saying why. */
+export async function setThreads(count: number): Promise<void> {
+  await wasmLoaded;
+  if (wasmSet === null) throw new Error(`setThreads: the 'wasm' backend is not available here (${wasm === null ? 'no WebAssembly with SIMD128' : 'its module did not load'})`);
+  await wasmSet.setThreads(count);
+}
+
+/** How many threads compute the `wasm` backend's matrix products (see setThreads). */
+export function threadCount(): number {
+  return wasmSet?.threads() ?? 1;
 }

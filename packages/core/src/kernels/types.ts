@@ -28,8 +28,9 @@ export interface Kernels {
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   /** im2col of row-major images `x` of `shape` [N, C, H, W] into `out` [C·kh·kw, N·OH·OW]
    *  (the layout of backends/cpu/patches.ts), where a kernel set has its own (the WebAssembly
-   *  one); the CPU backend's loops otherwise. */
-  im2col?(x: FloatArray, shape: readonly number[], geometry: PatchGeometry, out: FloatArray): void;
-  /** col2im of row-major columns into `out`, row-major images of `imageShape`. */
-  col2im?(col: FloatArray, imageShape: readonly number[], geometry: PatchGeometry, out: FloatArray): void;
+   *  one); the CPU backend's loops otherwise. False when it could not run (no memory for its
+   *  copies), and the caller's loops are used instead. */
+  im2col?(x: FloatArray, shape: readonly number[], geometry: PatchGeometry, out: FloatArray): boolean;
+  /** col2im of row-major columns into `out`, row-major images of `imageShape` (false as for im2col). */
+  col2im?(col: FloatArray, imageShape: readonly number[], geometry: PatchGeometry, out: FloatArray): boolean;
 }

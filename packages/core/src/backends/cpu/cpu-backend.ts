@@ -9,7 +9,7 @@ import { scatterAdd, take } from './gather.js';
 import { elementsOf, type Output } from './memory.js';
 import { OPTIMIZER_UPDATES } from './optimizers.js';
 import { col2im, im2col, maxPool2d, maxUnpool2d } from './patches.js';
-import { BufferPool } from './pool.js';
+import { BufferPool, type Pool } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
 import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
 import { cumsum } from './scan.js';
@@ -22,7 +22,6 @@ import { forEachRow, type Walk } from './strided.js';
  */
 export class CpuBackend implements Backend {
   readonly readsSynchronously: boolean = true;
-  readonly #pool = new BufferPool();
   readonly #alloc = (dtype: DType, shape: readonly number[]): Output => {
     const length = sizeOf(shape);
     const data = this.#pool.take(dtype, length);
@@ -33,7 +32,20 @@ export class CpuBackend implements Backend {
     readonly name: string,
     /** The matrix kernels; the `wasm` backend swaps in the compiled module once it loads. */
     public matrices: Kernels,
-  ) {}
+    /** Where buffers come from: JavaScript typed arrays, or the WebAssembly module's memory. */
+    pool: Pool = new BufferPool(),
+  ) {
+    this.#pool = pool;
+  }
+
+  #pool: Pool;
+
+  /** Switches to other kernels (and their pool, if they keep tensors in memory of their own);
+   *  buffers from the previous pool stay valid and are left to the garbage collector. */
+  useKernels(matrices: Kernels, pool: Pool | null): void {
+    this.matrices = matrices;
+    if (pool !== null) this.#pool = pool;
+  }
 
   upload(data: ArrayLike<number>, dtype: DType, shape: Shape): Storage {
     const { storage, data: out } = this.#alloc(dtype, shape);
@@ -192,8 +204,9 @@ export class CpuBackend implements Backend {
       const rows = images.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
       const [oh, ow] = [0, 1].map((i) => patchCount(images.shape[2 + i]!, geometry.kernel[i]!, geometry.stride[i]!, geometry.padding[i]!, geometry.dilation[i]!));
       const { storage, data } = this.#alloc(images.dtype, [rows, images.shape[0]! * oh! * ow!]);
-      fast(elementsOf(images), images.shape, geometry, data);
-      return storage;
+      if (fast(elementsOf(images), images.shape, geometry, data)) return storage;
+      storage.ref.release();
+      return im2col(this.#alloc, images, geometry);
     });
   }
 
@@ -202,8 +215,9 @@ export class CpuBackend implements Backend {
     if (fast === undefined) return this.#withRowMajor(col, (columns) => col2im(this.#alloc, columns, geometry, imageShape));
     return this.#withRowMajor(col, (columns) => {
       const { storage, data } = this.#alloc(columns.dtype, imageShape);
-      fast(elementsOf(columns), imageShape, geometry, data);
-      return storage;
+      if (fast(elementsOf(columns), imageShape, geometry, data)) return storage;
+      storage.ref.release();
+      return col2im(this.#alloc, columns, geometry, imageShape);
     });
   }
 

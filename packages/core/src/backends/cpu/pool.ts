@@ -5,9 +5,18 @@ import type { MemoryStats } from '../backend.js';
 /** Past this many pooled bytes a recycled buffer is left to the garbage collector. */
 const POOL_LIMIT_BYTES = 256 * 2 ** 20;
 
+/** Where a CPU backend's buffers come from and go back to. */
+export interface Pool {
+  /** A buffer of `length` elements; its contents are whatever was there (kernels overwrite it). */
+  take(dtype: DType, length: number): FloatArray;
+  /** Takes back a buffer from `take`, for reuse. */
+  give(buffer: FloatArray, dtype: DType): void;
+  stats(): MemoryStats;
+}
+
 /** Released buffers kept for reuse, by dtype and length: a steady training loop asks for the
  *  same sizes every step, so after the first step it allocates almost nothing. */
-export class BufferPool {
+export class BufferPool implements Pool {
   readonly #free = new Map<string, FloatArray[]>();
   #fresh = 0;
   #reused = 0;

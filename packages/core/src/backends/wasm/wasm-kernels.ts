@@ -1,15 +1,20 @@
 import type { PatchGeometry } from '../backend.js';
 import { checkAxpy } from '../../kernels/checks.js';
+import { jsKernels } from '../../kernels/js.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
-import { wasmBase64 } from './generated.js';
+import { Arena, ArenaPool } from './arena.js';
+import { ProductHelper, type ProductArgs } from './threads.js';
+import { sharedInitialPages, sharedMaximumPages, sharedWasmBase64, wasmBase64 } from './generated.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
   operandBase(): number;
+  scratchBytes(): number;
+  useScratch(at: number): void;
   axpyF32(n: number, alpha: number, x: number, y: number): void;
   axpyF64(n: number, alpha: number, x: number, y: number): void;
-  matmulF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
-  matmulF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number): void;
+  matmulF32(...args: ProductArgs): void;
+  matmulF64(...args: ProductArgs): void;
   im2colF32: PatchKernel;
   im2colF64: PatchKernel;
   col2imF32: PatchKernel;
@@ -19,14 +24,32 @@ interface KernelExports {
 /** (n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, [pad value,] src, dst). */
 type PatchKernel = (...args: number[]) => void;
 
-const PAGE_BYTES = 65536;
+/** The kernels of the wasm backend and, where tensors can live in the module's memory, the
+ *  pool that puts them there. */
+export interface WasmKernelSet {
+  kernels: Kernels;
+  /** Null where the host has no SharedArrayBuffer: tensors stay in JavaScript memory. */
+  pool: ArenaPool | null;
+  /** Computes the products on `count` threads (Node, shared memory only); resolves once they run. */
+  setThreads(count: number): Promise<void>;
+  /** How many threads compute the products. */
+  threads(): number;
+}
 
-/** The module's bytes; atob exists in browsers and in Node ≥ 16, so no Buffer or fs is needed. */
-export function wasmBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(wasmBase64);
+/** Products smaller than this many multiply-adds stay on one thread: handing half to a helper
+ *  costs a few microseconds, which a small product does not win back. */
+const SPLIT_MIN_MACS = 2 ** 18;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
+}
+
+/** The module's bytes; atob exists in browsers and in Node ≥ 16, so no Buffer or fs is needed. */
+export function wasmBytes(): Uint8Array<ArrayBuffer> {
+  return decode(wasmBase64);
 }
 
 /** Where one operand went in wasm memory: element (i, j) is at `ptr + (i * rowStride + j * colStride) * bytes`. */
@@ -36,17 +59,23 @@ interface Placed {
   colStride: number;
 }
 
-/** Kernels that run the SIMD128 module. The tensors live in JavaScript memory, so each
- *  call copies its operands into the module's linear memory and the result back: for
- *  matmul O(mk + kn + mn) copies against O(mnk) arithmetic; for axpy the copies are
- *  memcpy-fast while the SIMD loop is several times faster than a JavaScript one. */
+/** Blocks taken for one kernel call (copies of operands that are not in the module's memory). */
+type Staged = [at: number, bytes: number][];
+
+/** Kernels that run the SIMD128 module. An operand in the module's memory (a tensor of the
+ *  shared build's pool) is read and written where it lies; any other is copied in for the call
+ *  (and an output copied back): for matmul O(mk + kn + mn) copies against O(mnk) arithmetic. */
 class WasmKernels {
   private f32: Float32Array;
   private f64: Float64Array;
-  private readonly base: number;
+  /** Threads beside this one that take a share of each large product. */
+  helpers: ProductHelper[] = [];
 
-  constructor(private readonly exports: KernelExports) {
-    this.base = exports.operandBase();
+  constructor(
+    private readonly exports: KernelExports,
+    private readonly arena: Arena,
+    private readonly pool: ArenaPool | null,
+  ) {
     this.f32 = new Float32Array(exports.memory.buffer);
     this.f64 = new Float64Array(exports.memory.buffer);
   }
@@ -64,20 +93,23 @@ class WasmKernels {
       return;
     }
     const bytes = is32 ? 4 : 8;
-    const aElems = placedSize(m, k, a);
-    const bElems = placedSize(k, n, b);
-    // Every region starts 16-byte aligned, so v128 loads of contiguous rows never straddle.
-    const aStart = this.base;
-    const bStart = align16(aStart + aElems * bytes);
-    const cStart = align16(bStart + bElems * bytes);
-    this.ensure(cStart + m * n * bytes);
-    const heap = is32 ? this.f32 : this.f64;
-    const pa = place(m, k, a, heap, aStart / bytes, bytes);
-    const pb = place(k, n, b, heap, bStart / bytes, bytes);
-    const run = is32 ? this.exports.matmulF32 : this.exports.matmulF64;
-    run(m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cStart);
-    const c = cStart / bytes;
-    out.set(heap.subarray(c, c + m * n), outOffset);
+    const staged: Staged = [];
+    try {
+      // Every staging block is taken before any copy, since growing a plain memory detaches views.
+      const aAt = this.#held(a.data) ? -1 : this.#stage(placedSize(m, k, a) * bytes, staged);
+      const bAt = this.#held(b.data) ? -1 : this.#stage(placedSize(k, n, b) * bytes, staged);
+      const cAt = this.#held(out) ? out.byteOffset + outOffset * bytes : this.#stage(m * n * bytes, staged);
+      if (aAt === null || bAt === null || cAt === null) return jsKernels.matmul(m, n, k, a, b, out, outOffset);
+      const heap = this.#heap(is32);
+      const pa = aAt < 0 ? inPlace(a, bytes) : place(m, k, a, heap, aAt / bytes, bytes);
+      const pb = bAt < 0 ? inPlace(b, bytes) : place(k, n, b, heap, bAt / bytes, bytes);
+      const args: ProductArgs = [m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cAt, n];
+      if (this.helpers.length > 0 && m * n * k >= SPLIT_MIN_MACS) this.#split(bytes, args);
+      else (is32 ? this.exports.matmulF32 : this.exports.matmulF64)(...args);
+      if (!this.#held(out)) out.set(heap.subarray(cAt / bytes, cAt / bytes + m * n), outOffset);
+    } finally {
+      this.#unstage(staged);
+    }
   }
 
   axpy(alpha: number, x: FloatArray, y: FloatArray): void {
@@ -85,52 +117,101 @@ class WasmKernels {
     const is32 = y instanceof Float32Array;
     const bytes = is32 ? 4 : 8;
     const n = y.length;
-    const xStart = this.base;
-    const yStart = align16(xStart + n * bytes);
-    this.ensure(yStart + n * bytes);
-    const heap = is32 ? this.f32 : this.f64;
-    heap.set(x, xStart / bytes);
-    heap.set(y, yStart / bytes);
-    (is32 ? this.exports.axpyF32 : this.exports.axpyF64)(n, alpha, xStart, yStart);
-    y.set(heap.subarray(yStart / bytes, yStart / bytes + n));
+    const staged: Staged = [];
+    try {
+      const xAt = this.#held(x) ? x.byteOffset : this.#stage(n * bytes, staged);
+      const yAt = this.#held(y) ? y.byteOffset : this.#stage(n * bytes, staged);
+      if (xAt === null || yAt === null) return jsKernels.axpy(alpha, x, y);
+      const heap = this.#heap(is32);
+      if (!this.#held(x)) heap.set(x, xAt / bytes);
+      if (!this.#held(y)) heap.set(y, yAt / bytes);
+      (is32 ? this.exports.axpyF32 : this.exports.axpyF64)(n, alpha, xAt, yAt);
+      if (!this.#held(y)) y.set(heap.subarray(yAt / bytes, yAt / bytes + n));
+    } finally {
+      this.#unstage(staged);
+    }
   }
 
-  /** im2col (`forward`) or col2im through the module: `input` copied in, `output` copied out. */
-  patches(forward: boolean, input: FloatArray, imageShape: readonly number[], g: PatchGeometry, output: FloatArray): void {
+  /** im2col (`forward`) or col2im of row-major arrays through the module; null where the
+   *  memory could not hold the copies (the caller then runs its JavaScript loops). */
+  patches(forward: boolean, input: FloatArray, imageShape: readonly number[], g: PatchGeometry, output: FloatArray): boolean {
     const is32 = output instanceof Float32Array;
     if ((input instanceof Float32Array) !== is32) throw new TypeError(`${forward ? 'im2col' : 'col2im'} kernel: input and output must share one dtype`);
     const bytes = is32 ? 4 : 8;
-    const inStart = this.base;
-    const outStart = align16(inStart + input.length * bytes);
-    this.ensure(outStart + output.length * bytes);
-    const heap = is32 ? this.f32 : this.f64;
-    heap.set(input, inStart / bytes);
-    const [n, c, h, w] = imageShape as [number, number, number, number];
-    const geometry = [n, c, h, w, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1]];
-    const e = this.exports;
-    if (forward) (is32 ? e.im2colF32 : e.im2colF64)(...geometry, g.padValue, inStart, outStart);
-    else (is32 ? e.col2imF32 : e.col2imF64)(...geometry, inStart, outStart);
-    output.set(heap.subarray(outStart / bytes, outStart / bytes + output.length));
+    const staged: Staged = [];
+    try {
+      const inAt = this.#held(input) ? input.byteOffset : this.#stage(input.length * bytes, staged);
+      const outAt = this.#held(output) ? output.byteOffset : this.#stage(output.length * bytes, staged);
+      if (inAt === null || outAt === null) return false;
+      const heap = this.#heap(is32);
+      if (!this.#held(input)) heap.set(input, inAt / bytes);
+      const [n, c, h, w] = imageShape as [number, number, number, number];
+      const geometry = [n, c, h, w, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1]];
+      const e = this.exports;
+      if (forward) (is32 ? e.im2colF32 : e.im2colF64)(...geometry, g.padValue, inAt, outAt);
+      else (is32 ? e.col2imF32 : e.col2imF64)(...geometry, inAt, outAt);
+      if (!this.#held(output)) output.set(heap.subarray(outAt / bytes, outAt / bytes + output.length));
+      return true;
+    } finally {
+      this.#unstage(staged);
+    }
   }
 
-  /** Grows memory to `bytes`. The module declares no memory for its packing scratch
-   *  (it lies between __heap_base and operandBase), so this call, which always covers
-   *  operandBase, is also what makes the scratch exist. */
-  private ensure(bytes: number): void {
-    const memory = this.exports.memory;
-    if (bytes > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+  /** One product in blocks of rows (of columns where C has few rows), one block a thread; this
+   *  thread takes the first. Blocks are whole micro-tiles (4 rows, 8 columns). */
+  #split(bytes: number, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): void {
+    const threads = this.helpers.length + 1;
+    const byRows = m >= 8 * threads || m >= n;
+    const length = byRows ? m : n;
+    const tile = byRows ? 4 : 8;
+    const share = Math.ceil(length / threads / tile) * tile;
+    const blocks: ProductArgs[] = [];
+    for (let start = 0; start < length; start += share) {
+      const size = Math.min(share, length - start);
+      blocks.push(
+        byRows
+          ? [size, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc]
+          : [m, size, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc],
+      );
     }
-    // grow() detaches the old buffer, so the views are rebuilt whenever it changed.
-    if (this.f32.buffer !== memory.buffer) {
-      this.f32 = new Float32Array(memory.buffer);
-      this.f64 = new Float64Array(memory.buffer);
+    const run = bytes === 4 ? this.exports.matmulF32 : this.exports.matmulF64;
+    for (let i = 1; i < blocks.length; i++) this.helpers[i - 1]!.post(bytes, blocks[i]!);
+    try {
+      run(...blocks[0]!);
+    } finally {
+      for (let i = 1; i < blocks.length; i++) this.helpers[i - 1]!.join();
     }
+  }
+
+  #held(data: FloatArray): boolean {
+    return this.pool !== null && this.pool.holds(data);
+  }
+
+  /** A staging block of `bytes`, or null where memory cannot grow to hold it. */
+  #stage(bytes: number, staged: Staged): number | null {
+    const at = this.arena.allocate(bytes);
+    if (at < 0) return null;
+    staged.push([at, bytes]);
+    return at;
+  }
+
+  #unstage(staged: Staged): void {
+    for (const [at, bytes] of staged) this.arena.release(at, bytes);
+  }
+
+  /** Views of the whole memory, renewed after it grew. */
+  #heap(is32: boolean): FloatArray {
+    const buffer = this.exports.memory.buffer;
+    if (this.f32.buffer !== buffer) {
+      this.f32 = new Float32Array(buffer);
+      this.f64 = new Float64Array(buffer);
+    }
+    return is32 ? this.f32 : this.f64;
   }
 }
 
-function align16(byte: number): number {
-  return (byte + 15) & ~15;
+function inPlace(v: MatrixView, bytes: number): Placed {
+  return { ptr: v.data.byteOffset + v.offset * bytes, rowStride: v.rowStride, colStride: v.colStride };
 }
 
 /** Index range [lo, hi) of `data` that a rows×cols view touches. */
@@ -169,39 +250,77 @@ function place(rows: number, cols: number, v: MatrixView, heap: FloatArray, at: 
   return { ptr: at * bytes, rowStride: cols, colStride: 1 };
 }
 
-function kernelsOf(instance: WebAssembly.Instance): Kernels {
-  const impl = new WasmKernels(instance.exports as unknown as KernelExports);
-  return {
+function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, shared: boolean): WasmKernelSet {
+  const exports = instance.exports as unknown as KernelExports;
+  const arena = new Arena(exports.memory, exports.operandBase());
+  const pool = shared ? new ArenaPool(arena) : null;
+  const impl = new WasmKernels(exports, arena, pool);
+  const setThreads = async (count: number): Promise<void> => {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
+      throw new RangeError(`setThreads: count must be an integer from 1 to ${MAX_THREADS}, got ${String(count)}`);
+    }
+    if (!shared && count > 1) throw new Error('setThreads: more than one thread needs SharedArrayBuffer, which this host does not offer (a browser page must be cross-origin isolated)');
+    const keep = impl.helpers.slice(0, count - 1);
+    const stopping = impl.helpers.slice(count - 1);
+    const started = await Promise.all(
+      Array.from({ length: Math.max(0, count - 1 - keep.length) }, () => ProductHelper.start(module, exports.memory, arena, exports.scratchBytes())),
+    );
+    impl.helpers = [...keep, ...started];
+    await Promise.all(stopping.map((helper) => helper.stop()));
+  };
+  const kernels: Kernels = {
     matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset),
     axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
     im2col: (x, shape, geometry, out) => impl.patches(true, x, shape, geometry, out),
     col2im: (col, imageShape, geometry, out) => impl.patches(false, col, imageShape, geometry, out),
   };
+  return { kernels, pool, setThreads, threads: () => impl.helpers.length + 1 };
 }
+
+/** More threads than this are refused: past a few, a product's blocks get too thin to pay. */
+const MAX_THREADS = 64;
 
 /** Whether this host runs WebAssembly with SIMD128 (the module validates). */
 export function wasmSupported(): boolean {
   return typeof WebAssembly !== 'undefined' && WebAssembly.validate(wasmBytes());
 }
 
+/** The shared build on a new shared memory, where the host allows one (Node; browsers only
+ *  on cross-origin isolated pages); else null. */
+function sharedMemory(): WebAssembly.Memory | null {
+  if (typeof SharedArrayBuffer === 'undefined') return null;
+  try {
+    return new WebAssembly.Memory({ initial: sharedInitialPages, maximum: sharedMaximumPages, shared: true });
+  } catch {
+    return null;
+  }
+}
+
 /** Synchronous instantiation, or null where WebAssembly or SIMD128 is missing, or
  *  where the host refuses synchronous compilation (browsers' main-thread size limit). */
-export function createWasmKernels(): Kernels | null {
-  if (typeof WebAssembly === 'undefined') return null;
-  const bytes = wasmBytes();
-  if (!WebAssembly.validate(bytes)) return null;
+export function createWasmKernels(): WasmKernelSet | null {
+  if (!wasmSupported()) return null;
   try {
-    return kernelsOf(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}));
+    const memory = sharedMemory();
+    if (memory !== null) {
+      const module = new WebAssembly.Module(decode(sharedWasmBase64));
+      return kernelSet(module, new WebAssembly.Instance(module, { env: { memory } }), true);
+    }
+    const module = new WebAssembly.Module(wasmBytes());
+    return kernelSet(module, new WebAssembly.Instance(module, {}), false);
   } catch {
     return null;
   }
 }
 
 /** Asynchronous instantiation for hosts that refuse the synchronous one; null without SIMD128. */
-export async function loadWasmKernels(): Promise<Kernels | null> {
-  if (typeof WebAssembly === 'undefined') return null;
-  const bytes = wasmBytes();
-  if (!WebAssembly.validate(bytes)) return null;
-  const { instance } = await WebAssembly.instantiate(bytes, {});
-  return kernelsOf(instance);
+export async function loadWasmKernels(): Promise<WasmKernelSet | null> {
+  if (!wasmSupported()) return null;
+  const memory = sharedMemory();
+  if (memory !== null) {
+    const { module, instance } = await WebAssembly.instantiate(decode(sharedWasmBase64), { env: { memory } });
+    return kernelSet(module, instance, true);
+  }
+  const { module, instance } = await WebAssembly.instantiate(wasmBytes(), {});
+  return kernelSet(module, instance, false);
 }

@@ -1,0 +1,134 @@
+import { allocate, type DType } from '../../dtype.js';
+import type { FloatArray } from '../../kernels/types.js';
+import type { MemoryStats } from '../backend.js';
+import type { Pool } from '../cpu/pool.js';
+
+const PAGE_BYTES = 65536;
+
+/**
+ * Blocks of a WebAssembly memory, handed out by size class: sizes up to 256 bytes round up to
+ * 16, larger ones to one of eight steps per doubling (at most 12.5% unused). A freed block waits
+ * on its class's free list for the next request of that class; memory only grows. This is the
+ * caching allocator of GPU frameworks: a training loop asks for the same sizes every step, so
+ * after the first step it neither grows memory nor allocates.
+ */
+export class Arena {
+  readonly #free = new Map<number, number[]>();
+  #top: number;
+  #freeBytes = 0;
+  #freeBlocks = 0;
+  /** Requests that grew the arena, and requests served from a free list. */
+  fresh = 0;
+  reused = 0;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    /** First byte the arena may use (16-byte aligned): the module's static data and scratch lie below. */
+    start: number,
+  ) {
+    this.#top = align16(start);
+  }
+
+  /** A block of at least `bytes` bytes (16-byte aligned), or -1 where memory cannot grow to hold it. */
+  allocate(bytes: number): number {
+    const size = classSize(bytes);
+    const list = this.#free.get(size);
+    const reused = list?.pop();
+    if (reused !== undefined) {
+      this.reused++;
+      this.#freeBlocks--;
+      this.#freeBytes -= size;
+      return reused;
+    }
+    const at = this.#top;
+    const end = at + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+      } catch {
+        return -1;
+      }
+    }
+    this.#top = end;
+    this.fresh++;
+    return at;
+  }
+
+  /** Returns a block from `allocate` (with the byte count it was asked for). */
+  release(at: number, bytes: number): void {
+    const size = classSize(bytes);
+    const list = this.#free.get(size);
+    if (list === undefined) this.#free.set(size, [at]);
+    else list.push(at);
+    this.#freeBlocks++;
+    this.#freeBytes += size;
+  }
+
+  /** Free blocks and their bytes. */
+  get idle(): { blocks: number; bytes: number } {
+    return { blocks: this.#freeBlocks, bytes: this.#freeBytes };
+  }
+}
+
+/**
+ * The wasm backend's tensor memory: every buffer is a typed array over the module's shared
+ * memory, so the WebAssembly kernels read and write tensors where they lie. The memory is
+ * shared because a shared memory's growth leaves the earlier views intact (a plain memory's
+ * growth detaches every view, which would empty every tensor). A buffer that is dropped without
+ * being released (a tensor made outside tidy and collected) is returned by a finalizer. Where
+ * the memory cannot grow (4 GiB), buffers come from JavaScript memory and kernels copy them.
+ */
+export class ArenaPool implements Pool {
+  readonly #arena: Arena;
+  readonly #buffers = new WeakSet<ArrayBufferLike>();
+  readonly #collected = new FinalizationRegistry<[number, number]>(([at, bytes]) => this.#arena.release(at, bytes));
+  /** Buffers that had to come from JavaScript memory (the arena could not grow). */
+  #outside = 0;
+
+  constructor(arena: Arena) {
+    this.#arena = arena;
+  }
+
+  take(dtype: DType, length: number): FloatArray {
+    const bytes = Math.max(length * (dtype === 'float32' ? 4 : 8), 16);
+    const at = this.#arena.allocate(bytes);
+    if (at < 0) {
+      this.#outside++;
+      return allocate(dtype, length);
+    }
+    const buffer = this.#arena.memory.buffer;
+    this.#buffers.add(buffer);
+    const view = dtype === 'float32' ? new Float32Array(buffer, at, length) : new Float64Array(buffer, at, length);
+    this.#collected.register(view, [at, bytes], view);
+    return view;
+  }
+
+  give(buffer: FloatArray): void {
+    if (!this.holds(buffer)) return;
+    this.#collected.unregister(buffer);
+    this.#arena.release(buffer.byteOffset, Math.max(buffer.byteLength, 16));
+  }
+
+  /** Whether `data` lies in the arena's memory (so kernels can use its address). */
+  holds(data: FloatArray): boolean {
+    return this.#buffers.has(data.buffer);
+  }
+
+  stats(): MemoryStats {
+    const idle = this.#arena.idle;
+    return { fresh: this.#arena.fresh + this.#outside, reused: this.#arena.reused, pooledBuffers: idle.blocks, pooledBytes: idle.bytes };
+  }
+}
+
+function align16(byte: number): number {
+  return (byte + 15) & ~15;
+}
+
+/** The size class of a request: 16-byte steps to 256 bytes, then eight steps per doubling. */
+export function classSize(bytes: number): number {
+  if (bytes <= 256) return align16(Math.max(bytes, 16));
+  const octave = Math.floor(Math.log2(bytes - 1));
+  const step = 2 ** (octave - 3);
+  return Math.ceil(bytes / step) * step;
+}
