@@ -57,6 +57,17 @@ describe("the wasm backend's memory", () => {
     expect(pool.stats().reused).toBe(reused + 1);
   });
 
+  it('puts tensors past 512 MiB of it in JavaScript memory, so dropped tensors cannot grow it without bound', () => {
+    const pool = createWasmKernels()!.pool!;
+    const blocks = Array.from({ length: 8 }, () => pool.take('float64', (64 * MiB) / 8 - 2));
+    expect(blocks.every((b) => pool.holds(b))).toBe(true);
+    const outside = pool.take('float64', (64 * MiB) / 8);
+    expect(pool.holds(outside)).toBe(false);
+    expect(outside.length).toBe((64 * MiB) / 8);
+    pool.give(blocks[0]!, 'float64');
+    expect(pool.holds(pool.take('float64', (64 * MiB) / 8 - 2))).toBe(true);
+  });
+
   it('leaves a buffer from JavaScript memory alone when it is given back', () => {
     const pool = createWasmKernels()!.pool!;
     const stats = pool.stats();

@@ -73,6 +73,11 @@ export interface MemoryStats {
   pooledBuffers: number;
   /** The bytes of the buffers waiting in the pool. */
   pooledBytes: number;
+  /** Bytes of the buffers handed out and not yet given back, where the backend owns its memory
+   *  (the wasm backend's WebAssembly memory); absent where the JavaScript heap holds them. A
+   *  buffer dropped without being released counts until a finalizer returns it, which runs
+   *  only after the current synchronous code. */
+  heldBytes?: number;
 }
 
 /**

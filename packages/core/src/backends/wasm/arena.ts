@@ -15,6 +15,7 @@ const PAGE_BYTES = 65536;
 export class Arena {
   readonly #free = new Map<number, number[]>();
   #top: number;
+  readonly #start: number;
   #freeBytes = 0;
   #freeBlocks = 0;
   /** Requests that grew the arena, and requests served from a free list. */
@@ -26,11 +27,18 @@ export class Arena {
     /** First byte the arena may use (16-byte aligned): the module's static data and scratch lie below. */
     start: number,
   ) {
-    this.#top = align16(start);
+    this.#start = align16(start);
+    this.#top = this.#start;
   }
 
-  /** A block of at least `bytes` bytes (16-byte aligned), or -1 where memory cannot grow to hold it. */
-  allocate(bytes: number): number {
+  /** Bytes of blocks handed out and not released. */
+  get held(): number {
+    return this.#top - this.#start - this.#freeBytes;
+  }
+
+  /** A block of at least `bytes` bytes (16-byte aligned), or -1 where memory cannot grow to hold
+   *  it or would grow past `limit` bytes of blocks. */
+  allocate(bytes: number, limit = Infinity): number {
     const size = classSize(bytes);
     const list = this.#free.get(size);
     const reused = list?.pop();
@@ -42,6 +50,7 @@ export class Arena {
     }
     const at = this.#top;
     const end = at + size;
+    if (end - this.#start > limit) return -1;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try {
@@ -71,13 +80,20 @@ export class Arena {
   }
 }
 
+/** Tensors stop coming from the arena past this many bytes of it: a loop that drops tensors
+ *  without tidy returns their blocks only when finalizers run, after the loop, so the arena must
+ *  not grow without bound meanwhile (past it, tensors use JavaScript memory and the garbage
+ *  collector, as on the js backend). Kernels' temporary copies may go past it. */
+const TENSOR_LIMIT_BYTES = 512 * 2 ** 20;
+
 /**
  * The wasm backend's tensor memory: every buffer is a typed array over the module's shared
  * memory, so the WebAssembly kernels read and write tensors where they lie. The memory is
  * shared because a shared memory's growth leaves the earlier views intact (a plain memory's
  * growth detaches every view, which would empty every tensor). A buffer that is dropped without
  * being released (a tensor made outside tidy and collected) is returned by a finalizer. Where
- * the memory cannot grow (4 GiB), buffers come from JavaScript memory and kernels copy them.
+ * the memory cannot grow (4 GiB, or TENSOR_LIMIT_BYTES), buffers come from JavaScript memory and
+ * kernels copy them.
  */
 export class ArenaPool implements Pool {
   readonly #arena: Arena;
@@ -92,7 +108,7 @@ export class ArenaPool implements Pool {
 
   take(dtype: DType, length: number): FloatArray {
     const bytes = Math.max(length * (dtype === 'float32' ? 4 : 8), 16);
-    const at = this.#arena.allocate(bytes);
+    const at = this.#arena.allocate(bytes, TENSOR_LIMIT_BYTES);
     if (at < 0) {
       this.#outside++;
       return allocate(dtype, length);
@@ -117,7 +133,7 @@ export class ArenaPool implements Pool {
 
   stats(): MemoryStats {
     const idle = this.#arena.idle;
-    return { fresh: this.#arena.fresh + this.#outside, reused: this.#arena.reused, pooledBuffers: idle.blocks, pooledBytes: idle.bytes };
+    return { fresh: this.#arena.fresh + this.#outside, reused: this.#arena.reused, pooledBuffers: idle.blocks, pooledBytes: idle.bytes, heldBytes: this.#arena.held };
   }
 }
 
