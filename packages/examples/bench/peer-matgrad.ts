@@ -1,16 +1,19 @@
-// matgrad peer: `peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn]`. Trains with
+// matgrad peer: `peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn] [threads]`. Trains with
 // @matgrad/nn (Linear, ReLU, SGD; for cnn the trainer's LeNet: Conv2d, MaxPool2d, Flatten) on
 // @matgrad/core; float64 runs the same job on widened copies of the data and weights.
-import { fromBuffer, getBackend, matmul, memoryStats, noGrad, softmaxCrossEntropy, tidy, transpose, type Tensor } from '@matgrad/core';
+import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, tidy, transpose, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential, type Module } from '@matgrad/nn';
 import { LeNet } from '../src/trainer/lenet.js';
 import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
 import { accuracy, gatherBatch, readCnnWeights, readWorkload } from './workload.js';
 
-const [dir, dtype, job = 'mlp'] = process.argv.slice(2);
-if (!dir || (dtype !== 'float32' && dtype !== 'float64') || (job !== 'mlp' && job !== 'cnn')) {
-  throw new Error(`peer-matgrad: usage peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn], got ${process.argv.slice(2).join(' ')}`);
+const [dir, dtype, job = 'mlp', threadArg = '1'] = process.argv.slice(2);
+const threads = Number(threadArg);
+if (!dir || (dtype !== 'float32' && dtype !== 'float64') || (job !== 'mlp' && job !== 'cnn') || !Number.isInteger(threads) || threads < 1) {
+  throw new Error(`peer-matgrad: usage peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn] [threads], got ${process.argv.slice(2).join(' ')}`);
 }
+// More than one thread splits the large matrix products between worker threads.
+await setThreads(threads);
 const Float = dtype === 'float32' ? Float32Array : Float64Array;
 
 const w = readWorkload(dir);
@@ -99,7 +102,6 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, timeCalls(() => matmul(a, b)));
 }
 
-// Both CPU backends run on the calling thread only.
 const kernelName = getBackend().name === 'wasm' ? 'WebAssembly SIMD128' : 'JavaScript';
 const layers = job === 'cnn' ? 'nn Conv2d/ReLU/MaxPool2d/Flatten/Linear/SGD: conv2d as im2col + matmul' : 'nn Linear/ReLU/SGD';
-await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, 1 thread`, epoch, matmul: matmulBench });
+await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, ${threads === 1 ? '1 thread' : `${threads} threads (products split)`}`, epoch, matmul: matmulBench });

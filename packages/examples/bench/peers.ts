@@ -43,6 +43,7 @@ export function cnnPeerSpecs(workloadDir: string, python: string | null): PeerSp
 export function peerSpecs(workloadDir: string, python: string | null, extraBackends: readonly string[] = []): PeerSpec[] {
   const specs = [
     nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32'], true),
+    nodePeer('matgrad-2t', 'peer-matgrad.ts', [workloadDir, 'float32', 'mlp', '2']),
     ...(extraBackends.includes('webgpu') ? [nodePeer('matgrad-webgpu', 'peer-matgrad-webgpu.ts', [workloadDir])] : []),
     nodePeer('matgrad-f64', 'peer-matgrad.ts', [workloadDir, 'float64']),
     nodePeer('tfjs-wasm', 'peer-tfjs.ts', [workloadDir, 'wasm']),
