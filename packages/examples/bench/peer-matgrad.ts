@@ -1,7 +1,7 @@
 // matgrad peer: `peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn] [threads]`. Trains with
 // @matgrad/nn (Linear, ReLU, SGD; for cnn the trainer's LeNet: Conv2d, MaxPool2d, Flatten) on
 // @matgrad/core; float64 runs the same job on widened copies of the data and weights.
-import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, tidy, transpose, type Tensor } from '@matgrad/core';
+import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, tidy, transpose, zeros, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential, type Module } from '@matgrad/nn';
 import { LeNet } from '../src/trainer/lenet.js';
 import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
@@ -58,6 +58,9 @@ const optimizer = new SGD(model, { lr: learningRate });
 const testX = fromBuffer(Float.from(w.testX), [w.testY.length, inputs]);
 const x32 = new Float32Array(batch * inputs);
 const xBatch = new Float(batch * inputs);
+// The batch is copied into one tensor that lives on the backend (in WebAssembly memory on the
+// wasm backend), as a DataLoader's batches do, so the products read it in place.
+const xTensor = zeros([batch, inputs], { dtype: dtype as 'float32' | 'float64' });
 const y = new Int32Array(batch);
 
 function epoch(): EpochResult {
@@ -69,10 +72,11 @@ function epoch(): EpochResult {
   for (let b = 0; b < steps; b++) {
     gatherBatch(w, b, x32, y);
     xBatch.set(x32);
+    xTensor.assign(xBatch);
     // tidy hands each step's activations and temporaries back to the backend's pool.
     lossSum += tidy(() => {
       optimizer.zeroGrad();
-      const loss = softmaxCrossEntropy(model.forward(fromBuffer(xBatch, [batch, inputs])), y);
+      const loss = softmaxCrossEntropy(model.forward(xTensor), y);
       loss.backward();
       optimizer.step();
       return loss.item();
