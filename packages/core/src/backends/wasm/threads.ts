@@ -6,6 +6,7 @@ const IDLE = 0;
 const POSTED = 1;
 const DONE = 2;
 const EXIT = 3;
+const RUNNING = 4;
 const ARGS = 1;
 const CONTROL_BYTES = 64;
 
@@ -33,6 +34,8 @@ for (;;) {
     state = Atomics.load(words, ${STATE});
   }
   if (state === ${EXIT}) break;
+  // The poster may have taken the task back meanwhile (see ProductHelper.join).
+  if (Atomics.compareExchange(words, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
   const a = (i) => words[${ARGS} + i] >>> 0;
   const run = a(0) === 4 ? kernels.matmulF32 : kernels.matmulF64;
   run(words[${ARGS} + 1], words[${ARGS} + 2], words[${ARGS} + 3], a(4), words[${ARGS} + 5], words[${ARGS} + 6], a(7), words[${ARGS} + 8], words[${ARGS} + 9], a(10), words[${ARGS} + 11]);
@@ -93,12 +96,18 @@ export class ProductHelper {
     Atomics.notify(words, STATE);
   }
 
-  /** Returns once the posted product is done. */
-  join(): void {
+  /** Returns once the posted product is done: by the helper, or here if the helper has not
+   *  started it yet (on a busy machine the helper may not get a core soon, and waiting for it
+   *  would be slower than one thread). */
+  join(runHere: (args: ProductArgs) => void, args: ProductArgs): void {
     const words = this.#words;
+    if (Atomics.compareExchange(words, STATE, POSTED, IDLE) === POSTED) {
+      runHere(args);
+      return;
+    }
     while (Atomics.load(words, STATE) !== DONE) {
       // Node allows a blocking wait on its main thread; it returns as soon as the helper notifies.
-      Atomics.wait(words, STATE, POSTED, 1);
+      Atomics.wait(words, STATE, RUNNING, 1);
       this.#check();
     }
     Atomics.store(words, STATE, IDLE);

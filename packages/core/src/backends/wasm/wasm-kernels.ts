@@ -175,11 +175,12 @@ class WasmKernels {
       );
     }
     const run = bytes === 4 ? this.exports.matmulF32 : this.exports.matmulF64;
+    const runHere = (args: ProductArgs): void => run(...args);
     for (let i = 1; i < blocks.length; i++) this.helpers[i - 1]!.post(bytes, blocks[i]!);
     try {
       run(...blocks[0]!);
     } finally {
-      for (let i = 1; i < blocks.length; i++) this.helpers[i - 1]!.join();
+      for (let i = 1; i < blocks.length; i++) this.helpers[i - 1]!.join(runHere, blocks[i]!);
     }
   }
 
