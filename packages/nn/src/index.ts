@@ -30,9 +30,9 @@ export { DataLoader, type DataLoaderOptions, type DataLoaderState, type Resumabl
 export { ResumableRng, type RngState } from './data/resumable-rng.js';
 export { trainTestSplit, oneHot, type SplitOptions, type TrainTestSplit } from './data/split.js';
 export { spiral, type SpiralOptions } from './data/spiral.js';
-export { fit, fitAsync, evaluate, type FitOptions, type FitAsyncOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
+export { fit, fitAsync, fitOnDevice, evaluate, type FitOptions, type FitAsyncOptions, type EpochRecord, type BatchReport, type Evaluation } from './train/fit.js';
 export { predict } from './train/predict.js';
-export { fitOnDevice, evaluateOnDevice, predictOnDevice } from './train/on-device.js';
+export { evaluateOnDevice, predictOnDevice } from './train/on-device.js';
 export { countCorrect, confusionMatrix, accuracyFromCounts } from './train/metrics.js';
 export { toSafetensorsAsync } from './safetensors-async.js';
 export {

@@ -10,6 +10,7 @@ import {
   evaluate,
   evaluateOnDevice,
   fit,
+  fitAsync,
   fitOnDevice,
   fromSafetensors,
   MLP,
@@ -65,6 +66,21 @@ describe('training on webgpu matches js', () => {
       await expectSameParameters(gpuModel, jsModel);
     });
   }
+
+  gpuIt('fitAsync trains on webgpu by itself, reading through promises, to the parameters fit gives on js', async () => {
+    const [gpuModel, jsModel] = [model('webgpu'), model('js')];
+    const options = { lr: 0.05 };
+    const jsHistory = fit(jsModel, new DataLoader(data('js'), { batchSize: 20, shuffle: true, seed: 1 }), { epochs: 2, optimizer: createOptimizer('momentum', jsModel, options) });
+    const batches: number[] = [];
+    const gpuHistory = await fitAsync(gpuModel, new DataLoader(data('webgpu'), { batchSize: 20, shuffle: true, seed: 1 }), {
+      epochs: 2,
+      optimizer: createOptimizer('momentum', gpuModel, options),
+      onBatch: ({ batch }) => batches.push(batch),
+    });
+    await expectSameParameters(gpuModel, jsModel);
+    expect(batches).toEqual([0, 1, 2, 0, 1, 2]);
+    gpuHistory.forEach((r, i) => expect(r.loss).toBeCloseTo(jsHistory[i]!.loss, 4));
+  });
 
   gpuIt('fitOnDevice reports what fit reports: per batch, per epoch and on validation', async () => {
     const [gpuModel, jsModel] = [model('webgpu'), model('js')];

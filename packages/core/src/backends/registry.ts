@@ -30,9 +30,10 @@ if (wasm !== null) backends.set(wasm.name, wasm);
 
 let current: Backend = wasm ?? js;
 
-/** The backend new tensors are made on: `wasm` where WebAssembly SIMD128 exists, else `js`. */
-export function getBackend(): Backend {
-  return current;
+/** The backend new tensors are made on (`wasm` where WebAssembly SIMD128 exists, else `js`),
+ *  or the one registered as `name` (e.g. `getBackend(t.backend).readsSynchronously`). */
+export function getBackend(name?: string): Backend {
+  return name === undefined ? current : backendNamed('getBackend', name);
 }
 
 /** Chooses the backend for tensors made from now on (by name, or a backend object, which is

@@ -1,4 +1,4 @@
-import { softmaxCrossEntropy, tidy, type Tensor } from '@matgrad/core';
+import { getBackend, softmaxCrossEntropy, tidy, type Tensor } from '@matgrad/core';
 import type { Batch } from '../data/dataset.js';
 import type { Loss } from '../losses.js';
 import type { Module } from '../module.js';
@@ -7,6 +7,7 @@ import type { LrSchedule } from '../optim/schedules.js';
 import { checkedBatches, checkEvaluateArguments, checkFitArguments } from './arguments.js';
 import { inInferenceMode } from './inference.js';
 import { countCorrect, RunningScore } from './metrics.js';
+import { evaluateOnDevice, scoreOnDevice, type Scored } from './on-device.js';
 
 /** What {@link evaluate} reports. */
 export interface Evaluation {
@@ -85,7 +86,7 @@ const defaultLoss: Loss = (output: Tensor, target: Tensor) => softmaxCrossEntrop
  * });
  */
 export function fit(model: Module, loader: Iterable<Batch>, options: FitOptions): EpochRecord[] {
-  const steps = trainingSteps(model, loader, options);
+  const steps = trainingSteps('fit', model, loader, options, false);
   let step = steps.next();
   while (step.done !== true) step = steps.next();
   return step.value;
@@ -100,21 +101,49 @@ export interface FitAsyncOptions extends FitOptions {
 /**
  * `fit` that yields to the event loop between batches (every `yieldEvery` batches), so a
  * page that trains on its main thread keeps painting and answering input, and a server keeps
- * serving. Same options, callbacks and records as `fit`; resolves to the history.
+ * serving. Same options, callbacks and records as `fit`; resolves to the history. On a backend
+ * that reads only through promises (a GPU) it trains as {@link fitOnDevice} does.
  *
  * @example
  * const history = await fitAsync(model, loader, { epochs: 5, optimizer, onBatch: ({ loss }) => draw(loss) });
  */
 export async function fitAsync(model: Module, loader: Iterable<Batch>, options: FitAsyncOptions): Promise<EpochRecord[]> {
+  return drive('fitAsync', model, loader, options, !readsSynchronously(model));
+}
+
+/**
+ * `fit` for every backend, the GPU's included: the same loop, options, callbacks and records,
+ * but values come back through promises. Each batch's loss and correct count are computed on
+ * the device and read while the next batch runs (so the device never waits for the host):
+ * `onBatch` hears of batch b once batch b + 1 has been recorded. On the CPU backends it gives
+ * the same records as `fit`. (`fitAsync` chooses this way by itself where the model's backend
+ * reads only through promises.)
+ */
+export async function fitOnDevice(model: Module, loader: Iterable<Batch>, options: FitAsyncOptions): Promise<EpochRecord[]> {
+  return drive('fitOnDevice', model, loader, options, true);
+}
+
+/** Runs the training steps, awaiting the reads they hand out and yielding every `yieldEvery` batches. */
+async function drive(where: string, model: Module, loader: Iterable<Batch>, options: FitAsyncOptions, deviceReads: boolean): Promise<EpochRecord[]> {
   const yieldEvery = options?.yieldEvery ?? 1;
-  if (!Number.isInteger(yieldEvery) || yieldEvery < 1) throw new RangeError(`fitAsync: yieldEvery must be a positive integer, got ${String(yieldEvery)}`);
+  if (!Number.isInteger(yieldEvery) || yieldEvery < 1) throw new RangeError(`${where}: yieldEvery must be a positive integer, got ${String(yieldEvery)}`);
   const { yieldEvery: _yieldEvery, ...fitOptions } = options ?? ({} as FitAsyncOptions);
-  const steps = trainingSteps(model, loader, fitOptions);
-  for (let batches = 1; ; batches++) {
-    const step = steps.next();
+  const steps = trainingSteps('fit', model, loader, fitOptions, deviceReads);
+  let answer: unknown;
+  for (let batches = 1; ; ) {
+    const step = steps.next(answer);
+    answer = undefined;
     if (step.done === true) return step.value;
-    if (batches % yieldEvery === 0) await nextTurn();
+    if (step.value !== undefined) answer = await step.value;
+    else if (batches++ % yieldEvery === 0) await nextTurn();
   }
+}
+
+/** Whether the model's parameters live on a backend that reads synchronously (a model without
+ *  parameters computes on the current backend). */
+function readsSynchronously(model: Module): boolean {
+  const first = (model as { parameters?: () => Tensor[] }).parameters?.()[0];
+  return getBackend(first?.backend).readsSynchronously;
 }
 
 /** Resolves on a later turn of the event loop: setImmediate in Node, a message in browsers
@@ -137,11 +166,24 @@ function nextTurn(): Promise<void> {
   });
 }
 
-/** fit's loop as a generator that pauses after every batch; returns the history. */
-function* trainingSteps(model: Module, loader: Iterable<Batch>, options: FitOptions): Generator<void, EpochRecord[], void> {
+/** A batch's loss and correct count, read at once. */
+interface Counted {
+  loss: number;
+  size: number;
+  correct: number | null;
+}
+
+/** What the training loop hands its driver: a read to await (whose value the driver sends back
+ *  with the next `next()`), or undefined, a pause between batches. */
+type Handoff = Promise<unknown> | undefined;
+
+/** fit's loop as a generator that pauses after every batch; returns the history. With
+ *  `deviceReads`, each batch's loss and correct count are read through a promise, one batch
+ *  behind, so the device computes the next batch while the host waits for the read. */
+function* trainingSteps(where: string, model: Module, loader: Iterable<Batch>, options: FitOptions, deviceReads: boolean): Generator<Handoff, EpochRecord[], unknown> {
   const { epochs, optimizer, loss = defaultLoss, validation, lrSchedule, onEpochStart, onBatch, onEpoch, initialEpoch = 0 } = checkFitArguments(model, loader, options);
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
-    throw new RangeError(`fit: initialEpoch must be an integer in 0..epochs (${epochs}), got ${String(initialEpoch)}`);
+    throw new RangeError(`${where}: initialEpoch must be an integer in 0..epochs (${epochs}), got ${String(initialEpoch)}`);
   }
   const history: EpochRecord[] = [];
   for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
@@ -150,11 +192,12 @@ function* trainingSteps(model: Module, loader: Iterable<Batch>, options: FitOpti
     model.train();
     const score = new RunningScore();
     const started = performance.now();
-    let batch = 0;
     const batches = checkedBatches('fit', loader)[Symbol.iterator]();
-    for (;;) {
+    // With device reads, batch b's values are awaited once batch b + 1 has been recorded.
+    let pending: Scored | null = null;
+    for (let batch = 0; ; batch++) {
       // Each step's batch, activations and temporaries go back to the backend's pool at its end.
-      const step = tidy(() => {
+      const step: Scored | Counted | null = tidy(() => {
         const next = batches.next();
         if (next.done === true) return null;
         const { x, y } = next.value;
@@ -163,17 +206,28 @@ function* trainingSteps(model: Module, loader: Iterable<Batch>, options: FitOpti
         const value = loss(output, y);
         value.backward();
         optimizer.step();
-        const report = { loss: value.item(), size: x.shape[0]! };
-        score.add(report.loss, report.size, countCorrect(output, y));
-        return report;
+        const size = x.shape[0]!;
+        return deviceReads ? scoreOnDevice(value, output, y, size) : { loss: value.item(), size, correct: countCorrect(output, y) };
       });
+      if (pending !== null) {
+        const values = (yield pending.values) as ArrayLike<number>;
+        // Recorded before the callback: `onBatch?.(...)` would skip its arguments without one.
+        const batchLoss = pending.record(score, values);
+        onBatch?.({ epoch, batch: batch - 1, loss: batchLoss, size: pending.size });
+        pending = null;
+      }
       if (step === null) break;
-      onBatch?.({ epoch, batch: batch++, ...step });
-      yield;
+      if ('record' in step) {
+        pending = step;
+      } else {
+        score.add(step.loss, step.size, step.correct);
+        onBatch?.({ epoch, batch, loss: step.loss, size: step.size });
+      }
+      yield undefined;
     }
-    if (score.count === 0) throw new RangeError('fit: the loader gave no batches');
+    if (score.count === 0) throw new RangeError(`${where}: the loader gave no batches`);
     const record: EpochRecord = { epoch, loss: score.loss, accuracy: score.accuracy, time: performance.now() - started, lr: optimizer.lr };
-    if (validation !== undefined) record.validation = evaluate(model, validation, { loss });
+    if (validation !== undefined) record.validation = deviceReads ? ((yield evaluateOnDevice(model, validation, { loss })) as Evaluation) : evaluate(model, validation, { loss });
     history.push(record);
     onEpoch?.(record);
   }
