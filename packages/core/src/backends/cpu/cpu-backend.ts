@@ -4,11 +4,11 @@ import { patchCount } from '../../patch-size.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, matrixLayout, Storage } from '../../storage.js';
 import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, PatchGeometry, ReduceKernel, UnaryKernel } from '../backend.js';
-import { BINARY_ROWS, UNARY_ROWS } from './elementwise.js';
+import { BINARY_ROWS, reluFloat32Row, UNARY_ROWS } from './elementwise.js';
 import { scatterAdd, take } from './gather.js';
 import { elementsOf, type Output } from './memory.js';
 import { OPTIMIZER_UPDATES } from './optimizers.js';
-import { col2im, im2col, maxPool2d, maxUnpool2d } from './patches.js';
+import { col2im, im2col, isPlainPairs, maxPool2d, maxUnpool2d } from './patches.js';
 import { BufferPool } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
 import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
@@ -100,7 +100,13 @@ export class CpuBackend implements Backend {
 
   unary(kernel: UnaryKernel, x: Storage): Storage {
     const { storage, data } = this.#alloc(x.dtype, x.shape);
-    this.#rows(x, data, kernel, elementsOf(x));
+    const src = elementsOf(x);
+    if (kernel === 'relu' && src instanceof Float32Array) {
+      const [bits, outBits] = [src, data].map((a) => new Int32Array(a.buffer, a.byteOffset, a.length)) as [Int32Array, Int32Array];
+      forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => reluFloat32Row(outBits, o!, bits, i!, s!, n));
+    } else {
+      this.#rows(x, data, kernel, src);
+    }
     return storage;
   }
 
@@ -208,11 +214,31 @@ export class CpuBackend implements Backend {
   }
 
   maxPool2d(x: Storage, geometry: PatchGeometry): Storage {
-    return this.#withRowMajor(x, (images) => maxPool2d(this.#alloc, images, geometry));
+    const fast = this.matrices.maxPoolPairs;
+    return this.#withRowMajor(x, (images) => {
+      const src = elementsOf(images);
+      if (fast === undefined || !(src instanceof Float32Array) || !isPlainPairs(geometry)) return maxPool2d(this.#alloc, images, geometry);
+      const [n, c, h, w] = images.shape as [number, number, number, number];
+      const { storage, data } = this.#alloc(images.dtype, [n, c, h >> 1, w >> 1]);
+      fast(src, n * c, h, w, data as Float32Array);
+      return storage;
+    });
   }
 
   maxUnpool2d(x: Storage, dy: Storage, geometry: PatchGeometry): Storage {
-    return this.#withRowMajor(x, (images) => this.#withRowMajor(dy, (grad) => maxUnpool2d(this.#alloc, images, grad, geometry)));
+    const fast = this.matrices.maxUnpoolPairs;
+    return this.#withRowMajor(x, (images) =>
+      this.#withRowMajor(dy, (grad) => {
+        const [src, g] = [elementsOf(images), elementsOf(grad)];
+        if (fast === undefined || !(src instanceof Float32Array) || !(g instanceof Float32Array) || !isPlainPairs(geometry)) {
+          return maxUnpool2d(this.#alloc, images, grad, geometry);
+        }
+        const [n, c, h, w] = images.shape as [number, number, number, number];
+        const { storage, data } = this.#alloc(images.dtype, images.shape);
+        fast(src, g, n * c, h, w, data as Float32Array);
+        return storage;
+      }),
+    );
   }
 
   cumsum(x: Storage, axis: number, reverse: boolean): Storage {

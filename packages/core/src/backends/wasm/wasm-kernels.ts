@@ -14,6 +14,8 @@ interface KernelExports {
   im2colF64: PatchKernel;
   col2imF32: PatchKernel;
   col2imF64: PatchKernel;
+  maxPoolPairsF32(planes: number, h: number, w: number, src: number, dst: number): void;
+  maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
 }
 
 /** (n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, [pad value,] src, dst). */
@@ -113,6 +115,22 @@ class WasmKernels {
     output.set(heap.subarray(outStart / bytes, outStart / bytes + output.length));
   }
 
+  /** 2×2 max pooling (`dy` null) or its backward through the module: inputs copied in, `output` copied out. */
+  pairs(x: Float32Array, dy: Float32Array | null, planes: number, h: number, w: number, output: Float32Array): void {
+    const xStart = this.base;
+    const dyStart = align16(xStart + x.length * 4);
+    const outStart = align16(dyStart + (dy?.length ?? 0) * 4);
+    this.ensure(outStart + output.length * 4);
+    this.f32.set(x, xStart / 4);
+    if (dy === null) {
+      this.exports.maxPoolPairsF32(planes, h, w, xStart, outStart);
+    } else {
+      this.f32.set(dy, dyStart / 4);
+      this.exports.maxUnpoolPairsF32(planes, h, w, xStart, dyStart, outStart);
+    }
+    output.set(this.f32.subarray(outStart / 4, outStart / 4 + output.length));
+  }
+
   /** Grows memory to `bytes`. The module declares no memory for its packing scratch
    *  (it lies between __heap_base and operandBase), so this call, which always covers
    *  operandBase, is also what makes the scratch exist. */
@@ -176,6 +194,8 @@ function kernelsOf(instance: WebAssembly.Instance): Kernels {
     axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
     im2col: (x, shape, geometry, out) => impl.patches(true, x, shape, geometry, out),
     col2im: (col, imageShape, geometry, out) => impl.patches(false, col, imageShape, geometry, out),
+    maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
+    maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };
 }
 
