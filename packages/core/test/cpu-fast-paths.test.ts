@@ -4,7 +4,7 @@ import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
 import type { PatchGeometry } from '../src/backends/backend.js';
 import { jsKernels } from '../src/kernels/index.js';
 import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
-import { BufferRef, Storage } from '../src/storage.js';
+import { BufferRef, matrixLayout, Storage } from '../src/storage.js';
 
 // float32 has kernels of its own on the CPU backends (relu through the bits, 2×2 max pooling in
 // WebAssembly SIMD): each is checked against the general loops (Math.max, the `js` backend), element for element with
@@ -27,6 +27,19 @@ const float32Values = (length: number) =>
     return data;
   });
 
+/** Finite values, half of them zeros (the kernel skips those), and now and then one infinity or
+ *  NaN, which must not be lost to the skipping. */
+const productValues = (length: number) =>
+  fc
+    .tuple(
+      fc.array(fc.oneof(fc.constant(0), fc.double({ min: -4, max: 4, noNaN: true })), { minLength: length, maxLength: length }),
+      fc.option(fc.tuple(fc.nat(length - 1), fc.constantFrom(Infinity, -Infinity, NaN))),
+    )
+    .map(([values, special]) => {
+      if (special !== null) values[special[0]] = special[1];
+      return values;
+    });
+
 function storageOf(backend: CpuBackend, data: Float32Array, shape: number[]): Storage {
   return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), shape);
 }
@@ -44,7 +57,7 @@ const images = fc
   .record({ n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 2, max: 7 }), w: fc.integer({ min: 2, max: 19 }) })
   .chain(({ n, c, h, w }) => fc.tuple(fc.constant([n, c, h, w]), float32Values(n * c * h * w), float32Values(n * c * (h >> 1) * (w >> 1))));
 
-describe('float32 fast paths agree with the general loops', () => {
+describe('the fast paths agree with the general ones', () => {
   it('relu through the bits, on row-major and transposed views', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), (rows, cols) => {
@@ -71,6 +84,24 @@ describe('float32 fast paths agree with the general loops', () => {
         sameElements(simd.readSync(simd.maxUnpool2d(storageOf(simd, x, shape), storageOf(simd, dy, pooled), PAIRS)), js.readSync(js.maxUnpool2d(storageOf(js, x, shape), storageOf(js, dy, pooled), PAIRS)));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('A·B with B transposed, computed as (Bᵀ·Aᵀ)ᵀ: the same bits as the kernel on A and B', () => {
+    const arb = fc
+      .record({ m: fc.integer({ min: 1, max: 9 }), extra: fc.integer({ min: 1, max: 20 }), k: fc.integer({ min: 300, max: 700 }), float32: fc.boolean() })
+      .chain(({ m, extra, k, float32 }) => fc.tuple(fc.constant([m, m + extra, k] as const), fc.constant(float32), productValues(m * k), productValues((m + extra) * k)));
+    fc.assert(
+      fc.property(arb, ([[m, n, k], float32, av, bv]) => {
+        const [dtype, T] = float32 ? (['float32', Float32Array] as const) : (['float64', Float64Array] as const);
+        const a = Storage.rowMajor(new BufferRef(simd, T.from(av), dtype, m * k, false), [m, k]);
+        // B [k, n] as the transpose of a row-major [n, k].
+        const b = Storage.rowMajor(new BufferRef(simd, T.from(bv), dtype, n * k, false), [n, k]).permute([1, 0]);
+        const direct = new T(m * n);
+        wasm.matmul(m, n, k, { data: T.from(av), ...matrixLayout(a, 0) }, { data: T.from(bv), ...matrixLayout(b, 0) }, direct, 0);
+        sameElements(simd.readSync(simd.matmul(a, b)), direct);
+      }),
+      { numRuns: 60 },
     );
   });
 });
