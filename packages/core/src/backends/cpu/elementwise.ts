@@ -10,7 +10,11 @@ type BinaryRow = (out: FloatArray, o: number, a: FloatArray, i: number, as: numb
 // One explicit loop per kernel: a shared loop calling f(x) per element would not be inlined
 // by V8 once it has seen several f, and would run several times slower.
 export const UNARY_ROWS: Record<UnaryKernel | 'copy', UnaryRow> = {
-  copy: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = x[i]!; },
+  // A contiguous row is one native copy (set converts between dtypes as assignment would).
+  copy: (out, o, x, i, s, n) => {
+    if (s === 1 && n > 16) out.set(x.subarray(i, i + n), o);
+    else for (let k = 0; k < n; k++, i += s) out[o + k] = x[i]!;
+  },
   neg: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = -x[i]!; },
   exp: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.exp(x[i]!); },
   log: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.log(x[i]!); },
