@@ -104,4 +104,21 @@ describe('the fast paths agree with the general ones', () => {
       { numRuns: 60 },
     );
   });
+
+  it("maskPositive, relu's backward in one pass, is mul by the mask positive, on views of both dtypes", () => {
+    const arb = fc.record({ rows: fc.integer({ min: 1, max: 6 }), cols: fc.integer({ min: 1, max: 6 }), float32: fc.boolean() }).chain(({ rows, cols, float32 }) =>
+      fc.tuple(fc.constant([rows, cols]), fc.constant(float32), float32Values(rows * cols), float32Values(rows * cols)),
+    );
+    fc.assert(
+      fc.property(arb, ([shape, float32, av, bv]) => {
+        const [dtype, T] = float32 ? (['float32', Float32Array] as const) : (['float64', Float64Array] as const);
+        const of = (v: Float32Array) => Storage.rowMajor(new BufferRef(js, T.from(v), dtype, v.length, false), shape);
+        const [a, b] = [of(av), of(bv)];
+        const [aT, bT] = [a.permute([1, 0]), b.permute([1, 0])];
+        sameElements(js.readSync(js.binary('maskPositive', a, b)), js.readSync(js.binary('mul', a, js.unary('positive', b))));
+        sameElements(js.readSync(js.binary('maskPositive', aT, bT)), js.readSync(js.binary('mul', aT, js.unary('positive', bT))));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -80,4 +80,5 @@ export const BINARY_ROWS: Record<BinaryKernel, BinaryRow> = {
   lt: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! < b[j]!); },
   le: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! <= b[j]!); },
   eq: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! === b[j]!); },
+  maskPositive: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = a[i]! * +(b[j]! > 0); },
 };
