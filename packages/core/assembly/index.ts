@@ -2,3 +2,4 @@
 export * from './matmul';
 export * from './axpy';
 export * from './patches';
+export * from './pooling';

@@ -16,7 +16,7 @@ export { matmul } from './ops/matmul.js';
 export { affine } from './ops/affine.js';
 export { sum, mean, max, min } from './ops/reduce.js';
 export type { Axes } from './ops/reduce.js';
-export { reshape, transpose, broadcastTo, sumTo, cast } from './ops/shape.js';
+export { reshape, transpose, broadcastTo, sumTo, cast, clone } from './ops/shape.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { slice, unslice } from './ops/indexing.js';
 export type { SliceSpec } from './ops/indexing.js';

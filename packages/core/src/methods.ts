@@ -118,6 +118,8 @@ declare module './tensor.js' {
     sumTo(shape: Shape): Tensor;
     /** The same values in another dtype. */
     cast(dtype: DType): Tensor;
+    /** A copy in a buffer of its own that stays in the graph (the gradient passes through). */
+    clone(): Tensor;
     /** The sine of each entry, in radians. */
     sin(): Tensor;
     /** The cosine of each entry, in radians. */
@@ -168,7 +170,7 @@ const methods: Record<string, (self: Tensor, ...args: never[]) => unknown> = {
   ...pick(elementwise, ['exp', 'log', 'sqrt', 'relu', 'sigmoid', 'tanh']),
   ...pick(select, ['maximum', 'minimum', 'abs', 'clamp']),
   ...pick(compare, ['gt', 'ge', 'lt', 'le', 'eq', 'argmax', 'argmin']),
-  ...pick(shapeOps, ['transpose', 'reshape', 'broadcastTo', 'sumTo']),
+  ...pick(shapeOps, ['transpose', 'reshape', 'broadcastTo', 'sumTo', 'clone']),
   matmul,
   softmax,
   logSoftmax,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   binaryCrossEntropyWithLogits,
+  clone,
   elu,
   gelu,
   leakyRelu,
@@ -156,6 +157,20 @@ describe('the composed ops at the edges', () => {
     expect(Array.from(loss.values())).toEqual([1000, 1000, 0, 0]);
     loss.sum().backward();
     expect(Array.from(logits.grad!.values())).toEqual([1, -1, 0, 0]);
+  });
+
+  it('clone copies every edge value bit for bit into a buffer of its own, and passes every gradient through', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const x = tensor(EDGES, { dtype, requiresGrad: true });
+      const y = clone(x);
+      expect(y.dtype).toBe(dtype);
+      const rounded = Array.from(dtype === 'float32' ? Float32Array.from(EDGES) : EDGES);
+      Array.from(y.values()).forEach((v, i) => expect(Object.is(v, rounded[i]), `${dtype} entry ${i}: ${v}`).toBe(true));
+      y.backward({ gradient: tensor(EDGES, { dtype }) });
+      Array.from(x.grad!.values()).forEach((v, i) => expect(Object.is(v, rounded[i]), `${dtype} gradient ${i}: ${v}`).toBe(true));
+      y.assign(new Array<number>(EDGES.length).fill(7));
+      Array.from(x.values()).forEach((v, i) => expect(Object.is(v, rounded[i]), `${dtype} entry ${i} after writing to the copy`).toBe(true));
+    }
   });
 
   it('maxPool2d: −∞ is a value like others, NaN in a window gives NaN there and a NaN gradient to it', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { col2im, conv2d, embedding, gelu, huberLoss, layerNorm, maxPool2d, nllLoss, norm, split, squeeze, tensor, variance, zeros } from '../src/index.js';
+import { clone, col2im, conv2d, embedding, gelu, huberLoss, layerNorm, maxPool2d, nllLoss, norm, split, squeeze, tensor, variance, zeros, type Tensor } from '../src/index.js';
 
 describe('the wider op set names the function, the argument, what it got and what it expected', () => {
   const images = zeros([2, 3, 5, 5]);
@@ -18,6 +18,8 @@ describe('the wider op set names the function, the argument, what it got and wha
     expect(() => maxPool2d(zeros([1, 1, 1, 1]), 2, { padding: 1, dilation: 2 })).toThrow(/maxPool2d: with padding 1×1 a 2×2 window \(dilation 2×2\) lies wholly in the padding/);
   });
   it('shape helpers and reductions', () => {
+    expect(() => clone([1, 2] as unknown as Tensor)).toThrow('clone: the tensor to copy must be a Tensor, got object');
+    expect(() => clone(null as unknown as Tensor)).toThrow('clone: the tensor to copy must be a Tensor, got null');
     expect(() => squeeze(zeros([2, 1]), 0)).toThrow('squeeze: axis 0 of shape [2,1] has size 2, expected size 1');
     expect(() => split(zeros([5]), [2, 2])).toThrow('split: sizes [2,2] add up to 4, but axis 0 of shape [5] has 5');
     expect(() => split(zeros([5]), 0)).toThrow('split: the piece size must be a positive integer, got 0');

@@ -114,6 +114,7 @@ describe('webgpu against js: elementwise ops with broadcasting', () => {
 
   const unary: Array<[string, (a: Tensor) => Tensor, ValueRange?]> = [
     ['neg', (a) => a.neg()],
+    ['clone (of a transposed view)', (a) => a.T.clone().mul(a.T)],
     ['exp', (a) => a.exp()],
     ['log', (a) => a.log(), POSITIVE],
     ['sqrt', (a) => a.sqrt(), POSITIVE],

@@ -11,6 +11,7 @@ import { parseTrainArgs, trainCommand } from '../src/cli/train.js';
 import { allocateFeatures, selectRows } from '../src/data/digits.js';
 import { readIdxDigits } from '../src/data/idx.js';
 import { splitDigits } from '../src/data/mnist.js';
+import { LeNet } from '../src/trainer/lenet.js';
 import { buildModel } from '../src/trainer/model-file.js';
 import { MAX_MODEL_PARAMETERS } from '../src/trainer/model-size.js';
 import { ShiftedDigits } from '../src/trainer/shifted-digits.js';
@@ -35,6 +36,15 @@ async function weightsDescribedAs(name: string, sizes: number[]): Promise<string
   return path;
 }
 
+/** A weights file holding a small LeNet (channels 2,3, hidden 4) whose metadata describes it as `channels` and `hidden`. */
+async function cnnDescribedAs(name: string, channels: number[], hidden: number[]): Promise<string> {
+  const path = join(root, name);
+  const description = JSON.stringify({ kind: 'cnn', channels, hidden, dtype: 'float32' });
+  const model = new LeNet({ kind: 'cnn', channels: [2, 3], hidden: [4], dtype: 'float32' }, 0);
+  await writeFile(path, toSafetensors(model, { metadata: { 'matgrad.cnn': description } }));
+  return path;
+}
+
 const quiet = () => ({ log: () => {}, progress: new PassThrough() });
 const digits = { count: 2, features: new Float32Array(2 * 784), labels: Int32Array.from([3, 7]) };
 
@@ -56,6 +66,26 @@ const cases: Array<[string, () => Promise<unknown>, string | RegExp]> = [
     'evaluate',
     async () => evaluateCommand([await weightsDescribedAs('mismatch.safetensors', [784, 1000, 10])], () => {}),
     /^evaluate: .*mismatch\.safetensors describes a 784-1000-10 MLP of 795,010 parameters, but holds 3,190 values; the description does not match the weights$/,
+  ],
+  [
+    'evaluate',
+    async () => evaluateCommand([await cnnDescribedAs('huge-cnn.safetensors', [1000, 100_000], [4])], () => {}),
+    /^evaluate: .*huge-cnn\.safetensors describes its model as too large: a CNN conv5x5\(1000\)-pool-conv5x5\(100000\)-pool-4-10 has 2,510,126,054 parameters \(18\.7 GiB in float64\), more than the limit of 50,000,000$/,
+  ],
+  [
+    'evaluate',
+    async () => evaluateCommand([await cnnDescribedAs('channels-mismatch.safetensors', [6, 3], [4])], () => {}),
+    /^evaluate: .*channels-mismatch\.safetensors describes a CNN conv5x5\(6\)-pool-conv5x5\(3\)-pool-4-10, whose features\.0\.weight is \[6, 1, 5, 5\], but the file holds it as \[2, 1, 5, 5\]; the description does not match the weights$/,
+  ],
+  [
+    'evaluate',
+    async () => evaluateCommand([await cnnDescribedAs('hidden-mismatch.safetensors', [2, 3], [4, 5])], () => {}),
+    /^evaluate: .*hidden-mismatch\.safetensors describes a CNN conv5x5\(2\)-pool-conv5x5\(3\)-pool-4-5-10, whose classifier\.2\.weight is \[4, 5\], but the file holds it as \[4, 10\]; the description does not match the weights$/,
+  ],
+  [
+    'evaluate',
+    async () => evaluateCommand([await cnnDescribedAs('hidden-missing.safetensors', [2, 3], [])], () => {}),
+    /^evaluate: .*hidden-missing\.safetensors describes a CNN conv5x5\(2\)-pool-conv5x5\(3\)-pool-10, whose classifier\.0\.weight is \[75, 10\], but the file holds it as \[75, 4\]; the description does not match the weights$/,
   ],
   [
     'evaluate',

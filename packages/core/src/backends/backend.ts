@@ -10,8 +10,9 @@ export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'relu' | 'positive' |
  *  distribution function) and `geluTanh` its tanh approximation. */
 export type SmoothUnaryKernel = 'sin' | 'cos' | 'log1p' | 'expm1' | 'erf' | 'softplus' | 'gelu' | 'geluTanh';
 
-/** Elementwise functions of two tensors of one shape; comparisons give 1 or 0. */
-export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq';
+/** Elementwise functions of two tensors of one shape; comparisons give 1 or 0. `maskPositive`
+ *  is A∘[B > 0] (relu's backward, as mul by the mask `positive` would give it, in one pass). */
+export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'maskPositive';
 
 /** Reductions onto a kept shape: every element is combined into the output cell it would be
  *  broadcast from. */

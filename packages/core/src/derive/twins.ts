@@ -142,6 +142,7 @@ export const TWINS: Readonly<Record<string, Twin>> = {
   broadcastTo: (d, { inputShapes: [shape], outputShape }) => [E.sumTo(d, shape!, outputShape)],
   sumTo: (d, { inputShapes: [shape], outputShape }) => [E.broadcast(d, outputShape, shape!)],
   cast: (d, { inputDtypes: [dtype] }) => [E.cast(d, dtype!)],
+  clone: (d) => [d],
   softmax: (d, { output, inputShapes: [shape], attrs }) => {
     const axis = rowAxis(attrs.integer('axis'), shape!.length);
     return [E.hadamard(output, E.subtract(d, E.sumAxes(E.hadamard(d, output), [axis])))];

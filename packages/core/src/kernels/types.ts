@@ -33,4 +33,10 @@ export interface Kernels {
   im2col?(x: FloatArray, shape: readonly number[], geometry: PatchGeometry, out: FloatArray): boolean;
   /** col2im of row-major columns into `out`, row-major images of `imageShape` (false as for im2col). */
   col2im?(col: FloatArray, imageShape: readonly number[], geometry: PatchGeometry, out: FloatArray): boolean;
+  /** maxPool2d of row-major float32 images, `planes` = N·C maps of h×w, over side-by-side 2×2
+   *  windows (stride 2, no padding or dilation) into `out` [planes, ⌊h/2⌋, ⌊w/2⌋]; false as for im2col. */
+  maxPoolPairs?(x: Float32Array, planes: number, h: number, w: number, out: Float32Array): boolean;
+  /** maxPool2d's backward for the same windows: `dy` split between each window's largest
+   *  entries of `x`, into `out` shaped like x; false as for im2col. */
+  maxUnpoolPairs?(x: Float32Array, dy: Float32Array, planes: number, h: number, w: number, out: Float32Array): boolean;
 }

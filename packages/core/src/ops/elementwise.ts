@@ -1,5 +1,5 @@
 import type { Backend, UnaryKernel } from '../backends/backend.js';
-import { apply, constant } from '../engine.js';
+import { apply, constant, isGradEnabled } from '../engine.js';
 import { defineOp } from '../op.js';
 import type { Storage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
@@ -38,7 +38,10 @@ const reluOp = defineOp({
   forward: 'B = max(A, 0)',
   identity: 'dA = dB∘[A > 0] (the mask passes the gradient where A was positive)',
   compute: unaryCompute('relu'),
-  gradients: [(dB, { inputs: [a] }) => mul(dB, positiveMask(a!))],
+  // [B > 0] is [A > 0] entry for entry (NaN and −0 included), and B is row-major where A is
+  // often a view (conv2d's output), so the mask is read from B. Without a graph to record, the
+  // product and the mask are one pass (the same values: dB·1 or dB·0).
+  gradients: [(dB, { output }) => (isGradEnabled() ? mul(dB, positiveMask(output)) : maskedByPositive(dB, output))],
 });
 
 const sigmoidOp = defineOp({
@@ -70,7 +73,12 @@ export const sigmoid = (a: Tensor): Tensor => apply(sigmoidOp, [a]);
 /** The hyperbolic tangent elementwise. Also `a.tanh()`. */
 export const tanh = (a: Tensor): Tensor => apply(tanhOp, [a]);
 
-/** [A > 0] as 1s and 0s: a constant of the backward pass, not a node of the graph. */
-function positiveMask(a: Tensor): Tensor {
-  return constant(a.storage.backend.unary('positive', a.storage));
+/** dB∘[B > 0] as a constant, in one pass. */
+function maskedByPositive(dB: Tensor, b: Tensor): Tensor {
+  return constant(b.storage.backend.binary('maskPositive', dB.storage, b.storage));
+}
+
+/** [x > 0] as 1s and 0s: a constant of the backward pass, not a node of the graph. */
+function positiveMask(x: Tensor): Tensor {
+  return constant(x.storage.backend.unary('positive', x.storage));
 }

@@ -2,7 +2,7 @@ import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes, checkShape, formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 
 const reshapeOp = defineOp<{ shape: number[] }>({
   name: 'reshape',
@@ -130,5 +130,23 @@ const castOp = defineOp<{ dtype: DType }>({
  */
 export function cast(a: Tensor, dtype: DType): Tensor {
   return a.dtype === dtype ? a : apply(castOp, [a], { dtype });
+}
+
+const cloneOp = defineOp({
+  name: 'clone',
+  forward: 'C = A (a copy in a buffer of its own)',
+  identity: 'dA = dC (the gradient passes through unchanged)',
+  compute: ([a], _attrs, backend) => backend.copy(a!, a!.dtype),
+  gradients: [(dC) => dC],
+});
+
+/**
+ * A copy of `a` in a buffer of its own (row-major, even where `a` is a view), that stays in the
+ * graph: the gradient passes through unchanged (dA = dC), as PyTorch's `clone`. Writing to the
+ * copy (`assign`) leaves `a` as it was. Also `a.clone()`.
+ */
+export function clone(a: Tensor): Tensor {
+  if (!(a instanceof Tensor)) throw new TypeError(`clone: the tensor to copy must be a Tensor, got ${a === null ? 'null' : typeof a}`);
+  return apply(cloneOp, [a]);
 }
 

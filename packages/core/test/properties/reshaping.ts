@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunk, split, type Tensor } from '../../src/index.js';
-import { RUNS, shape, tensorOfShape } from '../support/arbitraries.js';
+import { chunk, clone, gradGradCheck, split, type Tensor } from '../../src/index.js';
+import { RUNS, shape, tensorOf, tensorOfShape } from '../support/arbitraries.js';
 import { expectGradCheck } from '../support/checked.js';
 
 /** A function of the pieces that weighs each differently, so a piece misplaced in dA shows. */
@@ -60,6 +60,21 @@ describe('split and chunk match finite differences', () => {
         const size = Math.ceil(n / chunks);
         expect(pieces.map((p) => p.shape[axis])).toEqual(Array.from({ length: Math.ceil(n / size) }, (_, k) => Math.min(size, n - k * size)));
         expectGradCheck((x) => weighted(x.chunk(chunks, axis)), [a]);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('clone matches finite differences', () => {
+  it('a copy in the graph: the gradient passes through, also from a transposed view and to second order', () => {
+    fc.assert(
+      fc.property(tensorOf(shape()), (a) => {
+        // Weighted so that a gradient landing on the wrong entry shows.
+        const weights = (x: Tensor) => x.mul(x.reshape([-1]).cumsum().reshape(x.shape));
+        expectGradCheck((x) => weights(clone(x)), [a]);
+        expectGradCheck((x) => weights(x.T.clone()), [a]);
+        for (const result of gradGradCheck((x) => clone(x).mul(clone(x)).sum(), [a])) expect(result.ok, result.report).toBe(true);
       }),
       RUNS,
     );

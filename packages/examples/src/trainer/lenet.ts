@@ -57,6 +57,28 @@ export class LeNet extends Module {
   }
 }
 
+/**
+ * The parameters of the LeNet `spec` describes, by the names its weights file gives them, with
+ * their shapes: worked out from the layout above without building the model, so that a file's
+ * description can be checked against its tensors before anything is allocated.
+ */
+export function lenetParameterShapes(spec: Pick<CnnSpec, 'channels' | 'hidden'>): Map<string, number[]> {
+  const { channels: [c1, c2], hidden } = spec;
+  const shapes = new Map<string, number[]>([
+    ['features.0.weight', [c1, 1, 5, 5]],
+    ['features.0.bias', [c1]],
+    ['features.3.weight', [c2, c1, 5, 5]],
+    ['features.3.bias', [c2]],
+  ]);
+  const widths = [c2 * 5 * 5, ...hidden, DIGIT_CLASSES];
+  // The classifier's Linear layers sit at even positions, a ReLU after each but the last.
+  for (let i = 0; i + 1 < widths.length; i++) {
+    shapes.set(`classifier.${2 * i}.weight`, [widths[i]!, widths[i + 1]!]);
+    shapes.set(`classifier.${2 * i}.bias`, [widths[i + 1]!]);
+  }
+  return shapes;
+}
+
 /** e.g. `conv5x5(6)-pool-conv5x5(16)-pool-120-84-10`. */
 export function describeCnn(spec: CnnSpec): string {
   return `conv5x5(${spec.channels[0]})-pool-conv5x5(${spec.channels[1]})-pool-${[...spec.hidden, DIGIT_CLASSES].join('-')}`;

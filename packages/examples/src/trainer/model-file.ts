@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DType } from '@matgrad/core';
+import type { DType, Tensor } from '@matgrad/core';
 import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensors, type Activation, type Module, type SafetensorsContents } from '@matgrad/nn';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
-import { describeCnn, LeNet, type CnnSpec } from './lenet.js';
+import { describeCnn, LeNet, lenetParameterShapes, type CnnSpec } from './lenet.js';
 import { formatBytes, MAX_MODEL_PARAMETERS, mlpParameterCount, modelSizeProblem } from './model-size.js';
 
 /** The weights file of a run folder. */
@@ -143,6 +143,32 @@ function checkSpecAgainstFile(path: string, spec: MlpSpec, valuesInFile: number)
   }
 }
 
+const formatShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/** The CNN the metadata declares must be within the limit and have exactly the file's tensors,
+ *  name for name and shape for shape, so that a small file cannot make evaluate build a huge model. */
+function checkCnnAgainstFile(path: string, spec: CnnSpec, tensors: ReadonlyMap<string, Tensor>): void {
+  const expected = lenetParameterShapes(spec);
+  const declared = [...expected.values()].reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
+  const model = `a CNN ${describeCnn(spec)}`;
+  if (declared > MAX_MODEL_PARAMETERS) {
+    throw new Error(
+      `evaluate: ${path} describes its model as too large: ${model} has ${declared.toLocaleString('en-US')} parameters (${formatBytes(declared * 8)} in float64), ` +
+        `more than the limit of ${MAX_MODEL_PARAMETERS.toLocaleString('en-US')}`,
+    );
+  }
+  const mismatch = (why: string) => new Error(`evaluate: ${path} describes ${model}, ${why}; the description does not match the weights`);
+  for (const [name, shape] of expected) {
+    const held = tensors.get(name);
+    if (held === undefined) throw mismatch(`whose ${name} ${formatShape(shape)} the file does not hold`);
+    if (held.shape.length !== shape.length || held.shape.some((d, i) => d !== shape[i])) {
+      throw mismatch(`whose ${name} is ${formatShape(shape)}, but the file holds it as ${formatShape(held.shape)}`);
+    }
+  }
+  const extra = [...tensors.keys()].find((name) => !expected.has(name));
+  if (extra !== undefined) throw mismatch(`which has no place for the file's tensor ${extra}`);
+}
+
 /** Rebuilds the model a weights file describes (MLP or CNN) and loads its weights into it. */
 export async function loadModel(path: string): Promise<LoadedModel> {
   const weightsPath = await resolveWeightsPath(path);
@@ -158,7 +184,8 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   }
   const { metadata } = contents;
   const spec = parseSpec(weightsPath, metadata);
-  if (!isCnn(spec)) checkSpecAgainstFile(weightsPath, spec, [...contents.tensors.values()].reduce((n, t) => n + t.size, 0));
+  if (isCnn(spec)) checkCnnAgainstFile(weightsPath, spec, contents.tensors);
+  else checkSpecAgainstFile(weightsPath, spec, [...contents.tensors.values()].reduce((n, t) => n + t.size, 0));
   const model = buildModel(spec, 0);
   try {
     fromSafetensors(model, bytes);

@@ -1,14 +1,14 @@
 import { allocate, dtypeOf, type DType } from '../../dtype.js';
-import type { FloatArray, Kernels } from '../../kernels/types.js';
+import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
 import { patchCount } from '../../patch-size.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, matrixLayout, Storage } from '../../storage.js';
 import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, PatchGeometry, ReduceKernel, UnaryKernel } from '../backend.js';
-import { BINARY_ROWS, UNARY_ROWS } from './elementwise.js';
+import { BINARY_ROWS, reluFloat32Row, UNARY_ROWS } from './elementwise.js';
 import { scatterAdd, take } from './gather.js';
 import { elementsOf, type Output } from './memory.js';
 import { OPTIMIZER_UPDATES } from './optimizers.js';
-import { col2im, im2col, maxPool2d, maxUnpool2d } from './patches.js';
+import { col2im, im2col, isPlainPairs, maxPool2d, maxUnpool2d } from './patches.js';
 import { BufferPool, type Pool } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
 import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
@@ -112,7 +112,13 @@ export class CpuBackend implements Backend {
 
   unary(kernel: UnaryKernel, x: Storage): Storage {
     const { storage, data } = this.#alloc(x.dtype, x.shape);
-    this.#rows(x, data, kernel, elementsOf(x));
+    const src = elementsOf(x);
+    if (kernel === 'relu' && src instanceof Float32Array) {
+      const [bits, outBits] = [src, data].map((a) => new Int32Array(a.buffer, a.byteOffset, a.length)) as [Int32Array, Int32Array];
+      forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => reluFloat32Row(outBits, o!, bits, i!, s!, n));
+    } else {
+      this.#rows(x, data, kernel, src);
+    }
     return storage;
   }
 
@@ -134,6 +140,10 @@ export class CpuBackend implements Backend {
     const batchShape = a.shape.slice(0, r - 2);
     const { storage, data: out } = this.#alloc(a.dtype, [...batchShape, m, n]);
     const [x, y] = [elementsOf(a), elementsOf(b)];
+    if (r === 2 && prefersTransposedProduct(m, n, k, a, b)) {
+      this.#transposedProduct(m, n, k, { data: x, ...matrixLayout(a, 0) }, { data: y, ...matrixLayout(b, 0) }, out);
+      return storage;
+    }
     let index = 0;
     // One kernel call per matrix of the batch; operands are read in place through their strides.
     const batchWalks = [a, b].map((s) => ({ strides: s.strides.slice(0, r - 2), offset: 0 }));
@@ -222,11 +232,33 @@ export class CpuBackend implements Backend {
   }
 
   maxPool2d(x: Storage, geometry: PatchGeometry): Storage {
-    return this.#withRowMajor(x, (images) => maxPool2d(this.#alloc, images, geometry));
+    const fast = this.matrices.maxPoolPairs;
+    return this.#withRowMajor(x, (images) => {
+      const src = elementsOf(images);
+      if (fast === undefined || !(src instanceof Float32Array) || !isPlainPairs(geometry)) return maxPool2d(this.#alloc, images, geometry);
+      const [n, c, h, w] = images.shape as [number, number, number, number];
+      const { storage, data } = this.#alloc(images.dtype, [n, c, h >> 1, w >> 1]);
+      if (fast(src, n * c, h, w, data as Float32Array)) return storage;
+      storage.ref.release();
+      return maxPool2d(this.#alloc, images, geometry);
+    });
   }
 
   maxUnpool2d(x: Storage, dy: Storage, geometry: PatchGeometry): Storage {
-    return this.#withRowMajor(x, (images) => this.#withRowMajor(dy, (grad) => maxUnpool2d(this.#alloc, images, grad, geometry)));
+    const fast = this.matrices.maxUnpoolPairs;
+    return this.#withRowMajor(x, (images) =>
+      this.#withRowMajor(dy, (grad) => {
+        const [src, g] = [elementsOf(images), elementsOf(grad)];
+        if (fast === undefined || !(src instanceof Float32Array) || !(g instanceof Float32Array) || !isPlainPairs(geometry)) {
+          return maxUnpool2d(this.#alloc, images, grad, geometry);
+        }
+        const [n, c, h, w] = images.shape as [number, number, number, number];
+        const { storage, data } = this.#alloc(images.dtype, images.shape);
+        if (fast(src, g, n * c, h, w, data as Float32Array)) return storage;
+        storage.ref.release();
+        return maxUnpool2d(this.#alloc, images, grad, geometry);
+      }),
+    );
   }
 
   cumsum(x: Storage, axis: number, reverse: boolean): Storage {
@@ -236,6 +268,18 @@ export class CpuBackend implements Backend {
   optimizerStep(rule: OptimizerRule, w: Storage, g: Storage, slots: readonly Storage[], h: OptimizerHyperparameters): void {
     if (!w.isContiguous || slots.some((s) => !s.isContiguous)) throw new Error(`optimizerStep: the parameter and its slots must be row-major, whole buffers`);
     this.#withRowMajor(g, (grad) => OPTIMIZER_UPDATES[rule](elementsOf(w), elementsOf(grad), slots.map(elementsOf), h, this.matrices));
+  }
+
+  /** out = A·B computed as (Bᵀ·Aᵀ)ᵀ: the same products summed in the same order, so the same
+   *  bits, with the operands' roles swapped for the kernel's faster packing. */
+  #transposedProduct(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray): void {
+    const transposed = this.#pool.take(a.data instanceof Float32Array ? 'float32' : 'float64', m * n);
+    const swap = (v: MatrixView): MatrixView => ({ data: v.data, offset: v.offset, rowStride: v.colStride, colStride: v.rowStride });
+    this.matrices.matmul(n, m, k, swap(b), swap(a), transposed, 0);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) out[i * n + j] = transposed[j * m + i]!;
+    }
+    this.#pool.give(transposed, a.data instanceof Float32Array ? 'float32' : 'float64');
   }
 
   /** Runs a unary row kernel over `x` into the row-major `out`. */
@@ -268,6 +312,18 @@ export class CpuBackend implements Backend {
     result.ref.release();
     return back;
   }
+}
+
+/**
+ * Whether A·B runs faster as (Bᵀ·Aᵀ)ᵀ. The kernels pack a row-major left operand a SIMD block
+ * at a time, but a transposed right operand one element at a time, for every k and every one
+ * of its columns: with A row-major and B transposed, swapping the roles packs m columns that
+ * way instead of n. Worth it where m < n and the product is small against the shared dimension,
+ * so the final transpose costs little: a weight gradient over many columns, conv2d's
+ * dW = dY·col(X)ᵀ (measured 1.3–2× faster with the CNN's shapes).
+ */
+function prefersTransposedProduct(m: number, n: number, k: number, a: Storage, b: Storage): boolean {
+  return a.strides[1] === 1 && b.strides[0] === 1 && b.strides[1] !== 1 && m < n && m * n <= k;
 }
 
 function rowMajorWalk(shape: Shape): Walk {

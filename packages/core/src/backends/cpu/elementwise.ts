@@ -10,12 +10,16 @@ type BinaryRow = (out: FloatArray, o: number, a: FloatArray, i: number, as: numb
 // One explicit loop per kernel: a shared loop calling f(x) per element would not be inlined
 // by V8 once it has seen several f, and would run several times slower.
 export const UNARY_ROWS: Record<UnaryKernel | 'copy', UnaryRow> = {
-  copy: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = x[i]!; },
+  // A contiguous row is one native copy (set converts between dtypes as assignment would).
+  copy: (out, o, x, i, s, n) => {
+    if (s === 1 && n > 16) out.set(x.subarray(i, i + n), o);
+    else for (let k = 0; k < n; k++, i += s) out[o + k] = x[i]!;
+  },
   neg: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = -x[i]!; },
   exp: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.exp(x[i]!); },
   log: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.log(x[i]!); },
   sqrt: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.sqrt(x[i]!); },
-  // Math.max is branch-free and exact: max(−0, 0) = 0, max(−∞, 0) = 0, NaN stays NaN.
+  // Exact: max(−0, 0) = 0, max(−∞, 0) = 0, NaN stays NaN. float32 takes reluFloat32Row instead.
   relu: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = Math.max(x[i]!, 0); },
   positive: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = +(x[i]! > 0); },
   sigmoid: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = 1 / (1 + Math.exp(-x[i]!)); },
@@ -29,6 +33,20 @@ export const UNARY_ROWS: Record<UnaryKernel | 'copy', UnaryRow> = {
   gelu: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = gelu(x[i]!); },
   geluTanh: (out, o, x, i, s, n) => { for (let k = 0; k < n; k++, i += s) out[o + k] = geluTanh(x[i]!); },
 };
+
+/**
+ * relu over float32 elements read as their bits (x and out are Int32Array views of the Float32
+ * buffers): V8 compiles Math.max(x, 0) to branches that mispredict on activations of random
+ * sign, which measured about 7× slower than this branch-free form. A set sign bit clears the
+ * element to +0 (so −0 and −∞ give 0) unless the element is a NaN, which is kept.
+ */
+export function reluFloat32Row(out: Int32Array, o: number, x: Int32Array, i: number, s: number, n: number): void {
+  for (let k = 0; k < n; k++, i += s) {
+    const bits = x[i]!;
+    const nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31;
+    out[o + k] = bits & (~(bits >> 31) | nan);
+  }
+}
 
 /** log(1 + exp(x)) without overflow: x + log1p(exp(−x)) for positive x. */
 function softplus(x: number): number {
@@ -62,4 +80,5 @@ export const BINARY_ROWS: Record<BinaryKernel, BinaryRow> = {
   lt: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! < b[j]!); },
   le: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! <= b[j]!); },
   eq: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = +(a[i]! === b[j]!); },
+  maskPositive: (out, o, a, i, as, b, j, bs, n) => { for (let k = 0; k < n; k++, i += as, j += bs) out[o + k] = a[i]! * +(b[j]! > 0); },
 };

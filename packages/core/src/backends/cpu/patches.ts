@@ -110,7 +110,7 @@ export function col2im(alloc: Allocate, col: Storage, g: PatchGeometry, imageSha
 }
 
 /** Side-by-side 2×2 windows (stride 2, no padding or dilation): the usual pooling of a CNN. */
-function isPlainPairs(g: PatchGeometry): boolean {
+export function isPlainPairs(g: PatchGeometry): boolean {
   return g.kernel[0] === 2 && g.kernel[1] === 2 && g.stride[0] === 2 && g.stride[1] === 2 && g.padding[0] === 0 && g.padding[1] === 0 && g.dilation[0] === 1 && g.dilation[1] === 1;
 }
 

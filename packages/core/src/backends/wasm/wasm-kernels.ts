@@ -19,6 +19,8 @@ interface KernelExports {
   im2colF64: PatchKernel;
   col2imF32: PatchKernel;
   col2imF64: PatchKernel;
+  maxPoolPairsF32(planes: number, h: number, w: number, src: number, dst: number): void;
+  maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
 }
 
 /** (n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, [pad value,] src, dst). */
@@ -157,6 +159,27 @@ class WasmKernels {
     }
   }
 
+  /** 2×2 max pooling (`dy` null) or its backward through the module; false where memory could
+   *  not hold the copies of operands that are not in it. */
+  pairs(x: Float32Array, dy: Float32Array | null, planes: number, h: number, w: number, output: Float32Array): boolean {
+    const staged: Staged = [];
+    try {
+      const xAt = this.#held(x) ? x.byteOffset : this.#stage(x.length * 4, staged);
+      const dyAt = dy === null ? 0 : this.#held(dy) ? dy.byteOffset : this.#stage(dy.length * 4, staged);
+      const outAt = this.#held(output) ? output.byteOffset : this.#stage(output.length * 4, staged);
+      if (xAt === null || dyAt === null || outAt === null) return false;
+      const heap = this.#heap(true);
+      if (!this.#held(x)) heap.set(x, xAt / 4);
+      if (dy !== null && !this.#held(dy)) heap.set(dy, dyAt / 4);
+      if (dy === null) this.exports.maxPoolPairsF32(planes, h, w, xAt, outAt);
+      else this.exports.maxUnpoolPairsF32(planes, h, w, xAt, dyAt, outAt);
+      if (!this.#held(output)) output.set(heap.subarray(outAt / 4, outAt / 4 + output.length));
+      return true;
+    } finally {
+      this.#unstage(staged);
+    }
+  }
+
   /** One product in blocks of rows (of columns where C has few rows), one block a thread; this
    *  thread takes the first. Blocks are whole micro-tiles (4 rows, 8 columns). */
   #split(bytes: number, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): void {
@@ -274,6 +297,8 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
     im2col: (x, shape, geometry, out) => impl.patches(true, x, shape, geometry, out),
     col2im: (col, imageShape, geometry, out) => impl.patches(false, col, imageShape, geometry, out),
+    maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
+    maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };
   return { kernels, pool, setThreads, threads: () => impl.helpers.length + 1 };
 }

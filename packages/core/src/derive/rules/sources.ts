@@ -347,6 +347,12 @@ export const SOURCES: Readonly<Record<string, RuleSource>> = {
     element: `c_{ij} = a_{ij}`,
     inputs: [pointwise({ out: 'c', input: 'a', element: (ij) => `a_{${ij}}`, results: [cij], whyResults: ['rounded back to the dtype of $\\mathbf{A}$'] })],
   },
+  clone: {
+    title: 'clone (a copy)',
+    forward: `\\mathbf{C} = \\mathbf{A} \\quad \\text{(in a buffer of its own)}`,
+    element: `c_{ij} = a_{ij}`,
+    inputs: [pointwise({ out: 'c', input: 'a', element: (ij) => `a_{${ij}}`, results: [cij] })],
+  },
   softmax: {
     title: 'softmax (along each row)',
     forward: `\\mathbf{B} = e^{\\mathbf{A}} / \\left(e^{\\mathbf{A}}\\;\\mathbf{1}\\right)`,

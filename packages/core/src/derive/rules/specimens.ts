@@ -14,6 +14,7 @@ import {
   softplus,
   broadcastTo,
   cast,
+  clone,
   concat,
   gt,
   logSoftmax,
@@ -113,6 +114,7 @@ export const SPECIMENS: Readonly<Record<string, Build>> = {
   },
   sumTo: unary('C', (a) => sumTo(a, [4])),
   cast: unary('C', (a) => cast(a, 'float32')),
+  clone: unary('C', (a) => clone(a)),
   softmax: unary('B', (a) => softmax(a), -2, 2),
   logSoftmax: unary('B', (a) => logSoftmax(a), -2, 2),
   softmaxCrossEntropy: (rng) => {

@@ -105,6 +105,7 @@ const BINARY: Record<BinaryKernel, string> = {
   lt: 'select(0.0, 1.0, a < b)',
   le: 'select(0.0, 1.0, a <= b)',
   eq: 'select(0.0, 1.0, a == b)',
+  maskPositive: 'a * select(0.0, 1.0, b > 0.0)',
 };
 
 export function binaryShader(kernel: BinaryKernel): string {

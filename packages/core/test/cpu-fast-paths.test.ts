@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
+import type { PatchGeometry } from '../src/backends/backend.js';
+import { jsKernels } from '../src/kernels/index.js';
+import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
+import { BufferRef, matrixLayout, Storage } from '../src/storage.js';
+
+// float32 has kernels of its own on the CPU backends (relu through the bits, 2×2 max pooling in
+// WebAssembly SIMD): each is checked against the general loops (Math.max, the `js` backend), element for element with
+// Object.is (so −0 against +0 and NaN count), on values full of ties, zeros of both signs,
+// infinities and NaN.
+
+const wasm = createWasmKernels()!.kernels;
+const js = new CpuBackend('float32-check-js', jsKernels);
+const simd = new CpuBackend('float32-check-wasm', wasm);
+const PAIRS: PatchGeometry = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], padValue: -Infinity };
+
+const EDGES = [0, -0, 1, -1, 2, Infinity, -Infinity, NaN, 1e-45, -3.5, 3.5, 1e38];
+/** Mostly a few repeated values (ties in most windows), with every edge value among them; NaN
+ *  comes with its sign bit set or clear (x86 makes the negative one, 0/0 for example). */
+const float32Values = (length: number) =>
+  fc.array(fc.oneof({ arbitrary: fc.constantFrom(...EDGES), weight: 3 }, { arbitrary: fc.integer({ min: -3, max: 3 }), weight: 2 }), { minLength: length, maxLength: length }).map((v) => {
+    const data = Float32Array.from(v);
+    const bits = new Int32Array(data.buffer);
+    for (let i = 0; i < data.length; i += 2) if (Number.isNaN(data[i])) bits[i] = 0xffc00000 | 0;
+    return data;
+  });
+
+/** Finite values, half of them zeros (the kernel skips those), and now and then one infinity or
+ *  NaN, which must not be lost to the skipping. */
+const productValues = (length: number) =>
+  fc
+    .tuple(
+      fc.array(fc.oneof(fc.constant(0), fc.double({ min: -4, max: 4, noNaN: true })), { minLength: length, maxLength: length }),
+      fc.option(fc.tuple(fc.nat(length - 1), fc.constantFrom(Infinity, -Infinity, NaN))),
+    )
+    .map(([values, special]) => {
+      if (special !== null) values[special[0]] = special[1];
+      return values;
+    });
+
+function storageOf(backend: CpuBackend, data: Float32Array, shape: number[]): Storage {
+  return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), shape);
+}
+
+function sameElements(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) expect.fail(`element ${i}: got ${Object.is(actual[i], -0) ? '-0' : actual[i]}, expected ${Object.is(expected[i], -0) ? '-0' : expected[i]}`);
+  }
+}
+
+/** Images [n, c, h, w] with h, w from 1 to 19: odd sizes (a row or column in no window) and
+ *  widths that leave the SIMD loop a tail. */
+const images = fc
+  .record({ n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 2, max: 7 }), w: fc.integer({ min: 2, max: 19 }) })
+  .chain(({ n, c, h, w }) => fc.tuple(fc.constant([n, c, h, w]), float32Values(n * c * h * w), float32Values(n * c * (h >> 1) * (w >> 1))));
+
+describe('the fast paths agree with the general ones', () => {
+  it('relu through the bits, on row-major and transposed views', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), (rows, cols) => {
+        fc.assert(
+          fc.property(float32Values(rows * cols), (data) => {
+            const x = storageOf(simd, data, [rows, cols]);
+            const transposed = Array.from({ length: rows * cols }, (_, i) => data[(i % rows) * cols + Math.floor(i / rows)]!);
+            sameElements(simd.readSync(simd.unary('relu', x)), Float32Array.from(data, (v) => Math.max(v, 0)));
+            sameElements(simd.readSync(simd.unary('relu', x.permute([1, 0]))), Float32Array.from(transposed, (v) => Math.max(v, 0)));
+          }),
+          { numRuns: 5 },
+        );
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('maxPool2d and its backward over 2×2 windows in WebAssembly, against the JavaScript loops', () => {
+    fc.assert(
+      fc.property(images, ([shape, x, dy]) => {
+        const [n, c, h, w] = shape as [number, number, number, number];
+        const pooled = [n, c, h >> 1, w >> 1];
+        sameElements(simd.readSync(simd.maxPool2d(storageOf(simd, x, shape), PAIRS)), js.readSync(js.maxPool2d(storageOf(js, x, shape), PAIRS)));
+        sameElements(simd.readSync(simd.maxUnpool2d(storageOf(simd, x, shape), storageOf(simd, dy, pooled), PAIRS)), js.readSync(js.maxUnpool2d(storageOf(js, x, shape), storageOf(js, dy, pooled), PAIRS)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('A·B with B transposed, computed as (Bᵀ·Aᵀ)ᵀ: the same bits as the kernel on A and B', () => {
+    const arb = fc
+      .record({ m: fc.integer({ min: 1, max: 9 }), extra: fc.integer({ min: 1, max: 20 }), k: fc.integer({ min: 300, max: 700 }), float32: fc.boolean() })
+      .chain(({ m, extra, k, float32 }) => fc.tuple(fc.constant([m, m + extra, k] as const), fc.constant(float32), productValues(m * k), productValues((m + extra) * k)));
+    fc.assert(
+      fc.property(arb, ([[m, n, k], float32, av, bv]) => {
+        const [dtype, T] = float32 ? (['float32', Float32Array] as const) : (['float64', Float64Array] as const);
+        const a = Storage.rowMajor(new BufferRef(simd, T.from(av), dtype, m * k, false), [m, k]);
+        // B [k, n] as the transpose of a row-major [n, k].
+        const b = Storage.rowMajor(new BufferRef(simd, T.from(bv), dtype, n * k, false), [n, k]).permute([1, 0]);
+        const direct = new T(m * n);
+        wasm.matmul(m, n, k, { data: T.from(av), ...matrixLayout(a, 0) }, { data: T.from(bv), ...matrixLayout(b, 0) }, direct, 0);
+        sameElements(simd.readSync(simd.matmul(a, b)), direct);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("maskPositive, relu's backward in one pass, is mul by the mask positive, on views of both dtypes", () => {
+    const arb = fc.record({ rows: fc.integer({ min: 1, max: 6 }), cols: fc.integer({ min: 1, max: 6 }), float32: fc.boolean() }).chain(({ rows, cols, float32 }) =>
+      fc.tuple(fc.constant([rows, cols]), fc.constant(float32), float32Values(rows * cols), float32Values(rows * cols)),
+    );
+    fc.assert(
+      fc.property(arb, ([shape, float32, av, bv]) => {
+        const [dtype, T] = float32 ? (['float32', Float32Array] as const) : (['float64', Float64Array] as const);
+        const of = (v: Float32Array) => Storage.rowMajor(new BufferRef(js, T.from(v), dtype, v.length, false), shape);
+        const [a, b] = [of(av), of(bv)];
+        const [aT, bT] = [a.permute([1, 0]), b.permute([1, 0])];
+        sameElements(js.readSync(js.binary('maskPositive', a, b)), js.readSync(js.binary('mul', a, js.unary('positive', b))));
+        sameElements(js.readSync(js.binary('maskPositive', aT, bT)), js.readSync(js.binary('mul', aT, js.unary('positive', bT))));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
