@@ -40,7 +40,7 @@ const productValues = (length: number) =>
       return values;
     });
 
-function storageOf(backend: CpuBackend, data: Float32Array, shape: number[]): Storage {
+function storageOf(backend: CpuBackend, data: Float32Array, shape: readonly number[]): Storage {
   return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), shape);
 }
 

@@ -42,14 +42,14 @@ describe("the wasm backend's memory", () => {
     expect([...out]).toEqual([58, 64, 139, 154]);
     // No staging block was taken: every operand was used where it lies.
     expect(pool.stats()).toEqual(stats);
-    pool.give(big, 'float64');
+    pool.give(big);
   });
 
   it('hands a released block to the next request of its size class', () => {
     const pool = createWasmKernels()!.pool!;
     const first = pool.take('float32', 1000);
     const at = first.byteOffset;
-    pool.give(first, 'float32');
+    pool.give(first);
     const { reused } = pool.stats();
     const second = pool.take('float32', 990);
     expect(second.byteOffset).toBe(at);
@@ -64,14 +64,14 @@ describe("the wasm backend's memory", () => {
     const outside = pool.take('float64', (64 * MiB) / 8);
     expect(pool.holds(outside)).toBe(false);
     expect(outside.length).toBe((64 * MiB) / 8);
-    pool.give(blocks[0]!, 'float64');
+    pool.give(blocks[0]!);
     expect(pool.holds(pool.take('float64', (64 * MiB) / 8 - 2))).toBe(true);
   });
 
   it('leaves a buffer from JavaScript memory alone when it is given back', () => {
     const pool = createWasmKernels()!.pool!;
     const stats = pool.stats();
-    pool.give(new Float32Array(64), 'float32');
+    pool.give(new Float32Array(64));
     expect(pool.stats()).toEqual(stats);
   });
 
