@@ -4,8 +4,8 @@
 import { fromBuffer, getBackend, matmul, memoryStats, noGrad, softmaxCrossEntropy, tidy, transpose, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential, type Module } from '@matgrad/nn';
 import { LeNet } from '../src/trainer/lenet.js';
-import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
-import { accuracy, gatherBatch, readCnnWeights, readWorkload } from './workload.js';
+import { filler, matmulResult, servePeer, timeCalls, timing, type EpochResult, type LatencyModel, type OpCase, type OpsResult, type StepsResult, type Variant } from './protocol.js';
+import { accuracy, gatherBatch, gatherRows, readCnnWeights, readLargeWorkload, readWorkload, smallLayers, type LayerWeights } from './workload.js';
 
 const [dir, dtype, job = 'mlp'] = process.argv.slice(2);
 if (!dir || (dtype !== 'float32' && dtype !== 'float64') || (job !== 'mlp' && job !== 'cnn')) {
@@ -99,7 +99,86 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, timeCalls(() => matmul(a, b)));
 }
 
+/** Linear layers with ReLU between them, holding `layers`' initial weights (widened for float64). */
+function mlp(layers: LayerWeights[]): { model: Module; initial: [Tensor, Float32Array][] } {
+  const modules: Module[] = [];
+  const initial: [Tensor, Float32Array][] = [];
+  for (const [i, { weight, bias }] of layers.entries()) {
+    // The seed only satisfies the layer; the workload's weights are assigned below.
+    const linear = new Linear(weight.length / bias.length, bias.length, { dtype: dtype as 'float32' | 'float64', seed: i + 1 });
+    initial.push([linear.weight, weight], [linear.bias!, bias]);
+    if (i > 0) modules.push(new ReLU());
+    modules.push(linear);
+  }
+  for (const [p, v] of initial) p.assign(v);
+  return { model: new Sequential(...modules), initial };
+}
+
+/** The scaling job, built on its first request. */
+let large: (ReturnType<typeof mlp> & { optimizer: SGD; spec: ReturnType<typeof readLargeWorkload>['spec'] }) | null = null;
+function largeJob(): NonNullable<typeof large> {
+  if (large === null) {
+    const { spec, layers } = readLargeWorkload(dir!);
+    const built = mlp(layers);
+    large = { ...built, optimizer: new SGD(built.model, { lr: spec.learningRate }), spec };
+  }
+  return large;
+}
+
+function largeSteps(): StepsResult {
+  const { model: net, initial: start, optimizer: sgd, spec } = largeJob();
+  for (const [p, v] of start) p.assign(v);
+  const x = new Float32Array(spec.batch * inputs);
+  const xs = new Float(spec.batch * inputs);
+  const labels = new Int32Array(spec.batch);
+  let lossSum = 0;
+  const t0 = performance.now();
+  for (let s = 0; s < spec.steps; s++) {
+    gatherRows(w, s * spec.batch, spec.batch, x, labels);
+    xs.set(x);
+    lossSum += tidy(() => {
+      sgd.zeroGrad();
+      const loss = softmaxCrossEntropy(net.forward(fromBuffer(xs, [spec.batch, inputs])), labels);
+      loss.backward();
+      sgd.step();
+      return loss.item();
+    });
+  }
+  return { stepMs: (performance.now() - t0) / spec.steps, meanLoss: lossSum / spec.steps };
+}
+
+/** The benchmark MLP at its initial weights, for the latency row (the trained one keeps changing). */
+let smallNet: Module | null = null;
+const sample = Float.from(w.testX.subarray(0, inputs));
+
+function latency(which: LatencyModel) {
+  const net = which === 'large' ? largeJob().model : (smallNet ??= mlp(smallLayers(w)).model);
+  return timing(() => {
+    tidy(() => noGrad(() => net.forward(fromBuffer(sample, [1, inputs]))).values());
+  });
+}
+
+const OP_CALLS: Record<OpCase['op'], (a: Tensor, b: Tensor) => Tensor> = {
+  add: (a, b) => a.add(b),
+  mul: (a, b) => a.mul(b),
+  relu: (a) => a.relu(),
+  matmul: (a, b) => a.matmul(b),
+  sum: (a) => a.sum(),
+};
+
+function ops(cases: OpCase[]): OpsResult {
+  return {
+    ops: cases.map(({ op, size }) => {
+      const a = fromBuffer(Float.from(filler(size * size, 1)), [size, size]);
+      const b = fromBuffer(Float.from(filler(size * size, 2)), [size, size]);
+      const call = OP_CALLS[op];
+      // Each result handed back to the pool at once, as the tfjs peers dispose theirs.
+      return timing(() => call(a, b).dispose());
+    }),
+  };
+}
+
 // Both CPU backends run on the calling thread only.
 const kernelName = getBackend().name === 'wasm' ? 'WebAssembly SIMD128' : 'JavaScript';
 const layers = job === 'cnn' ? 'nn Conv2d/ReLU/MaxPool2d/Flatten/Linear/SGD: conv2d as im2col + matmul' : 'nn Linear/ReLU/SGD';
-await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, 1 thread`, epoch, matmul: matmulBench });
+await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, 1 thread`, epoch, matmul: matmulBench, largeSteps, latency, ops });

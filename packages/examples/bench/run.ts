@@ -1,14 +1,15 @@
 // `pnpm bench [--repeats N] [--model cnn] [--backend webgpu]`: matgrad against TensorFlow.js (pure-JS CPU and
-// WebAssembly SIMD backends) and numpy on one MLP training epoch and on matrix
-// products; with --model cnn, on one epoch of a LeNet-style CNN (matgrad, tfjs-wasm, numpy).
+// WebAssembly SIMD backends) and numpy (float32, float64, two BLAS threads) on one MLP training
+// epoch, matrix products, a larger MLP's training steps, batch-1 inference latency and small
+// ops; with --model cnn, on one epoch of a LeNet-style CNN (matgrad, tfjs-wasm, numpy).
 // Each peer is one long-lived process; the orchestrator interleaves them, rotating who goes
 // first, and reports median and spread. Writes runs/bench/ (runs/bench-cnn/).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { median, type Variant } from './protocol.js';
+import { median, type LatencyModel, type OpCase, type Variant } from './protocol.js';
 import { cnnPeerSpecs, findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
-import { writeReport, type BenchResults, type MatmulRow, type Sample } from './report.js';
-import { CNN_SPEC, ensureCnnWorkload, ensureWorkload, SPEC } from './workload.js';
+import { writeReport, type BenchResults, type MatmulRow, type Sample, type TimingRow } from './report.js';
+import { CNN_SPEC, ensureCnnWorkload, ensureLargeWorkload, LARGE_SPEC, SPEC } from './workload.js';
 
 function parseRepeats(argv: string[]): number {
   const i = argv.indexOf('--repeats');
@@ -36,6 +37,22 @@ const SIZES: [number, number, number][] = [
 const VARIANTS: Variant[] = ['AB', 'ABt', 'AtB'];
 /** The pure-JS backend runs 1024³ at under 1 GFLOP/s: a dozen timed calls would take half a minute. */
 const SKIP: Record<string, (m: number) => boolean> = { 'tfjs-cpu': (m) => m >= 1024 };
+
+/** Peers left out of the scaling job's training steps, and why (printed with the table). */
+const LARGE_SKIP: Record<string, string> = {
+  'tfjs-cpu': 'its products run under 1 GFLOP/s: ~4 s per step of 784-1024-1024-10 at batch 256',
+};
+
+/** Small ops timed alone (per-op overhead): 10×10 operands, and one 100×100 ReLU. */
+const OP_CASES: OpCase[] = [
+  { op: 'add', size: 10 },
+  { op: 'mul', size: 10 },
+  { op: 'relu', size: 10 },
+  { op: 'matmul', size: 10 },
+  { op: 'sum', size: 10 },
+  { op: 'relu', size: 100 },
+];
+const LATENCY_MODELS: LatencyModel[] = ['small', 'large'];
 
 /** Idle time before each timed request. OpenBLAS keeps its extra threads spinning for
  *  about 0.1 s after a call, which took a core from whichever peer ran next (matgrad
@@ -66,7 +83,7 @@ function parseModel(argv: string[]): 'mlp' | 'cnn' {
 const WARMUP_EPOCHS = 2;
 const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
 const workloadDir = join(repoRoot, 'runs', 'bench', 'workload');
-await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureWorkload(workloadDir));
+await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureLargeWorkload(workloadDir));
 const python = findNumpyPython();
 if (!python) console.log('numpy: no python3 with numpy found (tried python3, /usr/bin/python3); the numpy column is left out');
 
@@ -110,6 +127,48 @@ try {
     }
   }
 
+  // The scaling job (MLP job only): interleaved runs of its SGD steps, one warm-up each.
+  // The GPU peer runs the epoch and the products only.
+  const mlpPeers = job === 'mlp' ? peers.filter((p) => p.spec.id !== 'matgrad-webgpu') : [];
+  const largePeers = mlpPeers.filter((p) => LARGE_SKIP[p.spec.id] === undefined);
+  const largeSteps = new Map(largePeers.map((p) => [p.spec.id, { ms: [] as number[], loss: [] as number[] }]));
+  if (job === 'mlp') console.log(`\n${LARGE_SPEC.layers.join('-')}, batch ${LARGE_SPEC.batch}: ${LARGE_SPEC.steps} SGD steps per run, 1 warm-up + ${repeats} timed runs per peer, interleaved`);
+  for (let round = -1; round < (job === 'mlp' ? repeats : 0); round++) {
+    const order = largePeers.map((_, i) => largePeers[(i + Math.max(round, 0)) % largePeers.length]!);
+    for (const p of order) {
+      await quiet();
+      const r = await p.request({ cmd: 'largeSteps' });
+      if (round < 0) continue;
+      largeSteps.get(p.spec.id)!.ms.push(r.stepMs);
+      largeSteps.get(p.spec.id)!.loss.push(r.meanLoss);
+      process.stdout.write(`  ${p.spec.id} ${r.stepMs.toFixed(1)} ms/step;`);
+    }
+    if (round >= 0) process.stdout.write('\n');
+  }
+
+  const timings: TimingRow[] = [];
+  for (const model of job === 'mlp' ? LATENCY_MODELS : []) {
+    const row: TimingRow = { label: `latency, batch 1, ${model === 'small' ? `${SPEC.inputs}-${SPEC.hidden}-${SPEC.classes}` : LARGE_SPEC.layers.join('-')}`, us: {}, medianUs: {} };
+    for (const p of mlpPeers) {
+      await quiet();
+      const r = await p.request({ cmd: 'latency', model });
+      row.us[p.spec.id] = r.us;
+      row.medianUs[p.spec.id] = r.medianUs;
+    }
+    console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(1)}`).join(', ')} µs`);
+    timings.push(row);
+  }
+  const opRows: TimingRow[] = OP_CASES.map(({ op, size }) => ({ label: `${op} ${size}×${size}`, us: {}, medianUs: {} }));
+  for (const p of mlpPeers) {
+    await quiet();
+    const r = await p.request({ cmd: 'ops', cases: OP_CASES });
+    r.ops.forEach((t, i) => {
+      opRows[i]!.us[p.spec.id] = t.us;
+      opRows[i]!.medianUs[p.spec.id] = t.medianUs;
+    });
+  }
+  for (const row of job === 'mlp' ? opRows : []) console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(2)}`).join(', ')} µs per op`);
+
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: { node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -121,6 +180,16 @@ try {
       [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss), freshBuffers: e.fresh.length > 0 ? median(e.fresh) : undefined }]),
     ),
     matmuls,
+    large:
+      job === 'mlp'
+        ? {
+            spec: LARGE_SPEC,
+            steps: Object.fromEntries([...largeSteps].map(([id, e]) => [id, { ms: sample(e.ms), meanLoss: median(e.loss) }])),
+            skipped: Object.fromEntries(mlpPeers.filter((p) => LARGE_SKIP[p.spec.id] !== undefined).map((p) => [p.spec.id, LARGE_SKIP[p.spec.id]!])),
+          }
+        : undefined,
+    latency: timings,
+    ops: job === 'mlp' ? opRows : [],
   };
   await mkdir(outDir, { recursive: true });
   await writeReport(results, outDir);
