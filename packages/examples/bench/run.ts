@@ -40,7 +40,7 @@ const SKIP: Record<string, (m: number) => boolean> = { 'tfjs-cpu': (m) => m >= 1
 
 /** Peers left out of the scaling job's training steps, and why (printed with the table). */
 const LARGE_SKIP: Record<string, string> = {
-  'tfjs-cpu': 'its products run under 1 GFLOP/s: ~4 s per step of 784-1024-1024-10 at batch 256',
+  'tfjs-cpu': 'its products run at under 1 GFLOP/s (the matmul rows), so one step of ~2.9 GFLOP would take ~4 s',
 };
 
 /** Small ops timed alone (per-op overhead): 10×10 operands, and one 100×100 ReLU. */

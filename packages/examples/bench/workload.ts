@@ -234,7 +234,7 @@ export interface LargeWorkloadSpec {
 export const LARGE_SPEC: LargeWorkloadSpec = {
   layers: [784, 1024, 1024, 10],
   batch: 256,
-  steps: 5,
+  steps: 3,
   learningRate: 0.1,
   weightSeed: 17,
 };
