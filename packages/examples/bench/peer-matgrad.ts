@@ -99,11 +99,11 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, timeCalls(() => matmul(a, b)));
 }
 
-/** Linear layers with ReLU between them, holding `layers`' initial weights (widened for float64). */
-function mlp(layers: LayerWeights[]): { model: Module; initial: [Tensor, Float32Array][] } {
+/** Linear layers with ReLU between them, holding the given initial weights (widened for float64). */
+function mlp(weights: LayerWeights[]): { model: Module; initial: [Tensor, Float32Array][] } {
   const modules: Module[] = [];
   const initial: [Tensor, Float32Array][] = [];
-  for (const [i, { weight, bias }] of layers.entries()) {
+  for (const [i, { weight, bias }] of weights.entries()) {
     // The seed only satisfies the layer; the workload's weights are assigned below.
     const linear = new Linear(weight.length / bias.length, bias.length, { dtype: dtype as 'float32' | 'float64', seed: i + 1 });
     initial.push([linear.weight, weight], [linear.bias!, bias]);
@@ -151,8 +151,16 @@ function largeSteps(): StepsResult {
 let smallNet: Module | null = null;
 const sample = Float.from(w.testX.subarray(0, inputs));
 
+/** Batch 1 through either model at its initial weights (every peer times the same values). */
 function latency(which: LatencyModel) {
-  const net = which === 'large' ? largeJob().model : (smallNet ??= mlp(smallLayers(w)).model);
+  let net: Module;
+  if (which === 'large') {
+    const job = largeJob();
+    for (const [p, v] of job.initial) p.assign(v);
+    net = job.model;
+  } else {
+    net = smallNet ??= mlp(smallLayers(w)).model;
+  }
   return timing(() => {
     tidy(() => noGrad(() => net.forward(fromBuffer(sample, [1, inputs]))).values());
   });

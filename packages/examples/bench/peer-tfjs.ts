@@ -206,8 +206,15 @@ function largeSteps(): StepsResult {
 let small: ReturnType<typeof mlp> | null = null;
 const sample = w.testX.slice(0, inputs);
 
+/** Batch 1 through either model at its initial weights (every peer times the same values). */
 function latency(which: LatencyModel) {
-  const net = which === 'large' ? (large ??= mlp(largeWorkload!.layers, true)) : (small ??= mlp(smallLayers(w), false));
+  let net: ReturnType<typeof mlp>;
+  if (which === 'large') {
+    net = large ??= mlp(largeWorkload!.layers, true);
+    net.reset();
+  } else {
+    net = small ??= mlp(smallLayers(w), false);
+  }
   return timing(() => {
     tf.tidy(() => net.forward(tf.tensor2d(sample, [1, inputs])).dataSync());
   });

@@ -68,6 +68,62 @@ function sample(values: number[]): Sample {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
 }
 
+/** The scaling job: interleaved runs of its SGD steps, one warm-up run each. */
+async function largeSteps(all: PeerProcess[]): Promise<NonNullable<BenchResults['large']>> {
+  const peers = all.filter((p) => LARGE_SKIP[p.spec.id] === undefined);
+  const runs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], loss: [] as number[] }]));
+  console.log(`\n${LARGE_SPEC.layers.join('-')}, batch ${LARGE_SPEC.batch}: ${LARGE_SPEC.steps} SGD steps per run, 1 warm-up + ${repeats} timed runs per peer, interleaved`);
+  for (let round = -1; round < repeats; round++) {
+    const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
+    for (const p of order) {
+      await quiet();
+      const r = await p.request({ cmd: 'largeSteps' });
+      if (round < 0) continue;
+      runs.get(p.spec.id)!.ms.push(r.stepMs);
+      runs.get(p.spec.id)!.loss.push(r.meanLoss);
+      process.stdout.write(`  ${p.spec.id} ${r.stepMs.toFixed(1)} ms/step;`);
+    }
+    if (round >= 0) process.stdout.write('\n');
+  }
+  return {
+    spec: LARGE_SPEC,
+    steps: Object.fromEntries([...runs].map(([id, e]) => [id, { ms: sample(e.ms), meanLoss: median(e.loss) }])),
+    skipped: Object.fromEntries(all.filter((p) => LARGE_SKIP[p.spec.id] !== undefined).map((p) => [p.spec.id, LARGE_SKIP[p.spec.id]!])),
+  };
+}
+
+/** Batch-1 inference through each model, every peer in turn. */
+async function latencies(peers: PeerProcess[]): Promise<TimingRow[]> {
+  const rows: TimingRow[] = [];
+  for (const model of LATENCY_MODELS) {
+    const row: TimingRow = { label: `latency, batch 1, ${model === 'small' ? `${SPEC.inputs}-${SPEC.hidden}-${SPEC.classes}` : LARGE_SPEC.layers.join('-')}`, us: {}, medianUs: {} };
+    for (const p of peers) {
+      await quiet();
+      const r = await p.request({ cmd: 'latency', model });
+      row.us[p.spec.id] = r.us;
+      row.medianUs[p.spec.id] = r.medianUs;
+    }
+    console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(1)}`).join(', ')} µs`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** The small ops, each peer timing all of them in one request. */
+async function opTimes(peers: PeerProcess[]): Promise<TimingRow[]> {
+  const rows: TimingRow[] = OP_CASES.map(({ op, size }) => ({ label: `${op} ${size}×${size}`, us: {}, medianUs: {} }));
+  for (const p of peers) {
+    await quiet();
+    const r = await p.request({ cmd: 'ops', cases: OP_CASES });
+    r.ops.forEach((t, i) => {
+      rows[i]!.us[p.spec.id] = t.us;
+      rows[i]!.medianUs[p.spec.id] = t.medianUs;
+    });
+  }
+  for (const row of rows) console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(2)}`).join(', ')} µs per op`);
+  return rows;
+}
+
 const repeats = parseRepeats(process.argv.slice(2));
 const job = parseModel(process.argv.slice(2));
 
@@ -127,47 +183,11 @@ try {
     }
   }
 
-  // The scaling job (MLP job only): interleaved runs of its SGD steps, one warm-up each.
   // The GPU peer runs the epoch and the products only.
-  const mlpPeers = job === 'mlp' ? peers.filter((p) => p.spec.id !== 'matgrad-webgpu') : [];
-  const largePeers = mlpPeers.filter((p) => LARGE_SKIP[p.spec.id] === undefined);
-  const largeSteps = new Map(largePeers.map((p) => [p.spec.id, { ms: [] as number[], loss: [] as number[] }]));
-  if (job === 'mlp') console.log(`\n${LARGE_SPEC.layers.join('-')}, batch ${LARGE_SPEC.batch}: ${LARGE_SPEC.steps} SGD steps per run, 1 warm-up + ${repeats} timed runs per peer, interleaved`);
-  for (let round = -1; round < (job === 'mlp' ? repeats : 0); round++) {
-    const order = largePeers.map((_, i) => largePeers[(i + Math.max(round, 0)) % largePeers.length]!);
-    for (const p of order) {
-      await quiet();
-      const r = await p.request({ cmd: 'largeSteps' });
-      if (round < 0) continue;
-      largeSteps.get(p.spec.id)!.ms.push(r.stepMs);
-      largeSteps.get(p.spec.id)!.loss.push(r.meanLoss);
-      process.stdout.write(`  ${p.spec.id} ${r.stepMs.toFixed(1)} ms/step;`);
-    }
-    if (round >= 0) process.stdout.write('\n');
-  }
-
-  const timings: TimingRow[] = [];
-  for (const model of job === 'mlp' ? LATENCY_MODELS : []) {
-    const row: TimingRow = { label: `latency, batch 1, ${model === 'small' ? `${SPEC.inputs}-${SPEC.hidden}-${SPEC.classes}` : LARGE_SPEC.layers.join('-')}`, us: {}, medianUs: {} };
-    for (const p of mlpPeers) {
-      await quiet();
-      const r = await p.request({ cmd: 'latency', model });
-      row.us[p.spec.id] = r.us;
-      row.medianUs[p.spec.id] = r.medianUs;
-    }
-    console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(1)}`).join(', ')} µs`);
-    timings.push(row);
-  }
-  const opRows: TimingRow[] = OP_CASES.map(({ op, size }) => ({ label: `${op} ${size}×${size}`, us: {}, medianUs: {} }));
-  for (const p of mlpPeers) {
-    await quiet();
-    const r = await p.request({ cmd: 'ops', cases: OP_CASES });
-    r.ops.forEach((t, i) => {
-      opRows[i]!.us[p.spec.id] = t.us;
-      opRows[i]!.medianUs[p.spec.id] = t.medianUs;
-    });
-  }
-  for (const row of job === 'mlp' ? opRows : []) console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(2)}`).join(', ')} µs per op`);
+  const cpuPeers = peers.filter((p) => p.spec.id !== 'matgrad-webgpu');
+  const large = job === 'mlp' ? await largeSteps(cpuPeers) : undefined;
+  const latency = job === 'mlp' ? await latencies(cpuPeers) : [];
+  const ops = job === 'mlp' ? await opTimes(cpuPeers) : [];
 
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -180,16 +200,9 @@ try {
       [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss), freshBuffers: e.fresh.length > 0 ? median(e.fresh) : undefined }]),
     ),
     matmuls,
-    large:
-      job === 'mlp'
-        ? {
-            spec: LARGE_SPEC,
-            steps: Object.fromEntries([...largeSteps].map(([id, e]) => [id, { ms: sample(e.ms), meanLoss: median(e.loss) }])),
-            skipped: Object.fromEntries(mlpPeers.filter((p) => LARGE_SKIP[p.spec.id] !== undefined).map((p) => [p.spec.id, LARGE_SKIP[p.spec.id]!])),
-          }
-        : undefined,
-    latency: timings,
-    ops: job === 'mlp' ? opRows : [],
+    large,
+    latency,
+    ops,
   };
   await mkdir(outDir, { recursive: true });
   await writeReport(results, outDir);
