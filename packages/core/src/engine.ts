@@ -1,7 +1,7 @@
 import type { Backend } from './backends/backend.js';
 import { full } from './creation.js';
 import { keep, tidy, track } from './memory.js';
-import { applyRule, Creator, freedMessage, opNamed, type Op } from './op.js';
+import { applyRule, Creator, freedMessage, opNamed, type Op, type OpContext } from './op.js';
 import { formatShape, sameShape } from './shape.js';
 import type { Storage } from './storage.js';
 import { engineGrads, Tensor } from './tensor.js';
@@ -109,12 +109,14 @@ function checkFinite(t: Tensor, what: string): void {
 /** The one backend all of an op's inputs live on; mixing backends is an error, not a copy. */
 function backendOf(op: Op, inputs: readonly Tensor[]): Backend {
   const backend = inputs[0]!.storage.backend;
-  const other = inputs.find((t) => t.storage.backend !== backend);
-  if (other !== undefined) {
-    throw new Error(
-      `${op.name}: the inputs are on different backends ('${backend.name}' and '${other.backend}'); ` +
-        `move one with tensor.to('${backend.name}') or tensor.to('${other.backend}')`,
-    );
+  for (let i = 1; i < inputs.length; i++) {
+    const other = inputs[i]!.storage.backend;
+    if (other !== backend) {
+      throw new Error(
+        `${op.name}: the inputs are on different backends ('${backend.name}' and '${other.name}'); ` +
+          `move one with tensor.to('${backend.name}') or tensor.to('${other.name}')`,
+      );
+    }
   }
   return backend;
 }
@@ -134,11 +136,23 @@ export function internal(t: Tensor): Tensor {
 
 /** Runs an op's forward on its inputs' backend and, when recording, links the output to them. */
 export function apply(op: Op, inputs: readonly Tensor[], attrs?: unknown): Tensor {
+  // Plain loops rather than map/some: this runs once per op, and on small tensors its own
+  // cost is a visible part of the op's.
   const backend = backendOf(op, inputs);
-  const storages = inputs.map((t) => t.storage);
+  const count = inputs.length;
+  const storages = new Array<Storage>(count);
+  let anyRequiresGrad = false;
+  for (let i = 0; i < count; i++) {
+    const input = inputs[i]!;
+    storages[i] = input.storage;
+    if (input.requiresGrad) anyRequiresGrad = true;
+  }
   const storage = op.compute(storages, attrs, backend);
-  if (!storages.some((s) => s.ref === storage.ref)) track(storage.ref);
-  const tracked = gradEnabled && inputs.some((t) => t.requiresGrad);
+  // A view of an input shares its buffer, which the input's own scope already holds.
+  let isView = false;
+  for (let i = 0; i < count; i++) if (storages[i]!.ref === storage.ref) isView = true;
+  if (!isView) track(storage.ref);
+  const tracked = gradEnabled && anyRequiresGrad;
   const out = new Tensor(storage, { requiresGrad: tracked, creator: tracked ? new Creator(op, inputs, attrs) : null });
   if (anomalyDetection) {
     checkFinite(out, `the forward of '${op.name}'${ruleRunning === null ? '' : ` inside the backward of '${ruleRunning}'`}`);
@@ -163,22 +177,35 @@ export function topologicalOrder(roots: readonly Tensor[], options: OrderOptions
   const { stopAt, constants = false, caller = 'topologicalOrder' } = options;
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
-  const stack: Array<[Tensor, boolean]> = roots.map((r): [Tensor, boolean] => [r, false]).reverse();
+  // Two parallel stacks (a tensor, and whether its inputs are done) instead of a stack of
+  // pairs: a backward pass runs this every step, and the pairs were garbage.
+  const stack: Tensor[] = [];
+  const inputsDone: boolean[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) {
+    stack.push(roots[i]!);
+    inputsDone.push(false);
+  }
   while (stack.length > 0) {
-    const [t, inputsDone] = stack.pop()!;
-    if (inputsDone) {
+    const t = stack.pop()!;
+    if (inputsDone.pop()!) {
       order.push(t);
       continue;
     }
     if (visited.has(t)) continue;
     visited.add(t);
-    stack.push([t, true]);
+    stack.push(t);
+    inputsDone.push(true);
     if (stopAt?.has(t)) continue;
-    if (t.creator?.freed) throw new Error(`${caller}: ${freedMessage(t.creator.op.name, formatShape(t.shape))}`);
-    const inputs = t.creator?.inputs ?? [];
+    const creator = t.creator;
+    if (creator === null) continue;
+    if (creator.freed) throw new Error(`${caller}: ${freedMessage(creator.op.name, formatShape(t.shape))}`);
+    const inputs = creator.inputs;
     for (let i = inputs.length - 1; i >= 0; i--) {
       const input = inputs[i]!;
-      if ((constants || input.requiresGrad) && !visited.has(input)) stack.push([input, false]);
+      if ((constants || input.requiresGrad) && !visited.has(input)) {
+        stack.push(input);
+        inputsDone.push(false);
+      }
     }
   }
   return order;
@@ -221,53 +248,63 @@ export function backwardPass(
 function reverseSweep(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackwardPassOptions): Map<Tensor, Tensor> {
   const grads = new Map<Tensor, Tensor>();
   roots.forEach((root, i) => accumulate(grads, root, seeds[i]!));
-  const stopAt = options.stopAt ?? new Set<Tensor>();
+  const { stopAt, onStep } = options;
   const order = topologicalOrder(roots, { stopAt, caller: 'backward' });
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;
     const creator = t.creator;
+    if (creator === null || stopAt?.has(t)) continue;
     const dC = grads.get(t);
-    if (creator === null || dC === undefined || stopAt.has(t)) continue;
+    if (dC === undefined) continue;
     checkUnchanged(creator, t);
-    const ctx = { inputs: creator.inputs, output: t, attrs: creator.attrs };
-    const dInputs = creator.inputs.map((input, k) => {
-      if (!input.requiresGrad) return null;
-      ruleRunning = creator.op.name;
-      let g: Tensor;
-      try {
-        g = applyRule(creator.op, k, dC, ctx);
-      } finally {
-        ruleRunning = null;
-      }
-      if (!sameShape(g.shape, input.shape)) {
-        throw new Error(
-          `backward: rule of '${creator.op.name}' gave a gradient of shape ${formatShape(g.shape)} for input ${k} ` +
-            `of shape ${formatShape(input.shape)}`,
-        );
-      }
-      if (anomalyDetection) checkFinite(g, `the backward of '${creator.op.name}' (gradient for input ${k})`);
-      accumulate(grads, input, g);
-      return g;
-    });
-    options.onStep?.({ op: creator.op, output: t, dOutput: dC, inputs: creator.inputs, dInputs });
+    const inputs = creator.inputs;
+    const ctx = { inputs, output: t, attrs: creator.attrs };
+    const dInputs = new Array<Tensor | null>(inputs.length);
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k]!;
+      dInputs[k] = input.requiresGrad ? inputGradient(creator, k, input, dC, ctx) : null;
+      if (dInputs[k] !== null) accumulate(grads, input, dInputs[k]!);
+    }
+    onStep?.({ op: creator.op, output: t, dOutput: dC, inputs, dInputs });
     if (options.retainGraph !== true) creator.free();
-    if (options.retainGrads !== true && !roots.includes(t) && !stopAt.has(t)) grads.delete(t);
+    if (options.retainGrads !== true && !roots.includes(t) && !stopAt?.has(t)) grads.delete(t);
   }
   return grads;
+}
+
+/** The gradient that `creator`'s rule k sends to its input, checked. */
+function inputGradient(creator: Creator, k: number, input: Tensor, dC: Tensor, ctx: OpContext<unknown>): Tensor {
+  ruleRunning = creator.op.name;
+  let g: Tensor;
+  try {
+    g = applyRule(creator.op, k, dC, ctx);
+  } finally {
+    ruleRunning = null;
+  }
+  if (!sameShape(g.shape, input.shape)) {
+    throw new Error(
+      `backward: rule of '${creator.op.name}' gave a gradient of shape ${formatShape(g.shape)} for input ${k} ` +
+        `of shape ${formatShape(input.shape)}`,
+    );
+  }
+  if (anomalyDetection) checkFinite(g, `the backward of '${creator.op.name}' (gradient for input ${k})`);
+  return g;
 }
 
 /** The rules read the op's inputs as they were in the forward: one written in place since
  *  (an optimizer step between forward and backward, an assign) would make them silently wrong. */
 function checkUnchanged(creator: Creator, output: Tensor): void {
-  creator.inputs.forEach((input, k) => {
-    if (input.storage.ref.version === creator.inputVersions[k]) return;
+  const inputs = creator.inputs;
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k]!;
+    if (input.storage.ref.version === creator.inputVersions[k]) continue;
     const label = input.name === undefined ? `input ${k}` : `'${input.name}' (input ${k})`;
     throw new Error(
       `backward: ${label} of '${creator.op.name}' (shape ${formatShape(input.shape)}, feeding an output of shape ${formatShape(output.shape)}) ` +
         'was modified in place (by assign or an optimizer step) after the forward pass used it, so its gradient would be wrong; ' +
         'run the forward pass again after the update (or update after backward)',
     );
-  });
+  }
 }
 
 function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {

@@ -52,6 +52,11 @@ export function tidy<T>(fn: () => T): T {
   if (typeof (result as { then?: unknown } | null)?.then === 'function') {
     throw new TypeError('tidy: the function returned a promise; tidy covers synchronous code only (call it around the synchronous part of each step)');
   }
+  // A number or nothing (a training step's loss) needs no buffer: skip the graph walk.
+  if (result === null || typeof result !== 'object') {
+    for (const ref of scope) ref.release();
+    return result;
+  }
   const needed = reachableBuffers(result);
   const parent = scopes[scopes.length - 1];
   for (const ref of scope) {

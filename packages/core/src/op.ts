@@ -65,7 +65,9 @@ export class Creator {
   ) {
     this.#inputs = inputs;
     this.#attrs = attrs;
-    this.inputVersions = inputs.map((t) => t.storage.ref.version);
+    const versions = new Array<number>(inputs.length);
+    for (let k = 0; k < inputs.length; k++) versions[k] = inputs[k]!.storage.ref.version;
+    this.inputVersions = versions;
   }
 
   /** Set when a backward pass without `retainGraph` has run through this node. */

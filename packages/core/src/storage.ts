@@ -57,6 +57,11 @@ export class BufferRef {
  *  backend buffer. Views (transpose, broadcast, slice, reshape of row-major data) are new
  *  windows onto the same buffer; nothing is copied. */
 export class Storage {
+  // Computed on first use: a window never changes, and ops, kernels and the engine ask for
+  // these several times per op.
+  #size = -1;
+  #contiguous: boolean | undefined;
+
   constructor(
     /** The allocation this window looks into (shared by every view of it). */
     readonly ref: BufferRef,
@@ -83,7 +88,8 @@ export class Storage {
   }
   /** The number of elements the window covers (the product of its shape). */
   get size(): number {
-    return sizeOf(this.shape);
+    if (this.#size < 0) this.#size = sizeOf(this.shape);
+    return this.#size;
   }
   /** The number of axes. */
   get ndim(): number {
@@ -92,9 +98,19 @@ export class Storage {
 
   /** Row-major over exactly the whole buffer (the layout kernels write). */
   get isContiguous(): boolean {
+    if (this.#contiguous === undefined) this.#contiguous = this.#rowMajorOverWholeBuffer();
+    return this.#contiguous;
+  }
+
+  #rowMajorOverWholeBuffer(): boolean {
     if (this.offset !== 0 || this.ref.length !== this.size) return false;
-    const expected = rowMajorStrides(this.shape);
-    return this.shape.every((d, i) => d === 1 || this.strides[i] === expected[i]);
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      const d = this.shape[i]!;
+      if (d !== 1 && this.strides[i] !== expected) return false;
+      expected *= d;
+    }
+    return true;
   }
 
   /** The axes in the order `perm` gives. */

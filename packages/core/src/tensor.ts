@@ -49,7 +49,7 @@ export class Tensor {
   }
 /** The number of elements: the product of the shape (1 for a 0-d tensor). */
   get size(): number {
-    return sizeOf(this.storage.shape);
+    return this.storage.size;
   }
 /** The number of axes (0 for a scalar). */
   get ndim(): number {

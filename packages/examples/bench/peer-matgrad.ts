@@ -4,8 +4,8 @@
 import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, tidy, transpose, zeros, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential, type Module } from '@matgrad/nn';
 import { LeNet } from '../src/trainer/lenet.js';
-import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
-import { accuracy, gatherBatch, readCnnWeights, readWorkload } from './workload.js';
+import { filler, matmulResult, servePeer, timeCalls, timing, type EpochResult, type LatencyModel, type OpCase, type OpsResult, type StepsResult, type Variant } from './protocol.js';
+import { accuracy, gatherBatch, gatherRows, readCnnWeights, readLargeWorkload, readWorkload, smallLayers, type LayerWeights } from './workload.js';
 
 const [dir, dtype, job = 'mlp', threadArg = '1'] = process.argv.slice(2);
 const threads = Number(threadArg);
@@ -106,6 +106,97 @@ function matmulBench(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, timeCalls(() => matmul(a, b)));
 }
 
+/** Linear layers with ReLU between them, holding the given initial weights (widened for float64). */
+function mlp(weights: LayerWeights[]): { model: Module; initial: [Tensor, Float32Array][] } {
+  const modules: Module[] = [];
+  const initial: [Tensor, Float32Array][] = [];
+  for (const [i, { weight, bias }] of weights.entries()) {
+    // The seed only satisfies the layer; the workload's weights are assigned below.
+    const linear = new Linear(weight.length / bias.length, bias.length, { dtype: dtype as 'float32' | 'float64', seed: i + 1 });
+    initial.push([linear.weight, weight], [linear.bias!, bias]);
+    if (i > 0) modules.push(new ReLU());
+    modules.push(linear);
+  }
+  for (const [p, v] of initial) p.assign(v);
+  return { model: new Sequential(...modules), initial };
+}
+
+/** The scaling job, built on its first request. */
+let large: (ReturnType<typeof mlp> & { optimizer: SGD; spec: ReturnType<typeof readLargeWorkload>['spec'] }) | null = null;
+function largeJob(): NonNullable<typeof large> {
+  if (large === null) {
+    const { spec, layers } = readLargeWorkload(dir!);
+    const built = mlp(layers);
+    large = { ...built, optimizer: new SGD(built.model, { lr: spec.learningRate }), spec };
+  }
+  return large;
+}
+
+function largeSteps(): StepsResult {
+  const { model: net, initial: start, optimizer: sgd, spec } = largeJob();
+  for (const [p, v] of start) p.assign(v);
+  const x = new Float32Array(spec.batch * inputs);
+  const xs = new Float(spec.batch * inputs);
+  // As in epoch(): each batch is copied into one tensor on the backend.
+  const xTensor = zeros([spec.batch, inputs], { dtype: dtype as 'float32' | 'float64' });
+  const labels = new Int32Array(spec.batch);
+  let lossSum = 0;
+  const t0 = performance.now();
+  for (let s = 0; s < spec.steps; s++) {
+    gatherRows(w, s * spec.batch, spec.batch, x, labels);
+    xs.set(x);
+    xTensor.assign(xs);
+    lossSum += tidy(() => {
+      sgd.zeroGrad();
+      const loss = softmaxCrossEntropy(net.forward(xTensor), labels);
+      loss.backward();
+      sgd.step();
+      return loss.item();
+    });
+  }
+  return { stepMs: (performance.now() - t0) / spec.steps, meanLoss: lossSum / spec.steps };
+}
+
+/** The benchmark MLP at its initial weights, for the latency row (the trained one keeps changing). */
+let smallNet: Module | null = null;
+const sample = Float.from(w.testX.subarray(0, inputs));
+
+/** Batch 1 through either model at its initial weights (every peer times the same values). */
+function latency(which: LatencyModel) {
+  let net: Module;
+  if (which === 'large') {
+    const job = largeJob();
+    for (const [p, v] of job.initial) p.assign(v);
+    net = job.model;
+  } else {
+    net = smallNet ??= mlp(smallLayers(w)).model;
+  }
+  return timing(() => {
+    tidy(() => noGrad(() => net.forward(fromBuffer(sample, [1, inputs]))).values());
+  });
+}
+
+const OP_CALLS: Record<OpCase['op'], (a: Tensor, b: Tensor) => Tensor> = {
+  add: (a, b) => a.add(b),
+  mul: (a, b) => a.mul(b),
+  relu: (a) => a.relu(),
+  matmul: (a, b) => a.matmul(b),
+  sum: (a) => a.sum(),
+};
+
+function ops(cases: OpCase[]): OpsResult {
+  return {
+    ops: cases.map(({ op, size }) => {
+      const a = fromBuffer(Float.from(filler(size * size, 1)), [size, size]);
+      const b = fromBuffer(Float.from(filler(size * size, 2)), [size, size]);
+      const call = OP_CALLS[op];
+      // Each result handed back to the pool at once, as the tfjs peers dispose theirs.
+      return timing(() => call(a, b).dispose());
+    }),
+  };
+}
+
 const kernelName = getBackend().name === 'wasm' ? 'WebAssembly SIMD128' : 'JavaScript';
 const layers = job === 'cnn' ? 'nn Conv2d/ReLU/MaxPool2d/Flatten/Linear/SGD: conv2d as im2col + matmul' : 'nn Linear/ReLU/SGD';
-await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, ${threads === 1 ? '1 thread' : `${threads} threads (products split)`}`, epoch, matmul: matmulBench });
+const threadText = threads === 1 ? '1 thread' : `${threads} threads (products split)`;
+await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, ${threadText}`, epoch, matmul: matmulBench, largeSteps, latency, ops });

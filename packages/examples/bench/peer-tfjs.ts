@@ -7,8 +7,8 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { filler, matmulResult, servePeer, timeCalls, type EpochResult, type Variant } from './protocol.js';
-import { gatherBatch, readCnnWeights, readWorkload } from './workload.js';
+import { filler, matmulResult, servePeer, timeCalls, timing, type EpochResult, type LatencyModel, type OpCase, type OpsResult, type StepsResult, type Variant } from './protocol.js';
+import { gatherBatch, gatherRows, readCnnWeights, readLargeWorkload, readWorkload, smallLayers, type LayerWeights } from './workload.js';
 
 const [dir, backend, job = 'mlp'] = process.argv.slice(2);
 if (!dir || (backend !== 'cpu' && backend !== 'wasm') || (job !== 'mlp' && job !== 'cnn')) {
@@ -125,7 +125,7 @@ function epoch(): EpochResult {
     const loss = tf.tidy(() => {
       const input = tf.tensor2d(x, [batch, inputs]);
       const onehot = tf.oneHot(tf.tensor1d(y, 'int32'), classes);
-      return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(onehot, logits(input)) as tf.Scalar, true)!;
+      return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(onehot, logits(input)) as tf.Scalar, true, cnnParams?.variables ?? [W1, B1, W2, B2])!;
     });
     lossSum += loss.dataSync()[0]!;
     loss.dispose();
@@ -155,8 +155,95 @@ function matmul(m: number, k: number, n: number, variant: Variant) {
   return matmulResult(m, k, n, perCall);
 }
 
+/** Linear layers with ReLU between them, as variables holding `layers`' initial weights. */
+function mlp(layers: LayerWeights[], trainable: boolean) {
+  const initial = () => layers.flatMap(({ weight, bias }) => [tf.tensor2d(weight, [weight.length / bias.length, bias.length]), tf.tensor1d(bias)]);
+  const variables = initial().map((t) => tf.variable(t, trainable));
+  const forward = (input: tf.Tensor2D): tf.Tensor2D => {
+    let h = input;
+    for (let i = 0; i < variables.length; i += 2) {
+      if (i > 0) h = tf.relu(h);
+      h = tf.add(tf.matMul(h, variables[i] as tf.Tensor2D), variables[i + 1]!);
+    }
+    return h;
+  };
+  const reset = () => {
+    const values = initial();
+    variables.forEach((v, i) => v.assign(values[i]!));
+    for (const t of values) t.dispose();
+  };
+  return { forward, reset, variables };
+}
+
+const largeWorkload = job === 'mlp' ? readLargeWorkload(dir) : null;
+let large: ReturnType<typeof mlp> | null = null;
+
+function largeSteps(): StepsResult {
+  const spec = largeWorkload!.spec;
+  large ??= mlp(largeWorkload!.layers, true);
+  large.reset();
+  const sgd = tf.train.sgd(spec.learningRate);
+  const xs = new Float32Array(spec.batch * inputs);
+  const labels = new Int32Array(spec.batch);
+  let lossSum = 0;
+  const t0 = performance.now();
+  for (let s = 0; s < spec.steps; s++) {
+    gatherRows(w, s * spec.batch, spec.batch, xs, labels);
+    const loss = tf.tidy(() => {
+      const input = tf.tensor2d(xs, [spec.batch, inputs]);
+      const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+      return sgd.minimize(() => tf.losses.softmaxCrossEntropy(onehot, large!.forward(input)) as tf.Scalar, true, large!.variables)!;
+    });
+    lossSum += loss.dataSync()[0]!;
+    loss.dispose();
+  }
+  const stepMs = (performance.now() - t0) / spec.steps;
+  sgd.dispose();
+  return { stepMs, meanLoss: lossSum / spec.steps };
+}
+
+/** The benchmark MLP at its initial weights, for the latency row. */
+let small: ReturnType<typeof mlp> | null = null;
+const sample = w.testX.slice(0, inputs);
+
+/** Batch 1 through either model at its initial weights (every peer times the same values). */
+function latency(which: LatencyModel) {
+  let net: ReturnType<typeof mlp>;
+  if (which === 'large') {
+    net = large ??= mlp(largeWorkload!.layers, true);
+    net.reset();
+  } else {
+    net = small ??= mlp(smallLayers(w), false);
+  }
+  return timing(() => {
+    tf.tidy(() => net.forward(tf.tensor2d(sample, [1, inputs])).dataSync());
+  });
+}
+
+const OP_CALLS: Record<OpCase['op'], (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor> = {
+  add: (a, b) => tf.add(a, b),
+  mul: (a, b) => tf.mul(a, b),
+  relu: (a) => tf.relu(a),
+  matmul: (a, b) => tf.matMul(a, b),
+  sum: (a) => tf.sum(a),
+};
+
+function ops(cases: OpCase[]): OpsResult {
+  return {
+    ops: cases.map(({ op, size }) => {
+      const a = tf.tensor2d(filler(size * size, 1), [size, size]);
+      const b = tf.tensor2d(filler(size * size, 2), [size, size]);
+      const call = OP_CALLS[op];
+      const result = timing(() => call(a, b).dispose());
+      a.dispose();
+      b.dispose();
+      return result;
+    }),
+  };
+}
+
 // tfjs-backend-wasm runs XNNPACK single-threaded under Node (its multithread flag is
 // off there); the cpu backend is plain JavaScript on the calling thread.
 const threads = backend === 'wasm' ? getThreadsCount() : 1;
 const extra = job === 'cnn' && backend === 'wasm' ? ' (its filter gradient composed of its Conv2D and Transpose kernels)' : '';
-await servePeer({ detail: `TensorFlow.js ${tf.version_core}, backend ${tf.getBackend()}${extra}, ${threads} thread${threads === 1 ? '' : 's'}`, epoch, matmul });
+await servePeer({ detail: `TensorFlow.js ${tf.version_core}, backend ${tf.getBackend()}${extra}, ${threads} thread${threads === 1 ? '' : 's'}`, epoch, matmul, largeSteps, latency, ops });

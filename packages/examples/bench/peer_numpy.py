@@ -1,9 +1,11 @@
-"""numpy peer of the matgrad benchmark: `python3 peer_numpy.py <workload dir> [BLAS threads] [mlp|cnn]`.
+"""numpy peer of the matgrad benchmark:
+`python3 peer_numpy.py <workload dir> [BLAS threads] [mlp|cnn] [float32|float64]`.
 
 Written in the layer style of the seeds' book (Affine, Relu, SoftmaxWithLoss, and for the CNN
 Convolution and Pooling over im2col/col2im, each with forward and backward), float32
-throughout. Speaks the protocol of protocol.ts: one JSON request per line on stdin, one JSON
-answer per line on stdout.
+throughout by default; float64 widens the data and weights (the workload's float32 values) and
+computes everything in float64. Speaks the protocol of protocol.ts: one JSON request per line
+on stdin, one JSON answer per line on stdout.
 """
 import os
 import sys
@@ -19,6 +21,10 @@ import time
 import traceback
 
 import numpy as np
+
+DTYPE = np.dtype(sys.argv[4] if len(sys.argv) > 4 else "float32")
+if DTYPE not in (np.float32, np.float64):
+    raise SystemExit(f"peer_numpy.py: the dtype must be float32 or float64, got {DTYPE}")
 
 
 class Affine:
@@ -137,17 +143,60 @@ class SoftmaxWithLoss:
         self.y = e / e.sum(axis=1, keepdims=True)
         self.t = t
         n = x.shape[0]
-        return float(-np.log(self.y[np.arange(n), t] + np.float32(1e-7)).sum() / n)
+        return float(-np.log(self.y[np.arange(n), t] + DTYPE.type(1e-7)).sum() / n)
 
     def backward(self):
         n = self.t.shape[0]
         dx = self.y.copy()
         dx[np.arange(n), self.t] -= 1
-        return dx / np.float32(n)
+        return dx / DTYPE.type(n)
 
 
 def read(folder, name, dtype):
-    return np.fromfile(os.path.join(folder, name), dtype=dtype)
+    """A workload file; float32 files come back in the peer's dtype."""
+    values = np.fromfile(os.path.join(folder, name), dtype=dtype)
+    return values.astype(DTYPE) if dtype == "<f4" else values
+
+
+def time_calls(run):
+    """Milliseconds per call in seven chunks of about 40 ms, after 100 ms of warm-up (the
+    chunk size taken from the warm-up's rate), as timing() in protocol.ts."""
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 0.1:
+        run()
+        calls += 1
+    reps = max(1, round(calls * 0.04 / (time.perf_counter() - start)))
+    per_call = []
+    for _ in range(7):
+        t = time.perf_counter()
+        for _ in range(reps):
+            run()
+        per_call.append((time.perf_counter() - t) * 1000 / reps)
+    return per_call
+
+
+def timing(run):
+    per_call = time_calls(run)
+    return {"us": min(per_call) * 1000, "medianUs": float(np.median(per_call)) * 1000}
+
+
+def filler(length, seed):
+    """protocol.ts's filler: uniform values in [-0.5, 0.5) from a linear congruential stream."""
+    out = np.empty(length, dtype=np.float64)
+    s = seed & 0xFFFFFFFF
+    for i in range(length):
+        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
+        out[i] = s / 2**32 - 0.5
+    return out.astype(DTYPE)
+
+
+OP_CALLS = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "relu": lambda a, b: np.maximum(a, 0),
+    "matmul": lambda a, b: a @ b,
+    "sum": lambda a, b: a.sum(),
+}
 
 
 def main():
@@ -157,7 +206,7 @@ def main():
         meta = json.load(f)
     spec, files = meta["spec"], meta["files"]
     n_in, n_hidden, n_classes = spec["inputs"], spec["hidden"], spec["classes"]
-    batch, lr, train_count = spec["batch"], np.float32(spec["learningRate"]), spec["trainCount"]
+    batch, lr, train_count = spec["batch"], DTYPE.type(spec["learningRate"]), spec["trainCount"]
     train_x = read(folder, files["trainX"], "<f4").reshape(-1, n_in)
     train_y = read(folder, files["trainY"], "<i4")
     test_x = read(folder, files["testX"], "<f4").reshape(-1, n_in)
@@ -182,7 +231,7 @@ def main():
             Affine(weights["fc2"].reshape(h1, h2).copy(), weights["fc2Bias"].copy()),
             Relu(),
             Affine(weights["fc3"].reshape(h2, n_classes).copy(), weights["fc3Bias"].copy()),
-        ], np.float32(spec["learningRate"])
+        ], DTYPE.type(spec["learningRate"])
 
     def epoch():
         if job == "cnn":
@@ -225,8 +274,8 @@ def main():
 
     def matmul(m, k, n, variant):
         rng = np.random.default_rng(1)
-        a = (rng.random((k, m) if variant == "AtB" else (m, k), dtype=np.float32) - 0.5)
-        b = (rng.random((n, k) if variant == "ABt" else (k, n), dtype=np.float32) - 0.5)
+        a = (rng.random((k, m) if variant == "AtB" else (m, k), dtype=np.float32) - 0.5).astype(DTYPE)
+        b = (rng.random((n, k) if variant == "ABt" else (k, n), dtype=np.float32) - 0.5).astype(DTYPE)
         left = a.T if variant == "AtB" else a
         right = b.T if variant == "ABt" else b
 
@@ -248,12 +297,73 @@ def main():
         ms = min(per_call)
         return {"ms": ms, "medianMs": float(np.median(per_call)), "gflops": 2 * m * k * n / (ms * 1e6)}
 
+    def mlp_layers(weights):
+        """Affine layers with Relu between them, on copies of the (weight, bias) pairs."""
+        layers = []
+        for i, (w, b) in enumerate(weights):
+            if i > 0:
+                layers.append(Relu())
+            layers.append(Affine(w.reshape(-1, b.size).copy(), b.copy()))
+        return layers
+
+    def large_workload():
+        with open(os.path.join(folder, "large.json")) as f:
+            large = json.load(f)
+        return large["spec"], [(read(folder, f["weight"], "<f4"), read(folder, f["bias"], "<f4")) for f in large["files"]]
+
+    large = large_workload() if job == "mlp" else None
+
+    def large_steps():
+        spec, weights = large
+        layers, last, rate, rows = mlp_layers(weights), SoftmaxWithLoss(), DTYPE.type(spec["learningRate"]), spec["batch"]
+        loss_sum = 0.0
+        t0 = time.perf_counter()
+        for s in range(spec["steps"]):
+            picked = order[s * rows:(s + 1) * rows]
+            x, t = train_x[picked], train_y[picked]
+            for layer in layers:
+                x = layer.forward(x)
+            loss_sum += last.forward(x, t)
+            dout = last.backward()
+            for layer in reversed(layers):
+                dout = layer.backward(dout)
+            for layer in layers:
+                if hasattr(layer, "W"):
+                    layer.W -= rate * layer.dW
+                    layer.b -= rate * layer.db
+        step_ms = (time.perf_counter() - t0) * 1000 / spec["steps"]
+        return {"stepMs": step_ms, "meanLoss": loss_sum / spec["steps"]}
+
+    latency_models = {}
+
+    def latency(model):
+        if model not in latency_models:
+            weights = large[1] if model == "large" else [(init["w1"], init["b1"]), (init["w2"], init["b2"])]
+            latency_models[model] = mlp_layers(weights)
+        layers, sample = latency_models[model], test_x[0]
+
+        def run():
+            x = sample.reshape(1, -1)
+            for layer in layers:
+                x = layer.forward(x)
+
+        return timing(run)
+
+    def ops(cases):
+        results = []
+        for case in cases:
+            size, call = case["size"], OP_CALLS[case["op"]]
+            a = filler(size * size, 1).reshape(size, size)
+            b = filler(size * size, 2).reshape(size, size)
+            results.append(timing(lambda: call(a, b)))
+        return {"ops": results}
+
     def send(obj):
         sys.stdout.write(json.dumps(obj) + "\n")
         sys.stdout.flush()
 
     style = ", book-style im2col/col2im" if job == "cnn" else ""
-    send({"ready": True, "detail": f"numpy {np.__version__}, Python {sys.version.split()[0]}{style}, BLAS threads {BLAS_THREADS}"})
+    send({"ready": True, "detail": f"numpy {np.__version__} {DTYPE}, Python {sys.version.split()[0]}{style}, BLAS threads {BLAS_THREADS}"})
     for line in sys.stdin:
         request = json.loads(line)
         try:
@@ -261,8 +371,16 @@ def main():
                 break
             if request["cmd"] == "epoch":
                 send(epoch())
-            else:
+            elif request["cmd"] == "matmul":
                 send(matmul(request["m"], request["k"], request["n"], request["variant"]))
+            elif request["cmd"] == "largeSteps":
+                send(large_steps())
+            elif request["cmd"] == "latency":
+                send(latency(request["model"]))
+            elif request["cmd"] == "ops":
+                send(ops(request["cases"]))
+            else:
+                send({"error": f"unknown request {request['cmd']!r}"})
         except Exception:
             send({"error": traceback.format_exc()})
 

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { EpochResult, Hello, MatmulResult, Request, Response } from './protocol.js';
+import type { EpochResult, Hello, MatmulResult, OpsResult, Request, Response, StepsResult, Timing } from './protocol.js';
 
 export interface PeerSpec {
   /** Short column name in the table, e.g. `tfjs-wasm`. */
@@ -53,6 +53,8 @@ export function peerSpecs(workloadDir: string, python: string | null, extraBacke
     // matgrad and TensorFlow.js run on one thread here; numpy-2t shows what a second
     // BLAS thread buys at these sizes.
     specs.push({ id: 'numpy', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '1'], isMatgrad: false });
+    // The float64 counterpart of matgrad-f64 (issue 15 compares the two).
+    specs.push({ id: 'numpy-f64', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '1', 'mlp', 'float64'], isMatgrad: false });
     specs.push({ id: 'numpy-2t', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '2'], isMatgrad: false });
   }
   return specs;
@@ -81,6 +83,9 @@ export class PeerProcess {
 
   async request(r: Request & { cmd: 'epoch' }): Promise<EpochResult>;
   async request(r: Request & { cmd: 'matmul' }): Promise<MatmulResult>;
+  async request(r: Request & { cmd: 'largeSteps' }): Promise<StepsResult>;
+  async request(r: Request & { cmd: 'latency' }): Promise<Timing>;
+  async request(r: Request & { cmd: 'ops' }): Promise<OpsResult>;
   async request(r: Request): Promise<Response> {
     this.child.stdin!.write(`${JSON.stringify(r)}\n`);
     return next(this.spec.id, this.lines);

@@ -4,9 +4,21 @@ import { createInterface } from 'node:readline';
 
 export type Variant = 'AB' | 'ABt' | 'AtB';
 
+/** A small op timed alone: `size`×`size` operands (a reduction sums all of them). */
+export interface OpCase {
+  op: 'add' | 'mul' | 'relu' | 'matmul' | 'sum';
+  size: number;
+}
+
+/** The model timed at batch 1: the benchmark MLP or the scaling job's. */
+export type LatencyModel = 'small' | 'large';
+
 export type Request =
   | { cmd: 'epoch' }
   | { cmd: 'matmul'; m: number; k: number; n: number; variant: Variant }
+  | { cmd: 'largeSteps' }
+  | { cmd: 'latency'; model: LatencyModel }
+  | { cmd: 'ops'; cases: OpCase[] }
   | { cmd: 'quit' };
 
 export interface Hello {
@@ -36,7 +48,26 @@ export interface MatmulResult {
   gflops: number;
 }
 
-export type Response = Hello | EpochResult | MatmulResult | { error: string };
+/** The scaling job: `steps` SGD steps from the initial weights. */
+export interface StepsResult {
+  /** Milliseconds per step, over the timed run. */
+  stepMs: number;
+  /** Mean training loss over the steps (equal for peers that train the same model). */
+  meanLoss: number;
+}
+
+/** Microseconds per call, fastest chunk and median over seven chunks. */
+export interface Timing {
+  us: number;
+  medianUs: number;
+}
+
+/** Per-op times, in the order of the request's cases. */
+export interface OpsResult {
+  ops: Timing[];
+}
+
+export type Response = Hello | EpochResult | MatmulResult | StepsResult | Timing | OpsResult | { error: string };
 
 export interface Peer {
   detail: string;
@@ -44,6 +75,12 @@ export interface Peer {
   epoch(): EpochResult | Promise<EpochResult>;
   /** Times C = A·B for the variant (A·Bᵀ and Aᵀ·B read a stored transpose). */
   matmul(m: number, k: number, n: number, variant: Variant): MatmulResult | Promise<MatmulResult>;
+  /** Resets the scaling job's weights, runs its SGD steps (timed). */
+  largeSteps?(): StepsResult;
+  /** One sample through the model's forward pass, logits read back on the host; timed per call. */
+  latency?(model: LatencyModel): Timing;
+  /** Each small op timed alone, its result freed. */
+  ops?(cases: OpCase[]): OpsResult;
 }
 
 /** Serves requests until 'quit' or end of input. Errors are answered, not thrown, so the
@@ -56,12 +93,21 @@ export async function servePeer(peer: Peer): Promise<void> {
     try {
       if (request.cmd === 'quit') break;
       if (request.cmd === 'epoch') send(await peer.epoch());
-      else send(await peer.matmul(request.m, request.k, request.n, request.variant));
+      else if (request.cmd === 'matmul') send(await peer.matmul(request.m, request.k, request.n, request.variant));
+      else send(optional(peer, request));
     } catch (e) {
       send({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   }
   process.exit(0);
+}
+
+/** The answer to a request that not every peer serves (the GPU peer runs the epoch and products only). */
+function optional(peer: Peer, request: Request & { cmd: 'largeSteps' | 'latency' | 'ops' }): Response {
+  const missing = { error: `this peer does not serve '${request.cmd}'` };
+  if (request.cmd === 'largeSteps') return peer.largeSteps?.() ?? missing;
+  if (request.cmd === 'latency') return peer.latency?.(request.model) ?? missing;
+  return peer.ops?.(request.cases) ?? missing;
 }
 
 /** Milliseconds per call of `run` in seven chunks of calls (about 40 ms each, after
@@ -79,6 +125,26 @@ export function timeCalls(run: () => void): number[] {
     perCall.push((performance.now() - t) / reps);
   }
   return perCall;
+}
+
+/** Microseconds per call of `run` in seven chunks of about 40 ms, after 100 ms of warm-up
+ *  (an op of a microsecond is still being optimized after a few calls, so the chunk size is
+ *  taken from the warm-up's rate): the fastest chunk, and their median. */
+export function timing(run: () => void): Timing {
+  let calls = 0;
+  const start = performance.now();
+  while (performance.now() - start < 100) {
+    run();
+    calls++;
+  }
+  const reps = Math.max(1, Math.round((calls * 40) / (performance.now() - start)));
+  const perCall: number[] = [];
+  for (let chunk = 0; chunk < 7; chunk++) {
+    const t = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    perCall.push(((performance.now() - t) / reps) * 1000);
+  }
+  return { us: Math.min(...perCall), medianUs: median(perCall) };
 }
 
 export function median(xs: readonly number[]): number {

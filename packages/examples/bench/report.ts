@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FIGURE_FONT_FAMILY, writeSvgFigure } from '../src/figures/render.js';
 import type { Variant } from './protocol.js';
-import type { CnnWorkloadSpec, WorkloadSpec } from './workload.js';
+import type { CnnWorkloadSpec, LargeWorkloadSpec, WorkloadSpec } from './workload.js';
 
 export interface Sample {
   median: number;
@@ -24,6 +24,13 @@ export interface MatmulRow {
   medianMs: Record<string, number>;
 }
 
+/** A per-call time in µs per peer: the fastest of seven chunks, and their median. */
+export interface TimingRow {
+  label: string;
+  us: Record<string, number>;
+  medianUs: Record<string, number>;
+}
+
 export interface BenchResults {
   date: string;
   machine: { node: string; platform: string };
@@ -34,6 +41,12 @@ export interface BenchResults {
   peers: { id: string; detail: string }[];
   epochs: Record<string, { ms: Sample; testAccuracy: number; meanLoss: number; freshBuffers?: number | undefined }>;
   matmuls: MatmulRow[];
+  /** The scaling job's ms per SGD step (MLP job only), and the peers left out with the reason. */
+  large?: { spec: LargeWorkloadSpec; steps: Record<string, { ms: Sample; meanLoss: number }>; skipped: Record<string, string> } | undefined;
+  /** Batch-1 inference, µs per sample. */
+  latency?: TimingRow[];
+  /** Small ops timed alone, µs per op. */
+  ops?: TimingRow[];
 }
 
 const MATGRAD = 'matgrad';
@@ -61,6 +74,21 @@ export function tableLines(r: BenchResults): string[] {
   for (const row of r.matmuls) {
     rows.push([`${row.m}×${row.k}×${row.n} ${row.variant} GFLOP/s, best`, ids.map((id) => fixed(row.gflops[id], 1))]);
     rows.push(['  ratio matgrad/peer', ids.map((id) => (row.ms[id] === undefined ? '–' : fixed(row.ms[MATGRAD]! / row.ms[id]!, 3)))]);
+  }
+  const large = r.large;
+  if (large !== undefined) {
+    const steps = large.steps;
+    const mgStep = steps[MATGRAD]!.ms.median;
+    rows.push([`${large.spec.layers.join('-')}, batch ${large.spec.batch}: ms per step, median`, ids.map((id) => fixed(steps[id]?.ms.median, 1))]);
+    rows.push(['  spread min–max', ids.map((id) => (steps[id] === undefined ? '–' : `${fixed(steps[id].ms.min, 0)}–${fixed(steps[id].ms.max, 0)}`))]);
+    rows.push(['  ratio matgrad/peer', ids.map((id) => (steps[id] === undefined ? '–' : fixed(mgStep / steps[id].ms.median, 3)))]);
+    rows.push([`  mean train loss (${large.spec.steps} steps)`, ids.map((id) => fixed(steps[id]?.meanLoss, 4))]);
+  }
+  for (const [title, timings, digits] of [['µs per sample', r.latency ?? [], 1], ['µs per op', r.ops ?? [], 2]] as const) {
+    for (const row of timings) {
+      rows.push([`${row.label}: ${title}, best`, ids.map((id) => fixed(row.us[id], digits))]);
+      rows.push(['  ratio matgrad/peer', ids.map((id) => (row.us[id] === undefined ? '–' : fixed(row.us[MATGRAD]! / row.us[id]!, 3)))]);
+    }
   }
   const labelWidth = Math.max(...rows.map(([l]) => l.length)) + 2;
   const width = Math.max(12, ...ids.map((id) => id.length + 2), ...rows.flatMap(([, cs]) => cs.map((c) => c.length + 2)));
@@ -99,7 +127,38 @@ export function targetLines(r: BenchResults): string[] {
   return lines;
 }
 
-const PALETTE = ['#1f77b4', '#9467bd', '#ff7f0e', '#d62728', '#2ca02c', '#8c564b'];
+/** Issue 15's targets: matgrad's epoch against numpy's on one thread (float32 and float64),
+ *  and with two threads once matgrad has a two-thread peer. */
+export function issue15Lines(r: BenchResults): string[] {
+  const lines: string[] = [];
+  const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const epoch = (id: string) => r.epochs[id]?.ms.median;
+  const ratioLine = (goal: string, numerator: string, denominator: string, limit: number) => {
+    const [a, b] = [epoch(numerator), epoch(denominator)];
+    if (a === undefined || b === undefined) return `${goal}: not measured: no ${a === undefined ? numerator : denominator} peer`;
+    return `${goal}: ${(a / b).toFixed(3)}× (${numerator} ${a.toFixed(1)} ms / ${denominator} ${b.toFixed(1)} ms; ${check(a / b <= limit)})`;
+  };
+  lines.push(ratioLine('epoch ≤ 0.8× numpy float32, one thread', MATGRAD, 'numpy', 0.8));
+  lines.push(ratioLine('  on toward 0.5× numpy float32', MATGRAD, 'numpy', 0.5));
+  lines.push(ratioLine('float64 epoch ≤ 1.0× numpy float64, one thread', 'matgrad-f64', 'numpy-f64', 1.0));
+  // No peer of matgrad runs on two threads yet: these stay unmeasured, never met.
+  const twoThreads = r.peers.find((p) => p.id === 'matgrad-2t');
+  lines.push(twoThreads ? ratioLine('two threads: epoch ≤ 0.6× numpy float32 on one thread', 'matgrad-2t', 'numpy', 0.6) : 'two threads: epoch ≤ 0.6× numpy float32 on one thread: not measured: no two-thread matgrad peer');
+  lines.push(twoThreads ? ratioLine('two threads: epoch ≤ 1.0× numpy with two OpenBLAS threads', 'matgrad-2t', 'numpy-2t', 1.0) : 'two threads: epoch ≤ 1.0× numpy with two OpenBLAS threads: not measured: no two-thread matgrad peer');
+  const accuracies = Object.values(r.epochs).map((e) => e.testAccuracy);
+  const gap = Math.max(...accuracies) - Math.min(...accuracies);
+  lines.push(`same test accuracy as every other peer: within ${(gap * 100).toFixed(2)} points (${check(gap <= 0.005)})`);
+  const large = r.large;
+  if (large !== undefined) {
+    const losses = Object.values(large.steps).map((e) => e.meanLoss);
+    const spread = Math.max(...losses) - Math.min(...losses);
+    lines.push(`${large.spec.layers.join('-')}: every peer's mean loss over its ${large.spec.steps} steps within ${spread.toExponential(1)} (${check(spread <= 1e-3)})`);
+    for (const [id, why] of Object.entries(large.skipped)) lines.push(`${id} is left out of the ${large.spec.layers.join('-')} row: ${why}`);
+  }
+  return lines;
+}
+
+const PALETTE = ['#1f77b4', '#9467bd', '#ff7f0e', '#d62728', '#2ca02c', '#17becf', '#8c564b', '#e377c2'];
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -167,6 +226,7 @@ export function chartSvg(r: BenchResults): string {
 
 export async function writeReport(r: BenchResults, outDir: string): Promise<void> {
   const lines = ['', ...tableLines(r), '', `targets (issue ${r.job === 'cnn' ? 13 : 5}):`, ...targetLines(r).map((l) => `  ${l}`)];
+  if (r.job === 'mlp') lines.push('', 'targets (issue 15):', ...issue15Lines(r).map((l) => `  ${l}`));
   console.log(lines.join('\n'));
   const json = join(outDir, 'results.json');
   await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);

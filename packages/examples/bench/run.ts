@@ -1,14 +1,15 @@
 // `pnpm bench [--repeats N] [--model cnn] [--backend webgpu]`: matgrad against TensorFlow.js (pure-JS CPU and
-// WebAssembly SIMD backends) and numpy on one MLP training epoch and on matrix
-// products; with --model cnn, on one epoch of a LeNet-style CNN (matgrad, tfjs-wasm, numpy).
+// WebAssembly SIMD backends) and numpy (float32, float64, two BLAS threads) on one MLP training
+// epoch, matrix products, a larger MLP's training steps, batch-1 inference latency and small
+// ops; with --model cnn, on one epoch of a LeNet-style CNN (matgrad, tfjs-wasm, numpy).
 // Each peer is one long-lived process; the orchestrator interleaves them, rotating who goes
 // first, and reports median and spread. Writes runs/bench/ (runs/bench-cnn/).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { median, type Variant } from './protocol.js';
+import { median, type LatencyModel, type OpCase, type Variant } from './protocol.js';
 import { cnnPeerSpecs, findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
-import { writeReport, type BenchResults, type MatmulRow, type Sample } from './report.js';
-import { CNN_SPEC, ensureCnnWorkload, ensureWorkload, SPEC } from './workload.js';
+import { writeReport, type BenchResults, type MatmulRow, type Sample, type TimingRow } from './report.js';
+import { CNN_SPEC, ensureCnnWorkload, ensureLargeWorkload, LARGE_SPEC, SPEC } from './workload.js';
 
 function parseRepeats(argv: string[]): number {
   const i = argv.indexOf('--repeats');
@@ -37,6 +38,22 @@ const VARIANTS: Variant[] = ['AB', 'ABt', 'AtB'];
 /** The pure-JS backend runs 1024³ at under 1 GFLOP/s: a dozen timed calls would take half a minute. */
 const SKIP: Record<string, (m: number) => boolean> = { 'tfjs-cpu': (m) => m >= 1024 };
 
+/** Peers left out of the scaling job's training steps, and why (printed with the table). */
+const LARGE_SKIP: Record<string, string> = {
+  'tfjs-cpu': 'its products run at under 1 GFLOP/s (the matmul rows), so one step of ~2.9 GFLOP would take ~4 s',
+};
+
+/** Small ops timed alone (per-op overhead): 10×10 operands, and one 100×100 ReLU. */
+const OP_CASES: OpCase[] = [
+  { op: 'add', size: 10 },
+  { op: 'mul', size: 10 },
+  { op: 'relu', size: 10 },
+  { op: 'matmul', size: 10 },
+  { op: 'sum', size: 10 },
+  { op: 'relu', size: 100 },
+];
+const LATENCY_MODELS: LatencyModel[] = ['small', 'large'];
+
 /** Idle time before each timed request. OpenBLAS keeps its extra threads spinning for
  *  about 0.1 s after a call, which took a core from whichever peer ran next (matgrad
  *  measured 10-40% slower right after numpy-2t); after this pause every peer starts
@@ -49,6 +66,62 @@ function quiet(): Promise<void> {
 
 function sample(values: number[]): Sample {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+}
+
+/** The scaling job: interleaved runs of its SGD steps, one warm-up run each. */
+async function largeSteps(all: PeerProcess[]): Promise<NonNullable<BenchResults['large']>> {
+  const peers = all.filter((p) => LARGE_SKIP[p.spec.id] === undefined);
+  const runs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], loss: [] as number[] }]));
+  console.log(`\n${LARGE_SPEC.layers.join('-')}, batch ${LARGE_SPEC.batch}: ${LARGE_SPEC.steps} SGD steps per run, 1 warm-up + ${repeats} timed runs per peer, interleaved`);
+  for (let round = -1; round < repeats; round++) {
+    const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
+    for (const p of order) {
+      await quiet();
+      const r = await p.request({ cmd: 'largeSteps' });
+      if (round < 0) continue;
+      runs.get(p.spec.id)!.ms.push(r.stepMs);
+      runs.get(p.spec.id)!.loss.push(r.meanLoss);
+      process.stdout.write(`  ${p.spec.id} ${r.stepMs.toFixed(1)} ms/step;`);
+    }
+    if (round >= 0) process.stdout.write('\n');
+  }
+  return {
+    spec: LARGE_SPEC,
+    steps: Object.fromEntries([...runs].map(([id, e]) => [id, { ms: sample(e.ms), meanLoss: median(e.loss) }])),
+    skipped: Object.fromEntries(all.filter((p) => LARGE_SKIP[p.spec.id] !== undefined).map((p) => [p.spec.id, LARGE_SKIP[p.spec.id]!])),
+  };
+}
+
+/** Batch-1 inference through each model, every peer in turn. */
+async function latencies(peers: PeerProcess[]): Promise<TimingRow[]> {
+  const rows: TimingRow[] = [];
+  for (const model of LATENCY_MODELS) {
+    const row: TimingRow = { label: `latency, batch 1, ${model === 'small' ? `${SPEC.inputs}-${SPEC.hidden}-${SPEC.classes}` : LARGE_SPEC.layers.join('-')}`, us: {}, medianUs: {} };
+    for (const p of peers) {
+      await quiet();
+      const r = await p.request({ cmd: 'latency', model });
+      row.us[p.spec.id] = r.us;
+      row.medianUs[p.spec.id] = r.medianUs;
+    }
+    console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(1)}`).join(', ')} µs`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** The small ops, each peer timing all of them in one request. */
+async function opTimes(peers: PeerProcess[]): Promise<TimingRow[]> {
+  const rows: TimingRow[] = OP_CASES.map(({ op, size }) => ({ label: `${op} ${size}×${size}`, us: {}, medianUs: {} }));
+  for (const p of peers) {
+    await quiet();
+    const r = await p.request({ cmd: 'ops', cases: OP_CASES });
+    r.ops.forEach((t, i) => {
+      rows[i]!.us[p.spec.id] = t.us;
+      rows[i]!.medianUs[p.spec.id] = t.medianUs;
+    });
+  }
+  for (const row of rows) console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(2)}`).join(', ')} µs per op`);
+  return rows;
 }
 
 const repeats = parseRepeats(process.argv.slice(2));
@@ -66,7 +139,7 @@ function parseModel(argv: string[]): 'mlp' | 'cnn' {
 const WARMUP_EPOCHS = 2;
 const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
 const workloadDir = join(repoRoot, 'runs', 'bench', 'workload');
-await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureWorkload(workloadDir));
+await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureLargeWorkload(workloadDir));
 const python = findNumpyPython();
 if (!python) console.log('numpy: no python3 with numpy found (tried python3, /usr/bin/python3); the numpy column is left out');
 
@@ -110,6 +183,12 @@ try {
     }
   }
 
+  // The GPU peer runs the epoch and the products only.
+  const cpuPeers = peers.filter((p) => p.spec.id !== 'matgrad-webgpu');
+  const large = job === 'mlp' ? await largeSteps(cpuPeers) : undefined;
+  const latency = job === 'mlp' ? await latencies(cpuPeers) : [];
+  const ops = job === 'mlp' ? await opTimes(cpuPeers) : [];
+
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: { node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -121,6 +200,9 @@ try {
       [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss), freshBuffers: e.fresh.length > 0 ? median(e.fresh) : undefined }]),
     ),
     matmuls,
+    large,
+    latency,
+    ops,
   };
   await mkdir(outDir, { recursive: true });
   await writeReport(results, outDir);

@@ -134,12 +134,7 @@ export function accuracy(logits: ArrayLike<number>, labels: Int32Array, classes:
 
 /** Copies the rows of batch `b` (in epoch order) into `x` and their labels into `y`. */
 export function gatherBatch(w: Workload, b: number, x: Float32Array, y: Int32Array): void {
-  const { inputs, batch } = w.spec;
-  for (let r = 0; r < batch; r++) {
-    const row = w.order[b * batch + r]!;
-    x.set(w.trainX.subarray(row * inputs, (row + 1) * inputs), r * inputs);
-    y[r] = w.trainY[row]!;
-  }
+  gatherRows(w, b * w.spec.batch, w.spec.batch, x, y);
 }
 
 /** The CNN job: LeNet-5's layout (the trainer's --model cnn) on the same digits and batch order,
@@ -222,4 +217,77 @@ export function readCnnWeights(dir: string): { spec: CnnWorkloadSpec; weights: C
   const meta = JSON.parse(readFileSync(join(dir, 'cnn.json'), 'utf8')) as { spec: CnnWorkloadSpec };
   const weights = Object.fromEntries(Object.entries(CNN_FILES).map(([key, file]) => [key, readTyped(dir, file, Float32Array)])) as CnnWeights;
   return { spec: meta.spec, weights };
+}
+
+/** The scaling job: a wider and deeper MLP on larger batches (dense, large products), trained
+ *  for a fixed number of SGD steps on the first batches of the same batch order. */
+export interface LargeWorkloadSpec {
+  /** Layer widths, input first: Linear layers with ReLU between them. */
+  layers: number[];
+  batch: number;
+  /** Timed SGD steps per run (an epoch would take minutes on the slower peers). */
+  steps: number;
+  learningRate: number;
+  weightSeed: number;
+}
+
+export const LARGE_SPEC: LargeWorkloadSpec = {
+  layers: [784, 1024, 1024, 10],
+  batch: 256,
+  steps: 3,
+  learningRate: 0.1,
+  weightSeed: 17,
+};
+
+/** Weights [in, out] and zero biases per layer: `large-w1.f32`, `large-b1.f32`, ... */
+function largeFiles(spec: LargeWorkloadSpec): { weight: string; bias: string }[] {
+  return spec.layers.slice(1).map((_, i) => ({ weight: `large-w${i + 1}.f32`, bias: `large-b${i + 1}.f32` }));
+}
+
+/** Writes the scaling job's He-normal weights beside the MLP workload, once. */
+export async function ensureLargeWorkload(dir: string): Promise<void> {
+  await ensureWorkload(dir);
+  const meta = join(dir, 'large.json');
+  if (existsSync(meta) && JSON.stringify(JSON.parse(readFileSync(meta, 'utf8')).spec) === JSON.stringify(LARGE_SPEC)) return;
+  const rng = new Rng(LARGE_SPEC.weightSeed);
+  const files = largeFiles(LARGE_SPEC);
+  for (const [i, { weight, bias }] of files.entries()) {
+    const [fanIn, fanOut] = [LARGE_SPEC.layers[i]!, LARGE_SPEC.layers[i + 1]!];
+    const w = heNormal(rng, fanIn, fanOut);
+    await writeFile(join(dir, weight), new Uint8Array(w.buffer));
+    await writeFile(join(dir, bias), new Uint8Array(new Float32Array(fanOut).buffer));
+  }
+  await writeFile(meta, JSON.stringify({ spec: LARGE_SPEC, files }, null, 2));
+}
+
+/** A Linear layer's initial weight [in, out] and bias [out], row-major float32. */
+export interface LayerWeights {
+  weight: Float32Array;
+  bias: Float32Array;
+}
+
+export function readLargeWorkload(dir: string): { spec: LargeWorkloadSpec; layers: LayerWeights[] } {
+  const meta = JSON.parse(readFileSync(join(dir, 'large.json'), 'utf8')) as { spec: LargeWorkloadSpec; files: { weight: string; bias: string }[] };
+  return {
+    spec: meta.spec,
+    layers: meta.files.map((f) => ({ weight: readTyped(dir, f.weight, Float32Array), bias: readTyped(dir, f.bias, Float32Array) })),
+  };
+}
+
+/** The benchmark MLP's initial weights as layers, for code shared with the scaling job. */
+export function smallLayers(w: Workload): LayerWeights[] {
+  return [
+    { weight: w.w1, bias: w.b1 },
+    { weight: w.w2, bias: w.b2 },
+  ];
+}
+
+/** Copies `count` rows of the epoch order, from position `start`, into `x` and their labels into `y`. */
+export function gatherRows(w: Workload, start: number, count: number, x: Float32Array, y: Int32Array): void {
+  const { inputs } = w.spec;
+  for (let r = 0; r < count; r++) {
+    const row = w.order[start + r]!;
+    x.set(w.trainX.subarray(row * inputs, (row + 1) * inputs), r * inputs);
+    y[r] = w.trainY[row]!;
+  }
 }
