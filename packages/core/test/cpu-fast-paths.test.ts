@@ -40,8 +40,8 @@ const productValues = (length: number) =>
       return values;
     });
 
-function storageOf(backend: CpuBackend, data: Float32Array, shape: number[]): Storage {
-  return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), shape);
+function storageOf(backend: CpuBackend, data: Float32Array, shape: readonly number[]): Storage {
+  return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), [...shape]);
 }
 
 function sameElements(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
