@@ -41,7 +41,7 @@ const productValues = (length: number) =>
     });
 
 function storageOf(backend: CpuBackend, data: Float32Array, shape: readonly number[]): Storage {
-  return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), shape);
+  return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), [...shape]);
 }
 
 function sameElements(actual: ArrayLike<number>, expected: ArrayLike<number>): void {

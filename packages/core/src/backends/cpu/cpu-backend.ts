@@ -273,13 +273,14 @@ export class CpuBackend implements Backend {
   /** out = A·B computed as (Bᵀ·Aᵀ)ᵀ: the same products summed in the same order, so the same
    *  bits, with the operands' roles swapped for the kernel's faster packing. */
   #transposedProduct(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray): void {
-    const transposed = this.#pool.take(a.data instanceof Float32Array ? 'float32' : 'float64', m * n);
+    const dtype = dtypeOf(out);
+    const transposed = this.#pool.take(dtype, m * n);
     const swap = (v: MatrixView): MatrixView => ({ data: v.data, offset: v.offset, rowStride: v.colStride, colStride: v.rowStride });
     this.matrices.matmul(n, m, k, swap(b), swap(a), transposed, 0);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) out[i * n + j] = transposed[j * m + i]!;
     }
-    this.#pool.give(transposed, a.data instanceof Float32Array ? 'float32' : 'float64');
+    this.#pool.give(transposed, dtype);
   }
 
   /** Runs a unary row kernel over `x` into the row-major `out`. */
