@@ -3,3 +3,4 @@ export * from './matmul';
 export * from './axpy';
 export * from './patches';
 export * from './pooling';
+export * from './elementwise';

@@ -122,3 +122,47 @@ describe('the fast paths agree with the general ones', () => {
     );
   });
 });
+
+describe("elementwise kernels on tensors in the wasm module's memory", () => {
+  const set = createWasmKernels()!;
+  const inMemory = new CpuBackend('arena-check-wasm', set.kernels, set.pool!);
+  /** A row-major tensor of `backend` holding `values` (in the module's memory for inMemory). */
+  const upload = (backend: CpuBackend, values: Float32Array, shape: readonly number[], dtype: 'float32' | 'float64') => backend.upload(values, dtype, [...shape]);
+  const shapes = fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 13 }), float32: fc.boolean() });
+  const cases = shapes.chain(({ rows, cols, float32 }) =>
+    fc.tuple(fc.constant([rows, cols] as const), fc.constant(float32), float32Values(rows * cols), float32Values(rows * cols), float32Values(cols), float32Values(rows)),
+  );
+
+  it('give the bits of the JavaScript loops for add, sub, mul, div and maskPositive, same-shape and broadcast, and for relu', () => {
+    fc.assert(
+      fc.property(cases, ([[rows, cols], float32, av, bv, rowValues, colValues]) => {
+        const dtype = float32 ? 'float32' : 'float64';
+        for (const kernel of ['add', 'sub', 'mul', 'div', 'maskPositive'] as const) {
+          const run = (backend: CpuBackend) => {
+            const a = upload(backend, av, [rows, cols], dtype);
+            const b = upload(backend, bv, [rows, cols], dtype);
+            // A row vector along the rows, a column vector along the columns, a transposed view.
+            const row = upload(backend, rowValues, [cols], dtype).broadcast([rows, cols]);
+            const col = upload(backend, colValues, [rows, 1], dtype).broadcast([rows, cols]);
+            const aT = upload(backend, av, [cols, rows], dtype).permute([1, 0]);
+            return [backend.binary(kernel, a, b), backend.binary(kernel, a, row), backend.binary(kernel, col, b), backend.binary(kernel, aT, b)].map((s) => backend.readSync(s));
+          };
+          const [got, want] = [run(inMemory), run(js)];
+          got.forEach((g, i) => sameElements(g, want[i]!));
+        }
+        sameElements(inMemory.readSync(inMemory.unary('relu', upload(inMemory, av, [rows, cols], dtype))), js.readSync(js.unary('relu', upload(js, av, [rows, cols], dtype))));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('run in the module for tensors it holds, and leave other arrays to the loops', () => {
+    const held = set.pool!.take('float32', 8);
+    const outside = new Float32Array(8);
+    expect(set.kernels.binaryRow!('add', 8, held, 0, 1, held, 0, 1, held, 0)).toBe(true);
+    expect(set.kernels.binaryRow!('add', 8, outside, 0, 1, held, 0, 1, held, 0)).toBe(false);
+    expect(set.kernels.binaryRow!('pow', 8, held, 0, 1, held, 0, 1, held, 0)).toBe(false);
+    expect(set.kernels.binaryRow!('add', 4, held, 0, 2, held, 0, 1, held, 0)).toBe(false);
+    expect(set.kernels.reluRow!(8, held, 0, held, 0)).toBe(true);
+  });
+});

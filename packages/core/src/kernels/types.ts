@@ -1,4 +1,4 @@
-import type { PatchGeometry } from '../backends/backend.js';
+import type { BinaryKernel, PatchGeometry } from '../backends/backend.js';
 
 /** Storage of every tensor: row-major or strided, float32 or float64. */
 export type FloatArray = Float32Array | Float64Array;
@@ -39,4 +39,11 @@ export interface Kernels {
   /** maxPool2d's backward for the same windows: `dy` split between each window's largest
    *  entries of `x`, into `out` shaped like x; false as for im2col. */
   maxUnpoolPairs?(x: Float32Array, dy: Float32Array, planes: number, h: number, w: number, out: Float32Array): boolean;
+  /** One row of an elementwise binary kernel, `out[oi + k] = a[ai + k·as] op b[bi + k·bs]` for
+   *  k < n, where a kernel set can run it on the arrays where they lie (the WebAssembly one, on
+   *  tensors in its memory, for add/sub/mul/div/maskPositive with steps of 0 or 1); false
+   *  otherwise, and the caller runs its JavaScript loop. */
+  binaryRow?(kernel: BinaryKernel, n: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, out: FloatArray, oi: number): boolean;
+  /** max(x, 0) over `n` contiguous elements from `xi` into `out` from `oi`, as binaryRow. */
+  reluRow?(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean;
 }

@@ -113,6 +113,8 @@ export class CpuBackend implements Backend {
   unary(kernel: UnaryKernel, x: Storage): Storage {
     const { storage, data } = this.#alloc(x.dtype, x.shape);
     const src = elementsOf(x);
+    const fast = this.matrices.reluRow;
+    if (kernel === 'relu' && fast !== undefined && x.isContiguous && fast(src.length, src, 0, data, 0)) return storage;
     if (kernel === 'relu' && src instanceof Float32Array) {
       const [bits, outBits] = [src, data].map((a) => new Int32Array(a.buffer, a.byteOffset, a.length)) as [Int32Array, Int32Array];
       forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => reluFloat32Row(outBits, o!, bits, i!, s!, n));
@@ -126,7 +128,10 @@ export class CpuBackend implements Backend {
     const { storage, data: out } = this.#alloc(a.dtype, a.shape);
     const [x, y] = [elementsOf(a), elementsOf(b)];
     const row = BINARY_ROWS[kernel];
-    forEachRow(a.shape, [rowMajorWalk(a.shape), a, b], ([o, i, j], n, [, as, bs]) => row(out, o!, x, i!, as!, y, j!, bs!, n));
+    const fast = this.matrices.binaryRow;
+    forEachRow(a.shape, [rowMajorWalk(a.shape), a, b], ([o, i, j], n, [, as, bs]) => {
+      if (fast === undefined || !fast(kernel, n, x, i!, as!, y, j!, bs!, out, o!)) row(out, o!, x, i!, as!, y, j!, bs!, n);
+    });
     return storage;
   }
 

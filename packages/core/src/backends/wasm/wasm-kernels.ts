@@ -1,4 +1,4 @@
-import type { PatchGeometry } from '../backend.js';
+import type { BinaryKernel, PatchGeometry } from '../backend.js';
 import { checkAxpy } from '../../kernels/checks.js';
 import { jsKernels } from '../../kernels/js.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
@@ -15,6 +15,10 @@ interface KernelExports {
   axpyF64(n: number, alpha: number, x: number, y: number): void;
   matmulF32(...args: ProductArgs): void;
   matmulF64(...args: ProductArgs): void;
+  binaryRowF32(op: number, n: number, a: number, as: number, b: number, bs: number, out: number): void;
+  binaryRowF64(op: number, n: number, a: number, as: number, b: number, bs: number, out: number): void;
+  reluRowF32(n: number, x: number, out: number): void;
+  reluRowF64(n: number, x: number, out: number): void;
   im2colF32: PatchKernel;
   im2colF64: PatchKernel;
   col2imF32: PatchKernel;
@@ -37,6 +41,9 @@ export interface WasmKernelSet {
   /** How many threads compute the products. */
   threads(): number;
 }
+
+/** The binary kernels of assembly/elementwise.ts, by their operation codes. */
+const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maskPositive'];
 
 /** Products smaller than this many multiply-adds stay on one thread: handing half to a helper
  *  costs a few microseconds, which a small product does not win back. */
@@ -207,6 +214,26 @@ class WasmKernels {
     }
   }
 
+  /** An elementwise row on arrays in the module's memory; false where that does not apply
+   *  (copying operands in for one pass would cost more than the JavaScript loop). */
+  binaryRow(kernel: BinaryKernel, n: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, out: FloatArray, oi: number): boolean {
+    const op = BINARY_ROW_OPS.indexOf(kernel);
+    if (op < 0 || (as !== 0 && as !== 1) || (bs !== 0 && bs !== 1) || !this.#held(a) || !this.#held(b) || !this.#held(out)) return false;
+    const is32 = out instanceof Float32Array;
+    if ((a instanceof Float32Array) !== is32 || (b instanceof Float32Array) !== is32) return false;
+    const bytes = is32 ? 4 : 8;
+    (is32 ? this.exports.binaryRowF32 : this.exports.binaryRowF64)(op, n, a.byteOffset + ai * bytes, as, b.byteOffset + bi * bytes, bs, out.byteOffset + oi * bytes);
+    return true;
+  }
+
+  reluRow(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean {
+    const is32 = out instanceof Float32Array;
+    if (!this.#held(x) || !this.#held(out) || (x instanceof Float32Array) !== is32) return false;
+    const bytes = is32 ? 4 : 8;
+    (is32 ? this.exports.reluRowF32 : this.exports.reluRowF64)(n, x.byteOffset + xi * bytes, out.byteOffset + oi * bytes);
+    return true;
+  }
+
   #held(data: FloatArray): boolean {
     return this.pool !== null && this.pool.holds(data);
   }
@@ -297,6 +324,8 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
     im2col: (x, shape, geometry, out) => impl.patches(true, x, shape, geometry, out),
     col2im: (col, imageShape, geometry, out) => impl.patches(false, col, imageShape, geometry, out),
+    binaryRow: (kernel, n, a, ai, as, b, bi, bs, out, oi) => impl.binaryRow(kernel, n, a, ai, as, b, bi, bs, out, oi),
+    reluRow: (n, x, xi, out, oi) => impl.reluRow(n, x, xi, out, oi),
     maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
     maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };
