@@ -133,7 +133,7 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
     fc.tuple(fc.constant([rows, cols] as const), fc.constant(float32), float32Values(rows * cols), float32Values(rows * cols), float32Values(cols), float32Values(rows)),
   );
 
-  it('give the bits of the JavaScript loops for add, sub, mul, div and maskPositive, same-shape and broadcast, and for relu', () => {
+  it('give the bits of the JavaScript loops for add, sub, mul, div and maskPositive, same-shape and broadcast, for relu and for a sum over rows', () => {
     fc.assert(
       fc.property(cases, ([[rows, cols], float32, av, bv, rowValues, colValues]) => {
         const dtype = float32 ? 'float32' : 'float64';
@@ -151,6 +151,8 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
           got.forEach((g, i) => sameElements(g, want[i]!));
         }
         sameElements(inMemory.readSync(inMemory.unary('relu', upload(inMemory, av, [rows, cols], dtype))), js.readSync(js.unary('relu', upload(js, av, [rows, cols], dtype))));
+        // A bias gradient: the sum over the rows, one vector add a row.
+        sameElements(inMemory.readSync(inMemory.reduce('sum', upload(inMemory, av, [rows, cols], dtype), [1, cols])), js.readSync(js.reduce('sum', upload(js, av, [rows, cols], dtype), [1, cols])));
       }),
       { numRuns: 200 },
     );

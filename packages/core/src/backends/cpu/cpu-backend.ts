@@ -136,7 +136,7 @@ export class CpuBackend implements Backend {
   }
 
   reduce(kernel: ReduceKernel, x: Storage, keptShape: Shape): Storage {
-    return reduce(this.#alloc, kernel, x, keptShape);
+    return reduce(this.#alloc, kernel, x, keptShape, this.matrices);
   }
 
   matmul(a: Storage, b: Storage): Storage {
@@ -168,7 +168,9 @@ export class CpuBackend implements Backend {
     this.matrices.matmul(n, m, k, { data: elementsOf(x), ...matrixLayout(x, 0) }, { data: elementsOf(w), ...matrixLayout(w, 0) }, out, 0);
     const bias = elementsOf(b);
     const [bo, bs] = [b.offset, b.strides[0]!];
+    const fast = this.matrices.binaryRow;
     for (let row = 0; row < n * m; row += m) {
+      if (fast !== undefined && fast('add', m, out, row, 1, bias, bo, bs, out, row)) continue;
       for (let j = 0; j < m; j++) out[row + j]! += bias[bo + j * bs]!;
     }
     return storage;

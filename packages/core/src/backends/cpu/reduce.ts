@@ -1,17 +1,17 @@
 import type { ReduceKernel } from '../backend.js';
-import type { FloatArray } from '../../kernels/types.js';
+import type { FloatArray, Kernels } from '../../kernels/types.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import type { Storage } from '../../storage.js';
 import { elementsOf, type Allocate } from './memory.js';
 import { forEachRow } from './strided.js';
 
 /** Each element of `x` summed into (or compared with) the output cell it is broadcast from. */
-export function reduce(alloc: Allocate, kernel: ReduceKernel, x: Storage, kept: Shape): Storage {
+export function reduce(alloc: Allocate, kernel: ReduceKernel, x: Storage, kept: Shape, kernels?: Kernels): Storage {
   const { storage, data: out } = alloc(x.dtype, kept);
   const max = kernel === 'max';
   out.fill(max ? -Infinity : 0);
   const src = elementsOf(x);
-  if (x.size > 0 && !(x.isContiguous && reduceMatrix(src, kept, x.shape, out, max))) {
+  if (x.size > 0 && !(x.isContiguous && reduceMatrix(src, kept, x.shape, out, max, kernels))) {
     // The general case walks x with the output seen as a stride-0 broadcast of x's shape.
     const outStrides = rowMajorStrides(kept).map((s, i) => (kept[i] === 1 ? 0 : s));
     forEachRow(x.shape, [{ strides: outStrides, offset: 0 }, x], ([o, i], n, [os, xs]) => {
@@ -30,7 +30,7 @@ export function reduce(alloc: Allocate, kernel: ReduceKernel, x: Storage, kept: 
 
 /** The common reductions of row-major data, over all leading axes (a bias gradient, 1ᵀ·A) or
  *  all trailing axes (a row sum), as plain loops over rows × cols; false for other patterns. */
-function reduceMatrix(src: FloatArray, kept: Shape, full: Shape, dst: FloatArray, max: boolean): boolean {
+function reduceMatrix(src: FloatArray, kept: Shape, full: Shape, dst: FloatArray, max: boolean, kernels?: Kernels): boolean {
   const n = full.length;
   let lead = n;
   while (lead > 0 && kept[lead - 1] === full[lead - 1]) lead--;
@@ -38,7 +38,10 @@ function reduceMatrix(src: FloatArray, kept: Shape, full: Shape, dst: FloatArray
   while (trail < n && kept[trail] === full[trail]) trail++;
   if (kept.slice(0, lead).every((d) => d === 1)) {
     const cols = sizeOf(full.slice(lead));
+    // A sum of rows is one vector add a row, in WebAssembly where the arrays lie in its memory.
+    const addRow = max ? undefined : kernels?.binaryRow;
     for (let row = 0; row < src.length; row += cols) {
+      if (addRow !== undefined && addRow('add', cols, dst, 0, 1, src, row, 1, dst, 0)) continue;
       if (max) for (let c = 0; c < cols; c++) dst[c] = Math.max(dst[c]!, src[row + c]!);
       else for (let c = 0; c < cols; c++) dst[c]! += src[row + c]!;
     }
