@@ -151,6 +151,10 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
           got.forEach((g, i) => sameElements(g, want[i]!));
         }
         sameElements(inMemory.readSync(inMemory.unary('relu', upload(inMemory, av, [rows, cols], dtype))), js.readSync(js.unary('relu', upload(js, av, [rows, cols], dtype))));
+        // ReLU on views: a transpose (stride > 1 along rows) and a permutation that keeps rows contiguous.
+        for (const view of [(t: Storage) => t.permute([1, 0]), (t: Storage) => t.reshaped([rows, 1, cols]).permute([1, 0, 2])]) {
+          sameElements(inMemory.readSync(inMemory.unary('relu', view(upload(inMemory, av, [rows, cols], dtype)))), js.readSync(js.unary('relu', view(upload(js, av, [rows, cols], dtype)))));
+        }
         // A bias gradient: the sum over the rows, one vector add a row.
         sameElements(inMemory.readSync(inMemory.reduce('sum', upload(inMemory, av, [rows, cols], dtype), [1, cols])), js.readSync(js.reduce('sum', upload(js, av, [rows, cols], dtype), [1, cols])));
       }),

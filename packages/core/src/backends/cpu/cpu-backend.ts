@@ -113,14 +113,20 @@ export class CpuBackend implements Backend {
   unary(kernel: UnaryKernel, x: Storage): Storage {
     const { storage, data } = this.#alloc(x.dtype, x.shape);
     const src = elementsOf(x);
-    const fast = this.matrices.reluRow;
-    if (kernel === 'relu' && fast !== undefined && x.isContiguous && fast(src.length, src, 0, data, 0)) return storage;
-    if (kernel === 'relu' && src instanceof Float32Array) {
-      const [bits, outBits] = [src, data].map((a) => new Int32Array(a.buffer, a.byteOffset, a.length)) as [Int32Array, Int32Array];
-      forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => reluFloat32Row(outBits, o!, bits, i!, s!, n));
-    } else {
+    if (kernel !== 'relu') {
       this.#rows(x, data, kernel, src);
+      return storage;
     }
+    // ReLU: rows in WebAssembly where they lie in its memory, else float32 through its bits.
+    const fast = this.matrices.reluRow;
+    const bitsOf = (a: FloatArray) => new Int32Array(a.buffer, a.byteOffset, a.length);
+    const [bits, outBits] = src instanceof Float32Array ? [bitsOf(src), bitsOf(data)] : [null, null];
+    const loop = UNARY_ROWS.relu;
+    forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => {
+      if (s === 1 && fast !== undefined && fast(n, src, i!, data, o!)) return;
+      if (bits !== null) reluFloat32Row(outBits!, o!, bits, i!, s!, n);
+      else loop(data, o!, src, i!, s!, n);
+    });
     return storage;
   }
 
