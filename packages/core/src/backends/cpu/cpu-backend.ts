@@ -122,6 +122,7 @@ export class CpuBackend implements Backend {
     const bitsOf = (a: FloatArray) => new Int32Array(a.buffer, a.byteOffset, a.length);
     const [bits, outBits] = src instanceof Float32Array ? [bitsOf(src), bitsOf(data)] : [null, null];
     const loop = UNARY_ROWS.relu;
+    if (x.isContiguous && fast !== undefined && fast(src.length, src, 0, data, 0)) return storage;
     forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => {
       if (s === 1 && fast !== undefined && fast(n, src, i!, data, o!)) return;
       if (bits !== null) reluFloat32Row(outBits!, o!, bits, i!, s!, n);
@@ -135,6 +136,12 @@ export class CpuBackend implements Backend {
     const [x, y] = [elementsOf(a), elementsOf(b)];
     const row = BINARY_ROWS[kernel];
     const fast = this.matrices.binaryRow;
+    if (a.isContiguous && b.isContiguous && a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i])) {
+      // Both whole row-major buffers of one shape: a single row, without the walk's set-up.
+      const n = out.length;
+      if (fast === undefined || !fast(kernel, n, x, 0, 1, y, 0, 1, out, 0)) row(out, 0, x, 0, 1, y, 0, 1, n);
+      return storage;
+    }
     forEachRow(a.shape, [rowMajorWalk(a.shape), a, b], ([o, i, j], n, [, as, bs]) => {
       if (fast === undefined || !fast(kernel, n, x, i!, as!, y, j!, bs!, out, o!)) row(out, o!, x, i!, as!, y, j!, bs!, n);
     });
@@ -299,6 +306,10 @@ export class CpuBackend implements Backend {
   /** Runs a unary row kernel over `x` into the row-major `out`. */
   #rows(x: Storage, out: FloatArray, kernel: UnaryKernel | 'copy', src: FloatArray): void {
     const row = UNARY_ROWS[kernel];
+    if (x.isContiguous) {
+      row(out, 0, src, 0, 1, out.length);
+      return;
+    }
     forEachRow(x.shape, [rowMajorWalk(x.shape), x], ([o, i], n, [, s]) => row(out, o!, src, i!, s!, n));
   }
 

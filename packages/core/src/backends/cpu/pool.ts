@@ -17,7 +17,8 @@ export interface Pool {
 /** Released buffers kept for reuse, by dtype and length: a steady training loop asks for the
  *  same sizes every step, so after the first step it allocates almost nothing. */
 export class BufferPool implements Pool {
-  readonly #free = new Map<string, FloatArray[]>();
+  // By dtype, then length: no key string to build on every take and give.
+  readonly #free: Record<DType, Map<number, FloatArray[]>> = { float32: new Map(), float64: new Map() };
   #fresh = 0;
   #reused = 0;
   #pooledBuffers = 0;
@@ -25,7 +26,7 @@ export class BufferPool implements Pool {
 
   /** A buffer of `length` elements; its contents are whatever was there (kernels overwrite it). */
   take(dtype: DType, length: number): FloatArray {
-    const list = this.#free.get(key(dtype, length));
+    const list = this.#free[dtype].get(length);
     const buffer = list?.pop();
     if (buffer !== undefined) {
       this.#reused++;
@@ -39,9 +40,9 @@ export class BufferPool implements Pool {
 
   give(buffer: FloatArray, dtype: DType): void {
     if (this.#pooledBytes + buffer.byteLength > POOL_LIMIT_BYTES) return;
-    const k = key(dtype, buffer.length);
-    const list = this.#free.get(k);
-    if (list === undefined) this.#free.set(k, [buffer]);
+    const lists = this.#free[dtype];
+    const list = lists.get(buffer.length);
+    if (list === undefined) lists.set(buffer.length, [buffer]);
     else list.push(buffer);
     this.#pooledBuffers++;
     this.#pooledBytes += buffer.byteLength;
@@ -50,8 +51,4 @@ export class BufferPool implements Pool {
   stats(): MemoryStats {
     return { fresh: this.#fresh, reused: this.#reused, pooledBuffers: this.#pooledBuffers, pooledBytes: this.#pooledBytes };
   }
-}
-
-function key(dtype: DType, length: number): string {
-  return `${dtype}:${length}`;
 }
