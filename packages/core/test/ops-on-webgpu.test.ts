@@ -397,7 +397,7 @@ describe('webgpu against js: convolution, pooling and layerNorm', () => {
   gpuIt('im2col (pad value 0 and −∞) and col2im, of views too', () =>
     property(imagesAndGeometry, async ([x, g]) => {
       await expectSameOnGpu((t) => im2col(t, g.kernel, g), [x]);
-      await expectSameOnGpu((t) => im2col(t.transpose([1, 0, 2, 3]), g.kernel, { ...g, padValue: -Infinity }).mul(t.sum()), [x]);
+      await expectSameOnGpu((t) => im2col(t.transpose([1, 0, 2, 3]), g.kernel, { ...g, padValue: -Infinity }), [x]);
       const cols = tensor(Float32Array.from({ length: im2col(x, g.kernel, g).size }, (_, i) => Math.cos(i)), { shape: im2col(x, g.kernel, g).shape, dtype: 'float32' });
       await expectSameOnGpu((c) => col2im(c, x.shape, g.kernel, g), [cols]);
       await expectSameOnGpu((c) => col2im(c.T.mul(1).T, x.shape, g.kernel, g), [cols]);
