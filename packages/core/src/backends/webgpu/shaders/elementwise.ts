@@ -140,7 +140,6 @@ fn log1pExact(v: f32) -> f32 {
 const EXPM1 = /* wgsl */ `
 fn expm1Exact(v: f32) -> f32 {
   if (isNan(v) || v > 88.72283) { return select(nan(), posInf(), v > 0.0); }
-  if (v < -17.0) { return -1.0; }
   let u = exp(v);
   if (u == 1.0) { return v; }
   let um1 = u - 1.0;
@@ -200,13 +199,17 @@ fn geluTanhForm(x: f32) -> f32 {
   return x / (1.0 + exp(z));
 }`;
 
+/** The kernels that give the CPU's value at NaN by themselves; the others call WGSL's exp, log,
+ *  sqrt, ..., whose value at NaN is the driver's choice (SwiftShader's exp(NaN) is ∞), so NaN
+ *  is passed through explicitly. */
+const PLAIN_ON_NAN = new Set<UnaryKernel | 'copy'>(['copy', 'neg', 'relu', 'positive']);
+
 export function unaryShader(kernel: UnaryKernel | 'copy'): string {
   return strided(
     `@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;`,
     1,
-    // NaN in, NaN out (but positive, a comparison): drivers may compute exp(NaN) as ∞.
-    kernel === 'positive' ? `let v = x[o0]; out[i] = ${UNARY[kernel]};` : `let v = x[o0]; out[i] = select(${UNARY[kernel]}, v, isNan(v));`,
+    PLAIN_ON_NAN.has(kernel) ? `let v = x[o0]; out[i] = ${UNARY[kernel]};` : `let v = x[o0]; out[i] = select(${UNARY[kernel]}, v, isNan(v));`,
     unaryHelpers(kernel),
   );
 }
