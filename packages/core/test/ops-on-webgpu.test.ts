@@ -413,7 +413,9 @@ describe('webgpu against js: convolution, pooling and layerNorm', () => {
     });
     return property(arb, async ([[x, g, groups], w, b]) => {
       await expectSameOnGpu((t, f, bias) => conv2d(t, f, bias, { ...g, groups }), [x, w, b]);
-      await expectSameOnGpu((t, f) => conv2d(t, f, null, { ...g, groups }).relu(), [x, w]);
+      // A smooth function after: relu would turn sums that cancel to ±tiny (summed in another
+      // order on the GPU) into different gradient masks.
+      await expectSameOnGpu((t, f) => conv2d(t, f, null, { ...g, groups }).tanh(), [x, w]);
     });
   });
   gpuIt('maxPool2d and avgPool2d over overlapping, padded and dilated windows; maxUnpool2d through a second derivative', () =>
