@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DType, Tensor } from '@matgrad/core';
-import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensors, type Activation, type Module, type SafetensorsContents } from '@matgrad/nn';
+import { fromSafetensors, MAX_HEADER_BYTES, MLP, readSafetensors, toSafetensorsAsync, type Activation, type Module, type SafetensorsContents } from '@matgrad/nn';
 import { DIGIT_CLASSES, PIXELS_PER_DIGIT } from '../data/digits.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
 import { describeCnn, LeNet, lenetParameterShapes, type CnnSpec } from './lenet.js';
@@ -51,9 +51,10 @@ export function buildModel(spec: ModelSpec, seed: number): Module {
 }
 
 /** Saves the weights with the spec of their model and the data they were trained on, so `evaluate` needs only the file.
- *  Written atomically, as every file of a run, so an interruption leaves no temporary file behind. */
+ *  Written atomically, as every file of a run, so an interruption leaves no temporary file behind. Read through
+ *  promises, so a model on the GPU saves too. */
 export async function saveModel(model: Module, spec: ModelSpec, dataSource: string, path: string): Promise<void> {
-  await writeFileAtomic(path, toSafetensors(model, { metadata: { [isCnn(spec) ? CNN_KEY : MLP_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } }));
+  await writeFileAtomic(path, await toSafetensorsAsync(model, { metadata: { [isCnn(spec) ? CNN_KEY : MLP_KEY]: JSON.stringify(spec), [DATA_KEY]: dataSource } }));
 }
 
 /** A model rebuilt from its weights file. */

@@ -1,21 +1,24 @@
 /// <reference types="@webgpu/types" />
 import type { DType } from '../../dtype.js';
 import type { FloatArray } from '../../kernels/types.js';
+import { patchCount } from '../../patch-size.js';
 import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, Storage } from '../../storage.js';
-import type { Backend, BinaryKernel, IndexSource, MemoryStats, OptimizerHyperparameters, OptimizerRule, ReduceKernel, UnaryKernel } from '../backend.js';
+import type { Backend, BinaryKernel, IndexSource, MemoryStats, OptimizerHyperparameters, OptimizerRule, PatchGeometry, ReduceKernel, UnaryKernel } from '../backend.js';
 import { bytesFor, GpuBufferPool } from './buffer-pool.js';
 import { TENSOR_USAGE } from './gpu-flags.js';
 import { collapse, isRowMajorWindow, spread } from './layout.js';
 import { Params } from './params.js';
 import { CommandRecorder, type Binding, type Kernel } from './recorder.js';
 import { ELEMENTWISE_GROUP } from './shaders/common.js';
-import { binaryShader, copyIntoShader, fillShader, unaryShader, whereShader, missingKernel } from './shaders/elementwise.js';
+import { binaryShader, copyIntoShader, fillShader, unaryShader, whereShader } from './shaders/elementwise.js';
 import { scatterAddShader, takeShader } from './shaders/gather.js';
 import { checkTile, matmulShader, tileName, type MatmulTile } from './shaders/matmul.js';
 import { optimizerShader, SLOT_COUNT } from './shaders/optimizers.js';
+import { col2imShader, im2colShader, maxPool2dShader, maxUnpool2dShader } from './shaders/patches.js';
 import { argReduceShader, REDUCE_GROUP, reduceShader } from './shaders/reduce.js';
 import { crossEntropyShader, softmaxShader } from './shaders/rows.js';
+import { cumsumShader, SCAN_GROUP } from './shaders/scan.js';
 
 /** The matrix-product blockings by problem size: large tiles keep a big GPU's cores fed with
  *  few loads per multiply-add, small ones give small products enough workgroups. */
@@ -232,24 +235,43 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  im2col(): Storage {
-    throw missingKernel('im2col');
+  im2col(x: Storage, geometry: PatchGeometry): Storage {
+    const [n, c] = x.shape as [number, number];
+    const [oh, ow] = outputSize(x.shape, geometry);
+    const out = this.#output([c * geometry.kernel[0] * geometry.kernel[1], n * oh * ow]);
+    return this.#patches('im2col', im2colShader, out, x.shape, geometry, x, x.strides);
   }
 
-  col2im(): Storage {
-    throw missingKernel('col2im');
+  col2im(col: Storage, geometry: PatchGeometry, imageShape: Shape): Storage {
+    const out = this.#output(imageShape);
+    return this.#patches('col2im', col2imShader, out, imageShape, geometry, col, [...col.strides, 0, 0]);
   }
 
-  maxPool2d(): Storage {
-    throw missingKernel('maxPool2d');
+  maxPool2d(x: Storage, geometry: PatchGeometry): Storage {
+    const [n, c] = x.shape as [number, number];
+    const out = this.#output([n, c, ...outputSize(x.shape, geometry)]);
+    return this.#patches('maxPool2d', maxPool2dShader, out, x.shape, geometry, x, x.strides);
   }
 
-  maxUnpool2d(): Storage {
-    throw missingKernel('maxUnpool2d');
+  maxUnpool2d(x: Storage, dy: Storage, geometry: PatchGeometry): Storage {
+    const out = this.#output(x.shape);
+    return this.#patches('maxUnpool2d', maxUnpool2dShader, out, x.shape, geometry, x, x.strides, dy);
   }
 
-  cumsum(): Storage {
-    throw missingKernel('cumsum');
+  cumsum(x: Storage, axis: number, reverse: boolean): Storage {
+    const out = this.#output(x.shape);
+    if (out.size === 0) return out;
+    const outStrides = rowMajorStrides(x.shape);
+    const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
+    const { shape, strides } = collapse(others.map((i) => x.shape[i]!), [others.map((i) => x.strides[i]!), others.map((i) => outStrides[i]!)]);
+    const lines = x.size / x.shape[axis]!;
+    const params = Params.start()
+      .u32(lines, x.shape[axis]!, shape.length, x.offset, x.strides[axis]!, outStrides[axis]!, reverse ? 1 : 0)
+      .list(shape)
+      .list(strides[0]!)
+      .list(strides[1]!);
+    this.#dispatch('cumsum', cumsumShader, params, [x, out], spread(Math.ceil(lines / SCAN_GROUP)));
+    return out;
   }
 
   argReduce(kernel: 'argmax' | 'argmin', x: Storage, axis: number): Storage {
@@ -368,6 +390,21 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
+  /** One thread per element of `out`: the patch kernels' shared parameters (see shaders/patches.ts). */
+  #patches(name: string, shader: () => string, out: Storage, imageShape: Shape, g: PatchGeometry, a: Storage, aStrides: readonly number[], b?: Storage): Storage {
+    if (out.size === 0) return out;
+    const [n, c, h, w] = imageShape as [number, number, number, number];
+    const params = Params.start()
+      .u32(out.size, n, c, h, w, ...outputSize(imageShape, g), ...g.kernel, ...g.stride, ...g.padding, ...g.dilation)
+      .f32(g.padValue)
+      .u32(a.offset)
+      .list(aStrides)
+      .u32(b?.offset ?? 0)
+      .list(b?.strides ?? [0, 0, 0, 0]);
+    this.#dispatch(name, shader, params, b === undefined ? [a, out] : [a, b, out], spread(Math.ceil(out.size / ELEMENTWISE_GROUP)));
+    return out;
+  }
+
   #gather(what: string, shader: () => string, x: Storage, out: Storage, indices: IndexSource, m: number, size: number, inner: number): Storage {
     const rows = isRowMajorWindow(x) ? x : this.copy(x, 'float32');
     let index: Binding;
@@ -439,6 +476,11 @@ function bindingLayout(code: string): GPUBindGroupLayoutEntry[] {
     visibility: COMPUTE_STAGE,
     buffer: { type: access === 'read' ? 'read-only-storage' : 'storage', hasDynamicOffset: binding === '0' },
   }));
+}
+
+/** [OH, OW]: how many patches fit along each axis of images of `imageShape` [N, C, H, W]. */
+function outputSize(imageShape: Shape, g: PatchGeometry): [number, number] {
+  return [0, 1].map((axis) => patchCount(imageShape[2 + axis]!, g.kernel[axis]!, g.stride[axis]!, g.padding[axis]!, g.dilation[axis]!)) as [number, number];
 }
 
 function toFloat32(data: ArrayLike<number>): Float32Array {

@@ -1,12 +1,17 @@
 /** What every kernel starts with: its parameters `p` (binding 0, u32 words), the float
- *  helpers, and the linear id of a thread in a dispatch spread over x and y. NaN and ±∞ come
- *  from bit patterns at run time: WGSL refuses them as constants. */
+ *  helpers, and the linear id of a thread in a dispatch spread over x and y. NaN, ±∞ and −0
+ *  come from bit patterns at run time: WGSL refuses the first as constants, and folding may
+ *  lose the sign of −0. */
 export const PRELUDE = /* wgsl */ `
 @group(0) @binding(0) var<storage, read> p: array<u32>;
 var<private> NAN_BITS: u32 = 0x7fc00000u;
 var<private> NEG_INF_BITS: u32 = 0xff800000u;
+var<private> POS_INF_BITS: u32 = 0x7f800000u;
+var<private> NEG_ZERO_BITS: u32 = 0x80000000u;
 fn nan() -> f32 { return bitcast<f32>(NAN_BITS); }
 fn negInf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
+fn posInf() -> f32 { return bitcast<f32>(POS_INF_BITS); }
+fn negZero() -> f32 { return bitcast<f32>(NEG_ZERO_BITS); }
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 fn isFinite(v: f32) -> bool { return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u; }
 fn pf(i: u32) -> f32 { return bitcast<f32>(p[i]); }
