@@ -12,6 +12,13 @@
 // All pointers are byte addresses in this module's memory, all strides are in
 // elements. The JavaScript side owns the memory layout above `operandBase()`.
 
+import { rowProduct } from './row-product';
+
+// Up to this many rows of A (and B with contiguous rows), each row of C is computed by
+// row-product.ts straight from B: one sample's inference, x·W, reads the weights once
+// instead of packing them.
+const ROW_PRODUCT_ROWS: i32 = 2;
+
 // MR rows × two v128 columns of C stay in registers: 4×8 for f32 (8 f32x4
 // accumulators), 4×4 for f64 (8 f64x2). T is f32 or f64; every branch on
 // sizeof<T>() is resolved at compile time.
@@ -324,6 +331,10 @@ function micro<T>(kc: i32, count: i32, steps: usize, ap: usize, bp: usize, c: us
  *  stride of C other than n lets two threads each write a block of columns of one C. */
 function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
   const NR = nr<T>();
+  if (m <= ROW_PRODUCT_ROWS && bcs == 1) {
+    for (let i = 0; i < m; i++) rowProduct<T>(n, k, at<T>(a, i * ars), acs, b, brs, at<T>(c, i * ldc));
+    return;
+  }
   const packedA = scratchStart();
   const packedB = packedA + (<usize>PACKED_A_ELEMS << 3);
   const tile = packedB + (<usize>PACKED_B_ELEMS << 3);
