@@ -124,7 +124,8 @@ describe('the fast paths agree with the general ones', () => {
 });
 
 describe("elementwise kernels on tensors in the wasm module's memory", () => {
-  const set = createWasmKernels()!;
+  // Even the smallest tensors in the module's memory, so every case runs the WebAssembly rows.
+  const set = createWasmKernels({ smallestArenaBytes: 0 })!;
   const inMemory = new CpuBackend('arena-check-wasm', set.kernels, set.pool!);
   /** A row-major tensor of `backend` holding `values` (in the module's memory for inMemory). */
   const upload = (backend: CpuBackend, values: Float32Array, shape: readonly number[], dtype: 'float32' | 'float64') => backend.upload(values, dtype, [...shape]);

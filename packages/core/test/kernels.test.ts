@@ -9,7 +9,7 @@ import { wasmSourceHash } from '../src/backends/wasm/generated.js';
 import { createWasmKernels, type WasmKernelSet } from '../src/backends/wasm/wasm-kernels.js';
 import type { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
 
-const wasmSet = createWasmKernels();
+const wasmSet = createWasmKernels({ smallestArenaBytes: 0 });
 const wasmKernels = wasmSet?.kernels ?? null;
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;

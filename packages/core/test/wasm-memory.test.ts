@@ -24,7 +24,7 @@ describe("the wasm backend's memory", () => {
   });
 
   it('keeps earlier tensors intact when it grows, and products read them in place', () => {
-    const set = createWasmKernels()!;
+    const set = createWasmKernels({ smallestArenaBytes: 0 })!;
     const pool = set.pool!;
     const a = pool.take('float32', 6);
     const b = pool.take('float32', 6);
@@ -42,14 +42,14 @@ describe("the wasm backend's memory", () => {
     expect([...out]).toEqual([58, 64, 139, 154]);
     // No staging block was taken: every operand was used where it lies.
     expect(pool.stats()).toEqual(stats);
-    pool.give(big);
+    pool.give(big, 'float64');
   });
 
   it('hands a released block to the next request of its size class', () => {
-    const pool = createWasmKernels()!.pool!;
+    const pool = createWasmKernels({ smallestArenaBytes: 0 })!.pool!;
     const first = pool.take('float32', 1000);
     const at = first.byteOffset;
-    pool.give(first);
+    pool.give(first, 'float32');
     const { reused } = pool.stats();
     const second = pool.take('float32', 990);
     expect(second.byteOffset).toBe(at);
@@ -64,15 +64,24 @@ describe("the wasm backend's memory", () => {
     const outside = pool.take('float64', (64 * MiB) / 8);
     expect(pool.holds(outside)).toBe(false);
     expect(outside.length).toBe((64 * MiB) / 8);
-    pool.give(blocks[0]!);
+    pool.give(blocks[0]!, 'float64');
     expect(pool.holds(pool.take('float64', (64 * MiB) / 8 - 2))).toBe(true);
   });
 
-  it('leaves a buffer from JavaScript memory alone when it is given back', () => {
+  it('leaves a large buffer from JavaScript memory alone when it is given back', () => {
     const pool = createWasmKernels()!.pool!;
     const stats = pool.stats();
-    pool.give(new Float32Array(64));
+    pool.give(new Float32Array(4096), 'float32');
     expect(pool.stats()).toEqual(stats);
+  });
+
+  it('keeps buffers under 4 KiB in pooled JavaScript memory, where the finalizer would cost more than the module saves', () => {
+    const pool = createWasmKernels()!.pool!;
+    const small = pool.take('float32', 1023);
+    expect(pool.holds(small)).toBe(false);
+    expect(pool.holds(pool.take('float32', 1024))).toBe(true);
+    pool.give(small, 'float32');
+    expect(pool.take('float32', 1023)).toBe(small);
   });
 
   it('without SharedArrayBuffer, keeps tensors in JavaScript memory and copies operands in, also after growing', () => {

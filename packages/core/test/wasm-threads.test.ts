@@ -3,7 +3,7 @@ import { matmul, randn, setThreads, threadCount, transpose } from '../src/index.
 import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
 import { referenceKernels, type FloatArray, type MatrixView } from '../src/kernels/index.js';
 
-const set = createWasmKernels()!;
+const set = createWasmKernels({ smallestArenaBytes: 0 })!;
 const pool = set.pool!;
 
 /** A rows×cols operand in the module's memory: row-major, or stored transposed. */

@@ -1,7 +1,7 @@
 import { allocate, type DType } from '../../dtype.js';
 import type { FloatArray } from '../../kernels/types.js';
 import type { MemoryStats } from '../backend.js';
-import type { Pool } from '../cpu/pool.js';
+import { BufferPool, type Pool } from '../cpu/pool.js';
 
 const PAGE_BYTES = 65536;
 
@@ -86,6 +86,11 @@ export class Arena {
  *  collector, as on the js backend). Kernels' temporary copies may go past it. */
 const TENSOR_LIMIT_BYTES = 512 * 2 ** 20;
 
+/** Smaller buffers come from JavaScript memory (pooled there): registering a buffer with the
+ *  finalizer and unregistering it costs about a microsecond, more than copying a few kilobytes
+ *  into the module for a product, or than an elementwise loop over them takes. */
+export const SMALLEST_ARENA_BYTES = 4096;
+
 /**
  * The wasm backend's tensor memory: every buffer is a typed array over the module's shared
  * memory, so the WebAssembly kernels read and write tensors where they lie. The memory is
@@ -101,13 +106,20 @@ export class ArenaPool implements Pool {
   readonly #collected = new FinalizationRegistry<[number, number]>(([at, bytes]) => this.#arena.release(at, bytes));
   /** Buffers that had to come from JavaScript memory (the arena could not grow). */
   #outside = 0;
+  /** Small buffers, in JavaScript memory. */
+  readonly #small = new BufferPool();
 
-  constructor(arena: Arena) {
+  constructor(
+    arena: Arena,
+    /** Buffers below this many bytes come from JavaScript memory. */
+    private readonly smallestBytes = SMALLEST_ARENA_BYTES,
+  ) {
     this.#arena = arena;
   }
 
   take(dtype: DType, length: number): FloatArray {
     const bytes = Math.max(length * (dtype === 'float32' ? 4 : 8), 16);
+    if (bytes < this.smallestBytes) return this.#small.take(dtype, length);
     const at = this.#arena.allocate(bytes, TENSOR_LIMIT_BYTES);
     if (at < 0) {
       this.#outside++;
@@ -120,8 +132,11 @@ export class ArenaPool implements Pool {
     return view;
   }
 
-  give(buffer: FloatArray): void {
-    if (!this.holds(buffer)) return;
+  give(buffer: FloatArray, dtype: DType): void {
+    if (!this.holds(buffer)) {
+      if (buffer.byteLength < this.smallestBytes) this.#small.give(buffer, dtype);
+      return;
+    }
     this.#collected.unregister(buffer);
     this.#arena.release(buffer.byteOffset, Math.max(buffer.byteLength, 16));
   }
@@ -133,7 +148,14 @@ export class ArenaPool implements Pool {
 
   stats(): MemoryStats {
     const idle = this.#arena.idle;
-    return { fresh: this.#arena.fresh + this.#outside, reused: this.#arena.reused, pooledBuffers: idle.blocks, pooledBytes: idle.bytes, heldBytes: this.#arena.held };
+    const small = this.#small.stats();
+    return {
+      fresh: this.#arena.fresh + this.#outside + small.fresh,
+      reused: this.#arena.reused + small.reused,
+      pooledBuffers: idle.blocks + small.pooledBuffers,
+      pooledBytes: idle.bytes + small.pooledBytes,
+      heldBytes: this.#arena.held,
+    };
   }
 }
 

@@ -301,10 +301,16 @@ function place(rows: number, cols: number, v: MatrixView, heap: FloatArray, at: 
   return { ptr: at * bytes, rowStride: cols, colStride: 1 };
 }
 
-function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, shared: boolean): WasmKernelSet {
+/** Options of createWasmKernels (tests use them to put even tiny tensors in the module). */
+export interface WasmKernelOptions {
+  /** Buffers below this many bytes stay in JavaScript memory (default SMALLEST_ARENA_BYTES). */
+  smallestArenaBytes?: number;
+}
+
+function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, shared: boolean, options: WasmKernelOptions = {}): WasmKernelSet {
   const exports = instance.exports as unknown as KernelExports;
   const arena = new Arena(exports.memory, exports.operandBase());
-  const pool = shared ? new ArenaPool(arena) : null;
+  const pool = shared ? new ArenaPool(arena, options.smallestArenaBytes) : null;
   const impl = new WasmKernels(exports, arena, pool);
   const setThreads = async (count: number): Promise<void> => {
     if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
@@ -353,13 +359,13 @@ function sharedMemory(): WebAssembly.Memory | null {
 
 /** Synchronous instantiation, or null where WebAssembly or SIMD128 is missing, or
  *  where the host refuses synchronous compilation (browsers' main-thread size limit). */
-export function createWasmKernels(): WasmKernelSet | null {
+export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernelSet | null {
   if (!wasmSupported()) return null;
   try {
     const memory = sharedMemory();
     if (memory !== null) {
       const module = new WebAssembly.Module(decode(sharedWasmBase64));
-      return kernelSet(module, new WebAssembly.Instance(module, { env: { memory } }), true);
+      return kernelSet(module, new WebAssembly.Instance(module, { env: { memory } }), true, options);
     }
     const module = new WebAssembly.Module(wasmBytes());
     return kernelSet(module, new WebAssembly.Instance(module, {}), false);
