@@ -71,17 +71,17 @@ describe("the wasm backend's memory", () => {
   it('leaves a large buffer from JavaScript memory alone when it is given back', () => {
     const pool = createWasmKernels()!.pool!;
     const stats = pool.stats();
-    pool.give(new Float32Array(4096), 'float32');
+    pool.give(new Float32Array(1024), 'float32');
     expect(pool.stats()).toEqual(stats);
   });
 
-  it('keeps buffers under 4 KiB in pooled JavaScript memory, where the finalizer would cost more than the module saves', () => {
+  it('keeps buffers under 1 KiB in pooled JavaScript memory, where the finalizer would cost more than the module saves', () => {
     const pool = createWasmKernels()!.pool!;
-    const small = pool.take('float32', 1023);
+    const small = pool.take('float32', 255);
     expect(pool.holds(small)).toBe(false);
-    expect(pool.holds(pool.take('float32', 1024))).toBe(true);
+    expect(pool.holds(pool.take('float32', 256))).toBe(true);
     pool.give(small, 'float32');
-    expect(pool.take('float32', 1023)).toBe(small);
+    expect(pool.take('float32', 255)).toBe(small);
   });
 
   it('without SharedArrayBuffer, keeps tensors in JavaScript memory and copies operands in, also after growing', () => {

@@ -86,10 +86,11 @@ export class Arena {
  *  collector, as on the js backend). Kernels' temporary copies may go past it. */
 const TENSOR_LIMIT_BYTES = 512 * 2 ** 20;
 
-/** Smaller buffers come from JavaScript memory (pooled there): registering a buffer with the
- *  finalizer and unregistering it costs about a microsecond, more than copying a few kilobytes
- *  into the module for a product, or than an elementwise loop over them takes. */
-export const SMALLEST_ARENA_BYTES = 4096;
+/** Smaller buffers (under 256 float32) come from JavaScript memory, pooled there: registering a
+ *  buffer with the finalizer and unregistering it costs about a microsecond, more than the
+ *  module saves on so few elements (per-op times on 10×10 tensors rose 1–3 µs without this;
+ *  4 KiB instead of 1 KiB put the MLP's 100×10 layer outside and its epoch did not gain). */
+export const SMALLEST_ARENA_BYTES = 1024;
 
 /**
  * The wasm backend's tensor memory: every buffer is a typed array over the module's shared
