@@ -1,7 +1,7 @@
 // matgrad peer: `peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn] [threads]`. Trains with
 // @matgrad/nn (Linear, ReLU, SGD; for cnn the trainer's LeNet: Conv2d, MaxPool2d, Flatten) on
 // @matgrad/core; float64 runs the same job on widened copies of the data and weights.
-import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, tidy, transpose, zeros, type Tensor } from '@matgrad/core';
+import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, tensor, tidy, transpose, zeros, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential, type Module } from '@matgrad/nn';
 import { LeNet } from '../src/trainer/lenet.js';
 import { filler, matmulResult, servePeer, timeCalls, timing, type EpochResult, type LatencyModel, type OpCase, type OpsResult, type StepsResult, type Variant } from './protocol.js';
@@ -187,8 +187,10 @@ const OP_CALLS: Record<OpCase['op'], (a: Tensor, b: Tensor) => Tensor> = {
 function ops(cases: OpCase[]): OpsResult {
   return {
     ops: cases.map(({ op, size }) => {
-      const a = fromBuffer(Float.from(filler(size * size, 1)), [size, size]);
-      const b = fromBuffer(Float.from(filler(size * size, 2)), [size, size]);
+      // Operands made as tensors (copied onto the backend: WebAssembly memory on the wasm
+      // backend, as tfjs-wasm's live in its heap), not JavaScript arrays wrapped by fromBuffer.
+      const a = tensor(Float.from(filler(size * size, 1)), { shape: [size, size], dtype: dtype as 'float32' | 'float64' });
+      const b = tensor(Float.from(filler(size * size, 2)), { shape: [size, size], dtype: dtype as 'float32' | 'float64' });
       const call = OP_CALLS[op];
       // Each result handed back to the pool at once, as the tfjs peers dispose theirs.
       return timing(() => call(a, b).dispose());
