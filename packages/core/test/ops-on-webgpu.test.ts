@@ -41,21 +41,14 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { broadcastPair, broadcastTriple, dim, gathering, shape, slicing, tensorOf, tensorOfShape, values, type ValueRange } from './support/arbitraries.js';
-import { firstMismatch, webGpuForTests } from './support/webgpu.js';
+import { firstMismatch, gpuTest, webGpuForTests } from './support/webgpu.js';
 
 const gpu = await webGpuForTests();
 afterAll(() => gpu.backend?.destroy());
+const gpuIt = gpuTest(gpu);
 
 const RUNS = { numRuns: 6 };
 const checkedOps = new Set<string>();
-
-/** A test that skips, with the reason, where no WebGPU adapter can be had. */
-function gpuIt(name: string, body: () => Promise<void>): void {
-  it(name, async (ctx: TestContext) => {
-    if (gpu.backend === null) ctx.skip(gpu.reason);
-    await body();
-  });
-}
 
 /** The smallest normal float32: GPUs flush smaller magnitudes (subnormals) to zero. */
 const FLOAT32_MIN_NORMAL = 2 ** -126;

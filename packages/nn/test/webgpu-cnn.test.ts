@@ -2,29 +2,14 @@
 // backend: the same layers, images, batches and optimizer must give the same loss at every step
 // and the same parameters after, within float32 rounding. Skipped, with the reason, where no
 // WebGPU adapter can be had.
-import { setBackend, tensor } from '@matgrad/core';
-import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { firstMismatch, webGpuForTests } from '../../core/test/support/webgpu.js';
+import { tensor } from '@matgrad/core';
+import { afterAll, describe, expect } from 'vitest';
+import { firstMismatch, gpuTest, onBackend, webGpuForTests } from '../../core/test/support/webgpu.js';
 import { AvgPool2d, Conv2d, createOptimizer, DataLoader, fit, fitOnDevice, Flatten, GELU, LayerNorm, Linear, MaxPool2d, ReLU, Sequential, TensorDataset, type Module, type OptimizerName } from '../src/index.js';
 
 const gpu = await webGpuForTests();
 afterAll(() => gpu.backend?.destroy());
-
-function gpuIt(name: string, body: () => Promise<void>): void {
-  it(name, async (ctx: TestContext) => {
-    if (gpu.backend === null) ctx.skip(gpu.reason);
-    await body();
-  });
-}
-
-function on<T>(backend: string, make: () => T): T {
-  const previous = setBackend(backend);
-  try {
-    return make();
-  } finally {
-    setBackend(previous);
-  }
-}
+const gpuIt = gpuTest(gpu);
 
 const SIDE = 8;
 const CLASSES = 3;
@@ -33,7 +18,7 @@ const IMAGES = 24;
 /** Every layer kind a small CNN uses: convolutions (padded, grouped), max and average pooling,
  *  GELU, LayerNorm and a Linear head, on 8×8 one-channel images. */
 function cnn(backend: string): Module {
-  return on(backend, () => {
+  return onBackend(backend, () => {
     const options = { seed: 7, dtype: 'float32' as const };
     return new Sequential(
       new Conv2d(1, 4, 3, { padding: 1, ...options }),
@@ -62,7 +47,7 @@ function digits(backend: string): TensorDataset {
       }
     }
   });
-  return on(backend, () => new TensorDataset(tensor(pixels, { shape: [IMAGES, 1, SIDE, SIDE], dtype: 'float32' }), labels));
+  return onBackend(backend, () => new TensorDataset(tensor(pixels, { shape: [IMAGES, 1, SIDE, SIDE], dtype: 'float32' }), labels));
 }
 
 describe('a small CNN trains on webgpu as on js', () => {

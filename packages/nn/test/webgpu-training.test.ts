@@ -1,9 +1,9 @@
 // Training on the webgpu backend (SwiftShader where there is no GPU) against the js backend:
 // the same model, data and optimizer on both must end with the same parameters within float32
 // rounding. Skipped, with the reason, where no WebGPU adapter can be had.
-import { setBackend, type Tensor } from '@matgrad/core';
-import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { firstMismatch, webGpuForTests } from '../../core/test/support/webgpu.js';
+import { type Tensor } from '@matgrad/core';
+import { afterAll, describe, expect } from 'vitest';
+import { firstMismatch, gpuTest, onBackend, webGpuForTests } from '../../core/test/support/webgpu.js';
 import {
   createOptimizer,
   DataLoader,
@@ -25,23 +25,7 @@ import {
 
 const gpu = await webGpuForTests();
 afterAll(() => gpu.backend?.destroy());
-
-function gpuIt(name: string, body: () => Promise<void>): void {
-  it(name, async (ctx: TestContext) => {
-    if (gpu.backend === null) ctx.skip(gpu.reason);
-    await body();
-  });
-}
-
-/** `make()` with `backend` as the default backend (models and datasets are built there). */
-function on<T>(backend: string, make: () => T): T {
-  const previous = setBackend(backend);
-  try {
-    return make();
-  } finally {
-    setBackend(previous);
-  }
-}
+const gpuIt = gpuTest(gpu);
 
 async function expectSameParameters(onGpu: Module, onJs: Module, tolerance = { atol: 1e-5, rtol: 1e-4 }): Promise<void> {
   const js = [...onJs.stateDict()];
@@ -52,8 +36,8 @@ async function expectSameParameters(onGpu: Module, onJs: Module, tolerance = { a
   });
 }
 
-const model = (backend: string, options: { dropout?: number } = {}) => on(backend, () => new MLP({ sizes: [2, 16, 8, 3], dtype: 'float32', seed: 5, ...options }));
-const data = (backend: string) => on(backend, () => spiral({ pointsPerClass: 20, seed: 3, dtype: 'float32' }));
+const model = (backend: string, options: { dropout?: number } = {}) => onBackend(backend, () => new MLP({ sizes: [2, 16, 8, 3], dtype: 'float32', seed: 5, ...options }));
+const data = (backend: string) => onBackend(backend, () => spiral({ pointsPerClass: 20, seed: 3, dtype: 'float32' }));
 
 describe('training on webgpu matches js', () => {
   for (const name of OPTIMIZER_NAMES) {
@@ -126,15 +110,15 @@ describe('safetensors on webgpu', () => {
     const [gpuModel, jsModel] = [model('webgpu'), model('js')];
     const bytes = await toSafetensorsAsync(gpuModel, { metadata: { note: 'gpu' } });
     expect(bytes).toEqual(toSafetensors(jsModel, { metadata: { note: 'gpu' } }));
-    const other = on('webgpu', () => new MLP({ sizes: [2, 16, 8, 3], dtype: 'float32', seed: 99 }));
-    expect(on('webgpu', () => fromSafetensors(other, bytes)).metadata).toEqual({ note: 'gpu' });
+    const other = onBackend('webgpu', () => new MLP({ sizes: [2, 16, 8, 3], dtype: 'float32', seed: 99 }));
+    expect(onBackend('webgpu', () => fromSafetensors(other, bytes)).metadata).toEqual({ note: 'gpu' });
     await expectSameParameters(other, jsModel, { atol: 0, rtol: 0 });
   });
   gpuIt('a float64 weight file is refused by a float32 model on the GPU, which stays as it was', async () => {
     const gpuModel = model('webgpu');
     const before = await Promise.all(gpuModel.parameters().map((p: Tensor) => p.data()));
-    const bytes = toSafetensors(on('js', () => new MLP({ sizes: [2, 16, 8, 3], seed: 1 })));
-    expect(() => on('webgpu', () => fromSafetensors(gpuModel, bytes))).toThrow(/fromSafetensors: nothing was loaded: 'layers.0.weight' is F64 \[2,16\], expected F32 \[2,16\]/);
+    const bytes = toSafetensors(onBackend('js', () => new MLP({ sizes: [2, 16, 8, 3], seed: 1 })));
+    expect(() => onBackend('webgpu', () => fromSafetensors(gpuModel, bytes))).toThrow(/fromSafetensors: nothing was loaded: 'layers.0.weight' is F64 \[2,16\], expected F32 \[2,16\]/);
     expect(await Promise.all(gpuModel.parameters().map((p: Tensor) => p.data()))).toEqual(before);
   });
 });

@@ -3,7 +3,8 @@
 // had, tests skip with the reason instead of passing.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createWebGpuBackend, type WebGpuBackend } from '../../src/index.js';
+import { it, type TestContext } from 'vitest';
+import { createWebGpuBackend, setBackend, type WebGpuBackend } from '../../src/index.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const VULKAN_LOADER = '/usr/lib/x86_64-linux-gnu/libvulkan.so.1';
@@ -15,6 +16,25 @@ let opened: Promise<GpuForTests> | null = null;
 /** The `webgpu` backend (one per test file), or why there is none. */
 export function webGpuForTests(): Promise<GpuForTests> {
   return (opened ??= open());
+}
+
+/** A test that runs where `gpu` has a backend and is skipped, with the reason, elsewhere. */
+export function gpuTest(gpu: GpuForTests): (name: string, body: () => Promise<void>) => void {
+  return (name, body) =>
+    it(name, async (ctx: TestContext) => {
+      if (gpu.backend === null) ctx.skip(gpu.reason);
+      await body();
+    });
+}
+
+/** `make()` with `backend` as the default backend (models and datasets are built there). */
+export function onBackend<T>(backend: string, make: () => T): T {
+  const previous = setBackend(backend);
+  try {
+    return make();
+  } finally {
+    setBackend(previous);
+  }
 }
 
 async function open(): Promise<GpuForTests> {
