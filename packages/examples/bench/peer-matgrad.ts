@@ -94,10 +94,12 @@ function epoch(): EpochResult {
   return { epochMs, testAccuracy, meanLoss: lossSum / steps, freshBuffers };
 }
 
+/** A product's operand as a tensor on the backend (in WebAssembly memory on the wasm backend,
+ *  as tfjs-wasm's live in its heap), stored as is or transposed. */
 function operand(rows: number, cols: number, stored: 'plain' | 'transposed', seed: number): Tensor {
-  return stored === 'plain'
-    ? fromBuffer(Float.from(filler(rows * cols, seed)), [rows, cols])
-    : transpose(fromBuffer(Float.from(filler(rows * cols, seed)), [cols, rows]));
+  const values = Float.from(filler(rows * cols, seed));
+  const options = { dtype: dtype as 'float32' | 'float64' };
+  return stored === 'plain' ? tensor(values, { shape: [rows, cols], ...options }) : transpose(tensor(values, { shape: [cols, rows], ...options }));
 }
 
 function matmulBench(m: number, k: number, n: number, variant: Variant) {
