@@ -105,7 +105,9 @@ function operand(rows: number, cols: number, stored: 'plain' | 'transposed', see
 function matmulBench(m: number, k: number, n: number, variant: Variant) {
   const a = operand(m, k, variant === 'AtB' ? 'transposed' : 'plain', 1);
   const b = operand(k, n, variant === 'ABt' ? 'transposed' : 'plain', 2);
-  return matmulResult(m, k, n, timeCalls(() => matmul(a, b)));
+  // Each product handed back to the pool at once, as the tfjs peer disposes its results and
+  // numpy frees its arrays (a product never released would be new memory every call).
+  return matmulResult(m, k, n, timeCalls(() => matmul(a, b).dispose()));
 }
 
 /** Linear layers with ReLU between them, holding the given initial weights (widened for float64). */
