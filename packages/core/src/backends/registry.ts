@@ -9,9 +9,10 @@ const js = new CpuBackend('js', jsKernels);
 /** The JavaScript loops with WebAssembly SIMD128 matrix products. Where the host refuses to
  *  compile synchronously (a browser's main thread), it starts on the JavaScript products and
  *  switches once the module has compiled in the background (`ready()` waits for that). */
-const compiled = wasmSupported() ? createWasmKernels() : null;
+const supported = wasmSupported();
+const compiled = supported ? createWasmKernels() : null;
 let wasmSet: WasmKernelSet | null = compiled;
-const wasm: CpuBackend | null = wasmSupported() ? new CpuBackend('wasm', compiled?.kernels ?? jsKernels, compiled?.pool ?? undefined) : null;
+const wasm: CpuBackend | null = supported ? new CpuBackend('wasm', compiled?.kernels ?? jsKernels, compiled?.pool ?? undefined) : null;
 const wasmLoaded: Promise<void> =
   wasm !== null && compiled === null
     ? loadWasmKernels().then(

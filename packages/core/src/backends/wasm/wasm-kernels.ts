@@ -123,43 +123,34 @@ class WasmKernels {
 
   axpy(alpha: number, x: FloatArray, y: FloatArray): void {
     checkAxpy(x, y);
-    const is32 = y instanceof Float32Array;
-    const bytes = is32 ? 4 : 8;
-    const n = y.length;
     const staged: Staged = [];
     try {
-      const xAt = this.#held(x) ? x.byteOffset : this.#stage(n * bytes, staged);
-      const yAt = this.#held(y) ? y.byteOffset : this.#stage(n * bytes, staged);
+      const xAt = this.#address(x, staged, true);
+      const yAt = this.#address(y, staged, true);
       if (xAt === null || yAt === null) return jsKernels.axpy(alpha, x, y);
-      const heap = this.#heap(is32);
-      if (!this.#held(x)) heap.set(x, xAt / bytes);
-      if (!this.#held(y)) heap.set(y, yAt / bytes);
-      (is32 ? this.exports.axpyF32 : this.exports.axpyF64)(n, alpha, xAt, yAt);
-      if (!this.#held(y)) y.set(heap.subarray(yAt / bytes, yAt / bytes + n));
+      (y instanceof Float32Array ? this.exports.axpyF32 : this.exports.axpyF64)(y.length, alpha, xAt, yAt);
+      this.#copyOut(y, yAt);
     } finally {
       this.#unstage(staged);
     }
   }
 
-  /** im2col (`forward`) or col2im of row-major arrays through the module; null where the
+  /** im2col (`forward`) or col2im of row-major arrays through the module; false where the
    *  memory could not hold the copies (the caller then runs its JavaScript loops). */
   patches(forward: boolean, input: FloatArray, imageShape: readonly number[], g: PatchGeometry, output: FloatArray): boolean {
     const is32 = output instanceof Float32Array;
     if ((input instanceof Float32Array) !== is32) throw new TypeError(`${forward ? 'im2col' : 'col2im'} kernel: input and output must share one dtype`);
-    const bytes = is32 ? 4 : 8;
     const staged: Staged = [];
     try {
-      const inAt = this.#held(input) ? input.byteOffset : this.#stage(input.length * bytes, staged);
-      const outAt = this.#held(output) ? output.byteOffset : this.#stage(output.length * bytes, staged);
+      const inAt = this.#address(input, staged, true);
+      const outAt = this.#address(output, staged, false);
       if (inAt === null || outAt === null) return false;
-      const heap = this.#heap(is32);
-      if (!this.#held(input)) heap.set(input, inAt / bytes);
       const [n, c, h, w] = imageShape as [number, number, number, number];
       const geometry = [n, c, h, w, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1]];
       const e = this.exports;
       if (forward) (is32 ? e.im2colF32 : e.im2colF64)(...geometry, g.padValue, inAt, outAt);
       else (is32 ? e.col2imF32 : e.col2imF64)(...geometry, inAt, outAt);
-      if (!this.#held(output)) output.set(heap.subarray(outAt / bytes, outAt / bytes + output.length));
+      this.#copyOut(output, outAt);
       return true;
     } finally {
       this.#unstage(staged);
@@ -171,16 +162,13 @@ class WasmKernels {
   pairs(x: Float32Array, dy: Float32Array | null, planes: number, h: number, w: number, output: Float32Array): boolean {
     const staged: Staged = [];
     try {
-      const xAt = this.#held(x) ? x.byteOffset : this.#stage(x.length * 4, staged);
-      const dyAt = dy === null ? 0 : this.#held(dy) ? dy.byteOffset : this.#stage(dy.length * 4, staged);
-      const outAt = this.#held(output) ? output.byteOffset : this.#stage(output.length * 4, staged);
+      const xAt = this.#address(x, staged, true);
+      const dyAt = dy === null ? 0 : this.#address(dy, staged, true);
+      const outAt = this.#address(output, staged, false);
       if (xAt === null || dyAt === null || outAt === null) return false;
-      const heap = this.#heap(true);
-      if (!this.#held(x)) heap.set(x, xAt / 4);
-      if (dy !== null && !this.#held(dy)) heap.set(dy, dyAt / 4);
       if (dy === null) this.exports.maxPoolPairsF32(planes, h, w, xAt, outAt);
       else this.exports.maxUnpoolPairsF32(planes, h, w, xAt, dyAt, outAt);
-      if (!this.#held(output)) output.set(heap.subarray(outAt / 4, outAt / 4 + output.length));
+      this.#copyOut(output, outAt);
       return true;
     } finally {
       this.#unstage(staged);
@@ -236,6 +224,24 @@ class WasmKernels {
 
   #held(data: FloatArray): boolean {
     return this.pool !== null && this.pool.holds(data);
+  }
+
+  /** The byte address of `data` in the module's memory: where it lies, or a staging block that
+   *  `copyIn` fills with its values (an output's block is left as it is); null where memory
+   *  cannot grow. Copying at once is safe: later growth keeps the contents (only a plain
+   *  memory's views detach, and none are kept across a staging). */
+  #address(data: FloatArray, staged: Staged, copyIn: boolean): number | null {
+    if (this.#held(data)) return data.byteOffset;
+    const at = this.#stage(data.byteLength, staged);
+    if (at !== null && copyIn) new Uint8Array(this.exports.memory.buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return at;
+  }
+
+  /** Copies an output staged at `at` back into `data` (nothing when it was written in place). */
+  #copyOut(data: FloatArray, at: number): void {
+    if (this.#held(data)) return;
+    const buffer = this.exports.memory.buffer;
+    data.set(data instanceof Float32Array ? new Float32Array(buffer, at, data.length) : new Float64Array(buffer, at, data.length));
   }
 
   /** A staging block of `bytes`, or null where memory cannot grow to hold it. */
