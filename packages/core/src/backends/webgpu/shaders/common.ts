@@ -26,3 +26,24 @@ fn linearId(wid: vec3u, nwg: vec3u, lid: u32, size: u32) -> u32 { return (wid.x 
 
 /** Threads per workgroup of the elementwise kernels. */
 export const ELEMENTWISE_GROUP = 256;
+
+/** WGSL: where line `line` starts in x and in out, for kernels that walk one axis (softmax,
+ *  cumsum) with parameters [lines, n, rank, xOffset, _, _, _, shape[rank], xStrides[rank],
+ *  outStrides[rank]] over the other axes. */
+export const LINE_BASES = /* wgsl */ `
+fn lineBases(line: u32) -> vec2u {
+  let rank = p[2];
+  var xb = p[3];
+  var ob = 0u;
+  var rest = line;
+  for (var k = rank; k > 0u; k--) {
+    let d = k - 1u;
+    let size = p[7u + d];
+    let c = rest % size;
+    rest = rest / size;
+    xb += c * p[7u + rank + d];
+    ob += c * p[7u + 2u * rank + d];
+  }
+  return vec2u(xb, ob);
+}
+`;

@@ -1,4 +1,4 @@
-import { PRELUDE } from './common.js';
+import { LINE_BASES, PRELUDE } from './common.js';
 
 /** Threads that share one row of a softmax. */
 export const SOFTMAX_GROUP = 64;
@@ -13,7 +13,7 @@ export const CROSS_ENTROPY_GROUP = 256;
  * other axes.
  */
 export function softmaxShader(): string {
-  return `${PRELUDE}
+  return `${PRELUDE}${LINE_BASES}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 var<workgroup> scratch: array<f32, ${SOFTMAX_GROUP}>;
@@ -23,20 +23,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let row = wid.x + wid.y * nwg.x;
   if (row >= p[0]) { return; }
   let n = p[1];
-  let rank = p[2];
   let xs = p[4];
   let os = p[5];
-  var xb = p[3];
-  var ob = 0u;
-  var rest = row;
-  for (var k = rank; k > 0u; k--) {
-    let d = k - 1u;
-    let size = p[7u + d];
-    let c = rest % size;
-    rest = rest / size;
-    xb += c * p[7u + rank + d];
-    ob += c * p[7u + 2u * rank + d];
-  }
+  let bases = lineBases(row);
+  let xb = bases.x;
+  let ob = bases.y;
   var top = negInf();
   for (var j = lid; j < n; j += ${SOFTMAX_GROUP}u) { top = maxNan(top, x[xb + j * xs]); }
   scratch[lid] = top;

@@ -1,4 +1,4 @@
-import { PRELUDE } from './common.js';
+import { LINE_BASES, PRELUDE } from './common.js';
 
 /** Threads per workgroup of the running sums (one thread per line). */
 export const SCAN_GROUP = 64;
@@ -10,7 +10,7 @@ export const SCAN_GROUP = 64;
  * shape[rank], xStrides[rank], outStrides[rank]] over the other axes.
  */
 export function cumsumShader(): string {
-  return `${PRELUDE}
+  return `${PRELUDE}${LINE_BASES}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
@@ -19,18 +19,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let line = linearId(wid, nwg, lid, ${SCAN_GROUP}u);
   if (line >= p[0]) { return; }
   let n = p[1];
-  let rank = p[2];
-  var xb = p[3];
-  var ob = 0u;
-  var rest = line;
-  for (var k = rank; k > 0u; k--) {
-    let d = k - 1u;
-    let size = p[7u + d];
-    let c = rest % size;
-    rest = rest / size;
-    xb += c * p[7u + rank + d];
-    ob += c * p[7u + 2u * rank + d];
-  }
+  let bases = lineBases(line);
+  let xb = bases.x;
+  let ob = bases.y;
   let reverse = p[6] == 1u;
   // The first sum is the first element itself, not 0 + it: −0 stays −0.
   let first = select(0u, n - 1u, reverse);
