@@ -103,6 +103,56 @@ function check(kernel: Kernels, T: Ctor, m: number, n: number, k: number, la: La
   for (let i = outOffset + m * n; i < out.length; i++) expect(out[i]).toBe(sentinel);
 }
 
+/** Zeros all but about `density` of the view's entries (the zeros ±0); with `edges`, a few of
+ *  the non-zeros become NaN, ±Infinity, huge or tiny. */
+function mostlyZeros(v: MatrixView, rows: number, cols: number, density: number, edges: boolean, rand: () => number): MatrixView {
+  const specials = [NaN, Infinity, -Infinity, 1e300, -1e-300, 3e38, 1e-45];
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const index = v.offset + i * v.rowStride + j * v.colStride;
+      if (rand() + 0.5 >= density) v.data[index] = rand() < 0 ? -0 : 0;
+      else if (edges && rand() + 0.5 < 0.05) v.data[index] = specials[Math.floor((rand() + 0.5) * specials.length)]!;
+    }
+  }
+  return v;
+}
+
+function productOf(kernel: Kernels, T: Ctor, m: number, n: number, k: number, a: MatrixView, b: MatrixView): FloatArray {
+  const out: FloatArray = new T(m * n);
+  kernel.matmul(m, n, k, a, b, out, 0);
+  return out;
+}
+
+/** C = A·B with B as given (row-major) and with the same values stored transposed. */
+function expectSameBitsBothLayouts(kernel: Kernels, T: Ctor, m: number, n: number, k: number, a: MatrixView, b: MatrixView): void {
+  const transposed = new T(k * n);
+  for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) transposed[j * k + p] = at(b, p, j);
+  const viaContiguous = productOf(kernel, T, m, n, k, a, b);
+  const viaTransposed = productOf(kernel, T, m, n, k, a, { data: transposed, offset: 0, rowStride: 1, colStride: k });
+  for (let i = 0; i < m * n; i++) {
+    if (!Object.is(viaContiguous[i], viaTransposed[i])) {
+      throw new Error(`${T.name} ${m}×${k}·${k}×${n}: C[${Math.floor(i / n)},${i % n}] = ${viaContiguous[i]} with B contiguous, ${viaTransposed[i]} with B transposed`);
+    }
+  }
+}
+
+/** C against the reference within the classical bound, as check() does, for given operands. */
+function checkAgainstReference(T: Ctor, m: number, n: number, k: number, a: MatrixView, b: MatrixView, got: FloatArray, label: string): void {
+  const expected: FloatArray = new T(m * n);
+  referenceKernels.matmul(m, n, k, a, b, expected, 0);
+  const u = T === Float32Array ? 2 ** -24 : 2 ** -53;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let absDot = 0;
+      for (let p = 0; p < k; p++) absDot += Math.abs(at(a, i, p) * at(b, p, j));
+      const tol = (k + 2) * u * absDot + Number.MIN_VALUE;
+      if (!(Math.abs(got[i * n + j]! - expected[i * n + j]!) <= tol)) {
+        throw new Error(`${T.name} ${m}×${k}·${k}×${n} (${label}): C[${i},${j}] = ${got[i * n + j]}, want ${expected[i * n + j]} ± ${tol}`);
+      }
+    }
+  }
+}
+
 // Shapes around every blocking edge of the wasm kernel: 1, primes, row and column
 // vectors, partial micro-tiles (MR = 4, NR = 8 or 4), k past one KC = 256 block,
 // m past one MC = 128 block, n past one NC = 1024 block.
@@ -164,6 +214,48 @@ describe.each(cases)('%s matmul kernel', (_name, kernel) => {
       let seed = 500;
       for (const [m, n, k] of shapes) {
         for (const la of layouts) for (const lb of ['rowMajor', 'transposed'] as const) check(kernel, T, m, n, k, la, lb, seed++, true);
+      }
+    });
+
+    it(`gives the same bits with B's columns contiguous or not when A is mostly zeros, ${T.name}`, () => {
+      // A contiguous B lets the wasm kernel multiply through A's non-zeros; a transposed B takes
+      // the packed path. Both must give the dense result's bits, edge values of A included.
+      // (Up to two rows, a contiguous B is also summed over all of k at once where the packed
+      // path sums 256 steps at a time, so those bits agree only for k ≤ 256.)
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 60 }),
+          fc.integer({ min: 1, max: 300 }),
+          fc.constantFrom(...layouts),
+          fc.constantFrom(0, 0.02, 0.1, 0.3, 0.38, 0.6),
+          fc.boolean(),
+          fc.integer({ min: 1, max: 2 ** 30 }),
+          (m, n, k, la, density, edges, seed) => {
+            const rand = lcg(seed);
+            const a = mostlyZeros(makeView(T, m, k, la, rand), m, k, density, edges, rand);
+            const b = makeView(T, k, n, 'rowMajor', rand);
+            if (m > 2 || k <= 256) expectSameBitsBothLayouts(kernel, T, m, n, k, a, b);
+            if (!edges) checkAgainstReference(T, m, n, k, a, b, productOf(kernel, T, m, n, k, a, b), `${la}, density ${density}, seed ${seed}`);
+          },
+        ),
+        { numRuns: 80 },
+      );
+    });
+
+    it(`multiplies A in blocks of rows, some mostly zeros and some not, ${T.name}`, () => {
+      // Past a block of rows (about 650 at k = 300 for f32), each block takes its own path.
+      const [m, n, k] = [1500, 7, 300];
+      for (const la of ['rowMajor', 'transposed'] as const) {
+        const rand = lcg(77);
+        const a = makeView(T, m, k, la, rand);
+        for (let i = 0; i < m; i++) {
+          const density = i < 700 ? 0.9 : i < 1000 ? 0.05 : 0.3;
+          for (let p = 0; p < k; p++) if (rand() + 0.5 >= density) a.data[a.offset + i * a.rowStride + p * a.colStride] = 0;
+        }
+        const b = makeView(T, k, n, 'rowMajor', rand);
+        expectSameBitsBothLayouts(kernel, T, m, n, k, a, b);
+        checkAgainstReference(T, m, n, k, a, b, productOf(kernel, T, m, n, k, a, b), la);
       }
     });
 

@@ -1,0 +1,303 @@
+// C = A·B through the non-zeros of A, for an A that is mostly zeros: MNIST pixels (81% zeros)
+// in the first layer's x·W and in its weight gradient xᵀ·Δ, ReLU outputs (about half zeros) in
+// the next layer's. Row i of C is the sum of the rows of B that the non-zeros of A's row i pick,
+// each scaled by its non-zero, so the work is nnz(A)·n instead of m·k·n, and nothing is packed.
+// A block of A's rows is listed first (compressed sparse rows, in scratch memory); a block whose
+// rows are not contiguous (xᵀ) is transposed into scratch before it is listed.
+//
+// The result has the bits of the dense kernel (matmul.ts): a zero of A contributes ±0 to a sum
+// that starts at +0, which changes no bit of it, unless B holds an Inf or a NaN (0·Inf is NaN),
+// so B is checked and the caller takes the dense path otherwise. The sums are also associated
+// as there: k is cut into the same blocks (blockK), each summed from +0 in k order and then
+// added to C.
+
+// Columns of C kept in registers per pass over a row's entries: six v128 accumulators, the six
+// vectors of B and the splat of A's value fit in the 15 registers V8 gives SIMD on x64. With
+// eight, V8 spilled an accumulator to the stack, and its store and reload each step made the
+// loop three times slower.
+const BLOCK_VECTORS: i32 = 6;
+
+// For each mask of non-zero lanes, the i8x16.swizzle that moves those lanes to the front: of
+// four 4-byte lanes (f32 values and the i32 offsets), and of two 8-byte lanes (f64 values).
+const COMPRESS_4_BYTE_LANES: usize = memory.data<u8>([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+const COMPRESS_8_BYTE_LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+
+// @ts-ignore: decorator
+@inline function at<T>(base: usize, index: i32): usize {
+  return base + (<usize>index) * sizeof<T>();
+}
+
+// @ts-ignore: decorator
+@inline function splatLoad<T>(ptr: usize): v128 {
+  if (sizeof<T>() == 4) return v128.load32_splat(ptr);
+  return v128.load64_splat(ptr);
+}
+
+// @ts-ignore: decorator
+@inline function add<T>(x: v128, y: v128): v128 {
+  if (sizeof<T>() == 4) return f32x4.add(x, y);
+  return f64x2.add(x, y);
+}
+
+// @ts-ignore: decorator
+@inline function madd<T>(c: v128, a: v128, b: v128): v128 {
+  if (sizeof<T>() == 4) return f32x4.add(c, f32x4.mul(a, b));
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
+/** One bit per lane of v (lane 0 lowest) for the lanes that are not ±0 (NaN counts). */
+// @ts-ignore: decorator
+@inline function nonzeroBits<T>(v: v128): i32 {
+  if (sizeof<T>() == 4) return i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
+  return i64x2.bitmask(f64x2.ne(v, f64x2.splat(0)));
+}
+
+/** Whether the k×n matrix B (rows brs elements apart, columns contiguous) holds no Inf or NaN.
+ *  A sum that takes in an Inf or a NaN is never finite; a finite sum that overflows only sends
+ *  the caller to the dense path, which is always right. */
+export function rowsFinite<T>(k: i32, n: i32, b: usize, brs: i32): bool {
+  const lanes = 16 / <i32>sizeof<T>();
+  let s0 = i64x2.splat(0), s1 = i64x2.splat(0), s2 = i64x2.splat(0), s3 = i64x2.splat(0);
+  let tail: T = 0;
+  for (let p = 0; p < k; p++) {
+    const row = at<T>(b, p * brs);
+    let j = 0;
+    for (; j + 4 * lanes <= n; j += 4 * lanes) {
+      const q = at<T>(row, j);
+      s0 = add<T>(s0, v128.load(q));
+      s1 = add<T>(s1, v128.load(q, 16));
+      s2 = add<T>(s2, v128.load(q, 32));
+      s3 = add<T>(s3, v128.load(q, 48));
+    }
+    for (; j + lanes <= n; j += lanes) s0 = add<T>(s0, v128.load(at<T>(row, j)));
+    for (; j < n; j++) tail += load<T>(at<T>(row, j));
+  }
+  const s = add<T>(add<T>(s0, s1), add<T>(s2, s3));
+  if (sizeof<T>() == 4) {
+    const total = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) + <f32>tail;
+    return total - total == 0;
+  }
+  const total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1) + <f64>tail;
+  return total - total == 0;
+}
+
+/** Copies rows × k of A (strides ars, acs) into dst as contiguous rows. A with contiguous
+ *  columns (ars = 1: a transposed row-major matrix) moves a 4×4 (f32) or 2×2 (f64) block at a
+ *  time through registers. */
+function gatherRows<T>(rows: i32, k: i32, a: usize, ars: i32, acs: i32, dst: usize): void {
+  let i = 0;
+  if (ars == 1) {
+    if (sizeof<T>() == 4) {
+      for (; i + 4 <= rows; i += 4) {
+        let p = 0;
+        for (; p + 4 <= k; p += 4) {
+          const src = at<T>(a, i + p * acs);
+          const v0 = v128.load(src);
+          const v1 = v128.load(at<T>(src, acs));
+          const v2 = v128.load(at<T>(src, 2 * acs));
+          const v3 = v128.load(at<T>(src, 3 * acs));
+          const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+          const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+          const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          const out = at<T>(dst, i * k + p);
+          v128.store(out, i64x2.shuffle(t0, t2, 0, 2));
+          v128.store(at<T>(out, k), i64x2.shuffle(t0, t2, 1, 3));
+          v128.store(at<T>(out, 2 * k), i64x2.shuffle(t1, t3, 0, 2));
+          v128.store(at<T>(out, 3 * k), i64x2.shuffle(t1, t3, 1, 3));
+        }
+        for (; p < k; p++) {
+          for (let r = 0; r < 4; r++) store<T>(at<T>(dst, (i + r) * k + p), load<T>(at<T>(a, i + r + p * acs)));
+        }
+      }
+    } else {
+      for (; i + 2 <= rows; i += 2) {
+        let p = 0;
+        for (; p + 2 <= k; p += 2) {
+          const src = at<T>(a, i + p * acs);
+          const v0 = v128.load(src);
+          const v1 = v128.load(at<T>(src, acs));
+          const out = at<T>(dst, i * k + p);
+          v128.store(out, i64x2.shuffle(v0, v1, 0, 2));
+          v128.store(at<T>(out, k), i64x2.shuffle(v0, v1, 1, 3));
+        }
+        for (; p < k; p++) {
+          store<T>(at<T>(dst, i * k + p), load<T>(at<T>(a, i + p * acs)));
+          store<T>(at<T>(dst, (i + 1) * k + p), load<T>(at<T>(a, i + 1 + p * acs)));
+        }
+      }
+    }
+  }
+  for (; i < rows; i++) {
+    for (let p = 0; p < k; p++) store<T>(at<T>(dst, i * k + p), load<T>(at<T>(a, i * ars + p * acs)));
+  }
+}
+
+/** Lists the non-zeros of rows × k of A (rows rs elements apart, contiguous along k), row after
+ *  row: offsets gets the byte offset of the row of B each picks (p·bRowBytes), values the
+ *  non-zero, rowEnds[i] where row i's list ends. Each group of lanes is compacted through a
+ *  swizzle, without branches, so the lists need room for a group past their end. Returns the
+ *  count, or -1 as soon as a row ends past `limit`. */
+function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEnds: usize, offsets: usize, values: usize, limit: i32): i32 {
+  const lanes = 16 / <i32>sizeof<T>();
+  const firstOffsets = sizeof<T>() == 4 ? i32x4(0, bRowBytes, 2 * bRowBytes, 3 * bRowBytes) : i32x4(0, bRowBytes, 0, 0);
+  const groupStep = i32x4.splat(lanes * bRowBytes);
+  let count = 0;
+  for (let i = 0; i < rows; i++) {
+    const row = at<T>(a, i * rs);
+    let offs = firstOffsets;
+    let p = 0;
+    for (; p + lanes <= k; p += lanes) {
+      const v = v128.load(at<T>(row, p));
+      const bits = nonzeroBits<T>(v);
+      const valuePattern = v128.load(sizeof<T>() == 4 ? COMPRESS_4_BYTE_LANES + (<usize>bits << 4) : COMPRESS_8_BYTE_LANES + (<usize>bits << 4));
+      v128.store(at<T>(values, count), i8x16.swizzle(v, valuePattern));
+      v128.store(offsets + (<usize>count << 2), i8x16.swizzle(offs, v128.load(COMPRESS_4_BYTE_LANES + (<usize>bits << 4))));
+      count += popcnt(bits);
+      offs = i32x4.add(offs, groupStep);
+    }
+    for (; p < k; p++) {
+      const x = load<T>(at<T>(row, p));
+      store<i32>(offsets + (<usize>count << 2), p * bRowBytes);
+      store<T>(at<T>(values, count), x);
+      count += <i32>(x != 0);
+    }
+    store<i32>(rowEnds + (<usize>i << 2), count);
+    if (count > limit) return -1;
+  }
+  return count;
+}
+
+/** `vectors` (1 to BLOCK_VECTORS) v128 columns of a row of C at `out`: the entries [begin, end)
+ *  (one block of k) summed from +0, then stored, or added to C when `accumulate`. */
+// @ts-ignore: decorator
+@inline function rowBlock<T>(vectors: i32, begin: i32, end: i32, offsets: usize, values: usize, b: usize, out: usize, accumulate: bool): void {
+  let c0 = i64x2.splat(0), c1 = i64x2.splat(0), c2 = i64x2.splat(0);
+  let c3 = i64x2.splat(0), c4 = i64x2.splat(0), c5 = i64x2.splat(0);
+  let op = offsets + (<usize>begin << 2);
+  let vp = at<T>(values, begin);
+  const stop = offsets + (<usize>end << 2);
+  for (; op < stop; op += 4) {
+    const x = splatLoad<T>(vp);
+    const bp = b + <usize>load<u32>(op);
+    c0 = madd<T>(c0, x, v128.load(bp));
+    if (vectors > 1) c1 = madd<T>(c1, x, v128.load(bp, 16));
+    if (vectors > 2) c2 = madd<T>(c2, x, v128.load(bp, 32));
+    if (vectors > 3) c3 = madd<T>(c3, x, v128.load(bp, 48));
+    if (vectors > 4) c4 = madd<T>(c4, x, v128.load(bp, 64));
+    if (vectors > 5) c5 = madd<T>(c5, x, v128.load(bp, 80));
+    vp += sizeof<T>();
+  }
+  if (accumulate) {
+    c0 = add<T>(c0, v128.load(out));
+    if (vectors > 1) c1 = add<T>(c1, v128.load(out, 16));
+    if (vectors > 2) c2 = add<T>(c2, v128.load(out, 32));
+    if (vectors > 3) c3 = add<T>(c3, v128.load(out, 48));
+    if (vectors > 4) c4 = add<T>(c4, v128.load(out, 64));
+    if (vectors > 5) c5 = add<T>(c5, v128.load(out, 80));
+  }
+  v128.store(out, c0);
+  if (vectors > 1) v128.store(out, c1, 16);
+  if (vectors > 2) v128.store(out, c2, 32);
+  if (vectors > 3) v128.store(out, c3, 48);
+  if (vectors > 4) v128.store(out, c4, 64);
+  if (vectors > 5) v128.store(out, c5, 80);
+}
+
+/** The columns of a row of C left after the full passes: fewer than BLOCK_VECTORS vectors in
+ *  one pass, then the last n mod (lanes) columns one at a time. */
+function rowRest<T>(from: i32, n: i32, begin: i32, end: i32, offsets: usize, values: usize, b: usize, out: usize, accumulate: bool): void {
+  const lanes = 16 / <i32>sizeof<T>();
+  const vectors = (n - from) / lanes;
+  const bj = at<T>(b, from);
+  const oj = at<T>(out, from);
+  if (vectors == 1) rowBlock<T>(1, begin, end, offsets, values, bj, oj, accumulate);
+  else if (vectors == 2) rowBlock<T>(2, begin, end, offsets, values, bj, oj, accumulate);
+  else if (vectors == 3) rowBlock<T>(3, begin, end, offsets, values, bj, oj, accumulate);
+  else if (vectors == 4) rowBlock<T>(4, begin, end, offsets, values, bj, oj, accumulate);
+  else if (vectors == 5) rowBlock<T>(5, begin, end, offsets, values, bj, oj, accumulate);
+  for (let j = from + vectors * lanes; j < n; j++) {
+    let sum: T = 0;
+    const bc = at<T>(b, j);
+    for (let s = begin; s < end; s++) sum += load<T>(at<T>(values, s)) * load<T>(bc + <usize>load<u32>(offsets + (<usize>s << 2)));
+    const o = at<T>(out, j);
+    store<T>(o, accumulate ? load<T>(o) + sum : sum);
+  }
+}
+
+/** Bytes of scratch a row of A takes in sparseRows: its list end, its lists at full density
+ *  (offset and value per entry) and, unless its k values are contiguous, its copy. */
+// @ts-ignore: decorator
+@inline function bytesPerRow<T>(k: i32, acs: i32): i64 {
+  return 4 + <i64>k * <i64>(4 + sizeof<T>()) + (acs == 1 ? 0 : <i64>k * sizeof<T>());
+}
+
+// Bytes of B (k rows × a panel of columns) that one panel of C's columns reads, to stay in a
+// 1 MiB L2 cache with room for the lists and C.
+const PANEL_BYTES: i32 = 512 * 1024;
+
+// Room kept for alignment and for the group a compacting store writes past a list's end.
+const SLACK_BYTES: i32 = 256;
+
+/** How many rows of A sparseRows takes at once in `scratchBytes` of scratch (0: not even one). */
+export function sparseBlockRows<T>(k: i32, acs: i32, scratchBytes: i32): i32 {
+  return <i32>max<i64>(0, <i64>(scratchBytes - SLACK_BYTES) / bytesPerRow<T>(k, acs));
+}
+
+// Whether B was found finite in this product (0: not checked yet, 1: finite, -1: not).
+let bState: i32 = 0;
+
+/** Forgets the last product's B; the caller calls it before the blocks of a product. */
+export function newSparseProduct(): void {
+  bState = 0;
+}
+
+/** C (rows×n, rows ldc apart) = A (rows×k, any strides) · B (k×n, rows brs apart, columns
+ *  contiguous) through A's non-zeros, if at most maxDensity of A is non-zero and B is finite;
+ *  rows must be at most sparseBlockRows. Returns false, having written nothing to C,
+ *  otherwise. */
+export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, blockK: i32, maxDensity: f64, scratch: usize): bool {
+  if (bState < 0) return false;
+  const entries = rows * k;
+  const limit = <i32>(maxDensity * <f64>entries);
+  const rowEnds = scratch;
+  const offsets = (rowEnds + (<usize>rows << 2) + 15) & ~(<usize>15);
+  const values = (offsets + (<usize>(entries + 4) << 2) + 15) & ~(<usize>15);
+  let rowsAt = a;
+  let rowStride = ars;
+  if (acs != 1) {
+    rowsAt = (at<T>(values, entries + 4) + 15) & ~(<usize>15);
+    gatherRows<T>(rows, k, a, ars, acs, rowsAt);
+    rowStride = k;
+  }
+  const bRowBytes = brs * <i32>sizeof<T>();
+  if (listRows<T>(rows, k, rowsAt, rowStride, bRowBytes, rowEnds, offsets, values, limit) < 0) return false;
+  if (bState == 0) bState = rowsFinite<T>(k, n, b, brs) ? 1 : -1;
+  if (bState < 0) return false;
+  // Columns of C a panel at a time, so that the panel of B the rows pick from stays in cache.
+  const lanes = 16 / <i32>sizeof<T>();
+  const passColumns = BLOCK_VECTORS * lanes;
+  const panelColumns = max(passColumns, (PANEL_BYTES / (k * <i32>sizeof<T>())) / passColumns * passColumns);
+  for (let j0 = 0; j0 < n; j0 += panelColumns) {
+    const j1 = min(n, j0 + panelColumns);
+    const fullEnd = j0 + (j1 - j0) / passColumns * passColumns;
+    let begin = 0;
+    for (let i = 0; i < rows; i++) {
+      const rowEnd = load<i32>(rowEnds + (<usize>i << 2));
+      const row = at<T>(c, i * ldc);
+      for (let pc = 0; pc < k; pc += blockK) {
+        // This block's entries: the row's next ones that pick rows of B before the block's end.
+        const bound = <u32>min(k, pc + blockK) * <u32>bRowBytes;
+        let end = begin;
+        while (end < rowEnd && load<u32>(offsets + (<usize>end << 2)) < bound) end++;
+        const accumulate = pc > 0;
+        for (let j = j0; j < fullEnd; j += passColumns) {
+          rowBlock<T>(BLOCK_VECTORS, begin, end, offsets, values, at<T>(b, j), at<T>(row, j), accumulate);
+        }
+        rowRest<T>(fullEnd, j1, begin, end, offsets, values, b, row, accumulate);
+        begin = end;
+      }
+    }
+  }
+  return true;
+}
