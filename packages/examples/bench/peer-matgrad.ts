@@ -56,8 +56,9 @@ function setup(): { model: Module; initial: [Tensor, Float32Array][]; batch: num
 const { model, initial, batch, learningRate } = setup();
 const optimizer = new SGD(model, { lr: learningRate });
 const testX = fromBuffer(Float.from(w.testX), [w.testY.length, inputs]);
-const x32 = new Float32Array(batch * inputs);
+// float32 gathers straight into the batch; float64 widens a float32 gather.
 const xBatch = new Float(batch * inputs);
+const x32 = xBatch instanceof Float32Array ? xBatch : new Float32Array(batch * inputs);
 // The batch is copied into one tensor that lives on the backend (in WebAssembly memory on the
 // wasm backend), as a DataLoader's batches do, so the products read it in place.
 const xTensor = zeros([batch, inputs], { dtype: dtype as 'float32' | 'float64' });
@@ -71,7 +72,7 @@ function epoch(): EpochResult {
   const t0 = performance.now();
   for (let b = 0; b < steps; b++) {
     gatherBatch(w, b, x32, y);
-    xBatch.set(x32);
+    if (x32 !== xBatch) xBatch.set(x32);
     xTensor.assign(xBatch);
     // tidy hands each step's activations and temporaries back to the backend's pool.
     lossSum += tidy(() => {

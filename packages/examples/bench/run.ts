@@ -137,6 +137,12 @@ function parseModel(argv: string[]): 'mlp' | 'cnn' {
 /** V8 is still optimizing a JavaScript peer's training step during its first epoch (seen:
  *  matgrad's first two epochs 136 and 93 ms, then 77-83), so each peer gets two untimed. */
 const WARMUP_EPOCHS = 2;
+/** In a training run epochs follow one another, but the rotation leaves each peer idle for
+ *  seconds while the others run, and the first epoch after that ran slower for every peer
+ *  (numpy 60-62 ms then 55-57, matgrad 52-69 then 48-52, each request pair without a pause;
+ *  V8 releases memory when idle and faults it back in). So each timed epoch follows an untimed
+ *  one, in the same turn. */
+const SETTLING_EPOCHS = 1;
 const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
 const workloadDir = join(repoRoot, 'runs', 'bench', 'workload');
 await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureLargeWorkload(workloadDir));
@@ -147,12 +153,13 @@ const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(work
 const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
-  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved`);
+  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${SETTLING_EPOCHS} untimed`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[] }]));
   for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
       await quiet();
+      if (round >= 0) for (let i = 0; i < SETTLING_EPOCHS; i++) await p.request({ cmd: 'epoch' });
       const r = await p.request({ cmd: 'epoch' });
       if (round < 0) continue;
       const e = epochs.get(p.spec.id)!;
