@@ -184,7 +184,8 @@ function packScalar<T>(rows: i32, kc: i32, src: usize, rs: i32, cs: i32, dst: us
 }
 
 /** Copies rows [0, kc) × columns [0, nc) of B into NR-column panels, each stored
- *  row after row (NR values per k), zero-padding the last panel. */
+ *  row after row (NR values per k), zero-padding the last panel. Full panels of a row-major B
+ *  copy v128s; those of a transposed B go through packTransposedPanel. */
 function packB<T>(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
   const NR = nr<T>();
   for (let j0 = 0; j0 < nc; j0 += NR) {
@@ -197,6 +198,9 @@ function packB<T>(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): voi
         src = at<T>(src, rs);
         dst += 32;
       }
+    } else if (cols == NR && rs == 1) {
+      packTransposedPanel<T>(kc, at<T>(b, j0 * cs), cs, dst);
+      dst += <usize>kc << 5;
     } else {
       for (let p = 0; p < kc; p++) {
         const src = at<T>(b, p * rs + j0 * cs);
@@ -206,6 +210,48 @@ function packB<T>(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): voi
         dst += 32;
       }
     }
+  }
+}
+
+/** One NR-column panel of a B stored transposed (each column contiguous along k, columns cs
+ *  apart): blocks of 4 k × 4 columns (f32) or 2 × 2 (f64) are transposed in registers, then
+ *  the k steps left over are copied one value at a time. */
+function packTransposedPanel<T>(kc: i32, src: usize, cs: i32, dst: usize): void {
+  const NR = nr<T>();
+  let p = 0;
+  if (sizeof<T>() == 4) {
+    for (; p + 4 <= kc; p += 4) {
+      for (let q = 0; q < NR; q += 4) {
+        const column = at<T>(src, p + q * cs);
+        const v0 = v128.load(column);
+        const v1 = v128.load(at<T>(column, cs));
+        const v2 = v128.load(at<T>(column, 2 * cs));
+        const v3 = v128.load(at<T>(column, 3 * cs));
+        const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+        const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+        const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+        const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+        const out = at<T>(dst, p * NR + q);
+        v128.store(out, i64x2.shuffle(t0, t2, 0, 2));
+        v128.store(at<T>(out, NR), i64x2.shuffle(t0, t2, 1, 3));
+        v128.store(at<T>(out, 2 * NR), i64x2.shuffle(t1, t3, 0, 2));
+        v128.store(at<T>(out, 3 * NR), i64x2.shuffle(t1, t3, 1, 3));
+      }
+    }
+  } else {
+    for (; p + 2 <= kc; p += 2) {
+      for (let q = 0; q < NR; q += 2) {
+        const column = at<T>(src, p + q * cs);
+        const v0 = v128.load(column);
+        const v1 = v128.load(at<T>(column, cs));
+        const out = at<T>(dst, p * NR + q);
+        v128.store(out, i64x2.shuffle(v0, v1, 0, 2));
+        v128.store(at<T>(out, NR), i64x2.shuffle(v0, v1, 1, 3));
+      }
+    }
+  }
+  for (; p < kc; p++) {
+    for (let j = 0; j < NR; j++) store<T>(at<T>(dst, p * NR + j), load<T>(at<T>(src, p + j * cs)));
   }
 }
 
