@@ -4,6 +4,8 @@
 // IEEE single and double arithmetic is correctly rounded either way, ReLU keeps a NaN's bits
 // and turns −0 into +0, and the mask multiplies (so ∞·0 is NaN, as mul by a mask gives).
 
+import { splatLoad } from './simd';
+
 // Operation codes, in the order of BINARY_ROW_OPS in backends/wasm/wasm-kernels.ts.
 const ADD = 0;
 const SUB = 1;
@@ -35,12 +37,6 @@ const MASK_POSITIVE = 4;
   if (op == MUL) return x * y;
   if (op == DIV) return x / y;
   return x * <T>(y > 0 ? 1 : 0);
-}
-
-// @ts-ignore: decorator
-@inline function splatLoad<T>(ptr: usize): v128 {
-  if (sizeof<T>() == 4) return v128.load32_splat(ptr);
-  return v128.load64_splat(ptr);
 }
 
 function binaryRow<T>(op: i32, n: i32, a: usize, as: i32, b: usize, bs: i32, out: usize): void {

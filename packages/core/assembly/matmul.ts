@@ -13,6 +13,7 @@
 // elements. The JavaScript side owns the memory layout above `operandBase()`.
 
 import { rowProduct } from './row-product';
+import { add, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
 import { newSparseProduct, sparseBlockRows, sparseRows } from './sparse-product';
 
 // Up to this many rows of A (and B with contiguous rows), each row of C is computed by
@@ -73,30 +74,6 @@ export function operandBase(): usize {
   return 32 / <i32>sizeof<T>();
 }
 
-// @ts-ignore: decorator
-@inline function at<T>(base: usize, index: i32): usize {
-  return base + (<usize>index) * sizeof<T>();
-}
-
-// @ts-ignore: decorator
-@inline function splatLoad<T>(ptr: usize): v128 {
-  if (sizeof<T>() == 4) return v128.load32_splat(ptr);
-  return v128.load64_splat(ptr);
-}
-
-// @ts-ignore: decorator
-@inline function add<T>(x: v128, y: v128): v128 {
-  if (sizeof<T>() == 4) return f32x4.add(x, y);
-  return f64x2.add(x, y);
-}
-
-/** c + a·b lane-wise (SIMD128 has no fused multiply-add; relaxed SIMD is not in Node 20). */
-// @ts-ignore: decorator
-@inline function madd<T>(c: v128, a: v128, b: v128): v128 {
-  if (sizeof<T>() == 4) return f32x4.add(c, f32x4.mul(a, b));
-  return f64x2.add(c, f64x2.mul(a, b));
-}
-
 /** Copies rows [0, mc) × columns [0, kc) of A into MR-row panels, each stored
  *  column after column (MR values per k), zero-padding the last panel. Full panels
  *  of a transposed A (rows contiguous down a column) copy one column per step; full
@@ -137,19 +114,10 @@ function packRows<T>(kc: i32, src: usize, rs: i32, dst: usize): void {
     const v2 = v128.load(r2 + off);
     const v3 = v128.load(r3 + off);
     if (sizeof<T>() == 4) {
-      const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
-      const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
-      const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
-      const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
-      v128.store(dst, i64x2.shuffle(t0, t2, 0, 2));
-      v128.store(dst, i64x2.shuffle(t0, t2, 1, 3), 16);
-      v128.store(dst, i64x2.shuffle(t1, t3, 0, 2), 32);
-      v128.store(dst, i64x2.shuffle(t1, t3, 1, 3), 48);
+      storeTransposed4x4(v0, v1, v2, v3, dst, 16);
     } else {
-      v128.store(dst, i64x2.shuffle(v0, v1, 0, 2));
-      v128.store(dst, i64x2.shuffle(v2, v3, 0, 2), 16);
-      v128.store(dst, i64x2.shuffle(v0, v1, 1, 3), 32);
-      v128.store(dst, i64x2.shuffle(v2, v3, 1, 3), 48);
+      storeTransposed2x2(v0, v1, dst, 32);
+      storeTransposed2x2(v2, v3, dst + 16, 32);
     }
     dst += 64;
   }
@@ -227,26 +195,14 @@ function packTransposedPanel<T>(kc: i32, src: usize, cs: i32, dst: usize): void 
         const v1 = v128.load(at<T>(column, cs));
         const v2 = v128.load(at<T>(column, 2 * cs));
         const v3 = v128.load(at<T>(column, 3 * cs));
-        const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
-        const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
-        const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
-        const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
-        const out = at<T>(dst, p * NR + q);
-        v128.store(out, i64x2.shuffle(t0, t2, 0, 2));
-        v128.store(at<T>(out, NR), i64x2.shuffle(t0, t2, 1, 3));
-        v128.store(at<T>(out, 2 * NR), i64x2.shuffle(t1, t3, 0, 2));
-        v128.store(at<T>(out, 3 * NR), i64x2.shuffle(t1, t3, 1, 3));
+        storeTransposed4x4(v0, v1, v2, v3, at<T>(dst, p * NR + q), NR * 4);
       }
     }
   } else {
     for (; p + 2 <= kc; p += 2) {
       for (let q = 0; q < NR; q += 2) {
         const column = at<T>(src, p + q * cs);
-        const v0 = v128.load(column);
-        const v1 = v128.load(at<T>(column, cs));
-        const out = at<T>(dst, p * NR + q);
-        v128.store(out, i64x2.shuffle(v0, v1, 0, 2));
-        v128.store(at<T>(out, NR), i64x2.shuffle(v0, v1, 1, 3));
+        storeTransposed2x2(v128.load(column), v128.load(at<T>(column, cs)), at<T>(dst, p * NR + q), NR * 8);
       }
     }
   }

@@ -5,22 +5,7 @@
 // registers while the k rows of B stream by. Every product is formed, so 0·Inf gives NaN as the
 // reference does.
 
-// @ts-ignore: decorator
-@inline function at<T>(base: usize, index: i32): usize {
-  return base + (<usize>index) * sizeof<T>();
-}
-
-// @ts-ignore: decorator
-@inline function splatLoad<T>(ptr: usize): v128 {
-  if (sizeof<T>() == 4) return v128.load32_splat(ptr);
-  return v128.load64_splat(ptr);
-}
-
-// @ts-ignore: decorator
-@inline function madd<T>(c: v128, a: v128, b: v128): v128 {
-  if (sizeof<T>() == 4) return f32x4.add(c, f32x4.mul(a, b));
-  return f64x2.add(c, f64x2.mul(a, b));
-}
+import { at, madd, splatLoad } from './simd';
 
 /** c[0, n) = a (k elements, stride acs) · B (k×n, rows brs apart, columns contiguous). */
 export function rowProduct<T>(n: i32, k: i32, a: usize, acs: i32, b: usize, brs: i32, c: usize): void {

@@ -11,6 +11,8 @@
 // as there: k is cut into the same blocks (blockK), each summed from +0 in k order and then
 // added to C.
 
+import { add, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
+
 // Columns of C kept in registers per pass over a row's entries: six v128 accumulators, the six
 // vectors of B and the splat of A's value fit in the 15 registers V8 gives SIMD on x64. With
 // eight, V8 spilled an accumulator to the stack, and its store and reload each step made the
@@ -21,29 +23,6 @@ const BLOCK_VECTORS: i32 = 6;
 // four 4-byte lanes (f32 values and the i32 offsets), and of two 8-byte lanes (f64 values).
 const COMPRESS_4_BYTE_LANES: usize = memory.data<u8>([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 const COMPRESS_8_BYTE_LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-
-// @ts-ignore: decorator
-@inline function at<T>(base: usize, index: i32): usize {
-  return base + (<usize>index) * sizeof<T>();
-}
-
-// @ts-ignore: decorator
-@inline function splatLoad<T>(ptr: usize): v128 {
-  if (sizeof<T>() == 4) return v128.load32_splat(ptr);
-  return v128.load64_splat(ptr);
-}
-
-// @ts-ignore: decorator
-@inline function add<T>(x: v128, y: v128): v128 {
-  if (sizeof<T>() == 4) return f32x4.add(x, y);
-  return f64x2.add(x, y);
-}
-
-// @ts-ignore: decorator
-@inline function madd<T>(c: v128, a: v128, b: v128): v128 {
-  if (sizeof<T>() == 4) return f32x4.add(c, f32x4.mul(a, b));
-  return f64x2.add(c, f64x2.mul(a, b));
-}
 
 /** One bit per lane of v (lane 0 lowest) for the lanes that are not ±0 (NaN counts). */
 // @ts-ignore: decorator
@@ -96,15 +75,7 @@ function gatherRows<T>(rows: i32, k: i32, a: usize, ars: i32, acs: i32, dst: usi
           const v1 = v128.load(at<T>(src, acs));
           const v2 = v128.load(at<T>(src, 2 * acs));
           const v3 = v128.load(at<T>(src, 3 * acs));
-          const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
-          const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
-          const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
-          const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
-          const out = at<T>(dst, i * k + p);
-          v128.store(out, i64x2.shuffle(t0, t2, 0, 2));
-          v128.store(at<T>(out, k), i64x2.shuffle(t0, t2, 1, 3));
-          v128.store(at<T>(out, 2 * k), i64x2.shuffle(t1, t3, 0, 2));
-          v128.store(at<T>(out, 3 * k), i64x2.shuffle(t1, t3, 1, 3));
+          storeTransposed4x4(v0, v1, v2, v3, at<T>(dst, i * k + p), <usize>k << 2);
         }
         for (; p < k; p++) {
           for (let r = 0; r < 4; r++) store<T>(at<T>(dst, (i + r) * k + p), load<T>(at<T>(a, i + r + p * acs)));
@@ -115,11 +86,7 @@ function gatherRows<T>(rows: i32, k: i32, a: usize, ars: i32, acs: i32, dst: usi
         let p = 0;
         for (; p + 2 <= k; p += 2) {
           const src = at<T>(a, i + p * acs);
-          const v0 = v128.load(src);
-          const v1 = v128.load(at<T>(src, acs));
-          const out = at<T>(dst, i * k + p);
-          v128.store(out, i64x2.shuffle(v0, v1, 0, 2));
-          v128.store(at<T>(out, k), i64x2.shuffle(v0, v1, 1, 3));
+          storeTransposed2x2(v128.load(src), v128.load(at<T>(src, acs)), at<T>(dst, i * k + p), <usize>k << 3);
         }
         for (; p < k; p++) {
           store<T>(at<T>(dst, i * k + p), load<T>(at<T>(a, i + p * acs)));
