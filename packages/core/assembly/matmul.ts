@@ -342,7 +342,9 @@ function micro<T>(kc: i32, count: i32, steps: usize, ap: usize, bp: usize, c: us
 function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
   // Up to ROW_PRODUCT_ROWS rows the dense path sums all of k at once, else KC steps at a time.
   const rowsAtOnce = m <= ROW_PRODUCT_ROWS && bcs == 1;
-  const blockRows = bcs == 1 ? sparseBlockRows<T>(k, acs, SCRATCH_BYTES) : 0;
+  // The sparse lists hold byte offsets into B that grow with k: B's rows must be contiguous and
+  // move forward (a flipped or broadcast B takes the packed kernel).
+  const blockRows = bcs == 1 && brs > 0 ? sparseBlockRows<T>(k, acs, SCRATCH_BYTES) : 0;
   if (blockRows == 0) {
     dense<T>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, rowsAtOnce);
     return;

@@ -219,12 +219,13 @@ export function newSparseProduct(): void {
   bState = 0;
 }
 
-/** C (rows×n, rows ldc apart) = A (rows×k, any strides) · B (k×n, rows brs apart, columns
- *  contiguous) through A's non-zeros, if at most maxDensity of A is non-zero and B is finite;
- *  rows must be at most sparseBlockRows. Returns false, having written nothing to C,
- *  otherwise. */
+/** C (rows×n, rows ldc apart) = A (rows×k, any strides) · B (k×n, rows brs > 0 elements
+ *  apart, columns contiguous) through A's non-zeros, if at most maxDensity of A is non-zero
+ *  and B is finite; rows must be at most sparseBlockRows. Returns false, having written
+ *  nothing to C, otherwise. The entries of a row are split into k's blocks by comparing their
+ *  offsets into B, which only grow with k for a positive row stride. */
 export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, blockK: i32, maxDensity: f64, scratch: usize): bool {
-  if (bState < 0) return false;
+  if (bState < 0 || k < 1) return false;
   const entries = rows * k;
   const limit = <i32>(maxDensity * <f64>entries);
   const rowEnds = scratch;
@@ -253,8 +254,9 @@ export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs
       const rowEnd = load<i32>(rowEnds + (<usize>i << 2));
       const row = at<T>(c, i * ldc);
       for (let pc = 0; pc < k; pc += blockK) {
-        // This block's entries: the row's next ones that pick rows of B before the block's end.
-        const bound = <u32>min(k, pc + blockK) * <u32>bRowBytes;
+        // This block's entries: the row's next ones that pick rows of B before the block's end
+        // (the last block takes the rest, whatever k·bRowBytes would wrap to in 32 bits).
+        const bound = pc + blockK >= k ? u32.MAX_VALUE : <u32>(pc + blockK) * <u32>bRowBytes;
         let end = begin;
         while (end < rowEnd && load<u32>(offsets + (<usize>end << 2)) < bound) end++;
         const accumulate = pc > 0;

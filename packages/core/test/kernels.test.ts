@@ -230,11 +230,14 @@ describe.each(cases)('%s matmul kernel', (_name, kernel) => {
           fc.constantFrom(...layouts),
           fc.constantFrom(0, 0.02, 0.1, 0.3, 0.38, 0.6),
           fc.boolean(),
+          fc.constantFrom('rowMajor', 'flipped', 'one row repeated'),
           fc.integer({ min: 1, max: 2 ** 30 }),
-          (m, n, k, la, density, edges, seed) => {
+          (m, n, k, la, density, edges, lb, seed) => {
             const rand = lcg(seed);
             const a = mostlyZeros(makeView(T, m, k, la, rand), m, k, density, edges, rand);
-            const b = makeView(T, k, n, 'rowMajor', rand);
+            // B's columns contiguous, its rows forward, backward (a step −1 slice) or all one
+            // row (row stride 0, a broadcast).
+            const b = lb === 'one row repeated' ? { data: new T(n + 2).map(rand), offset: 2, rowStride: 0, colStride: 1 } : makeView(T, k, n, lb, rand);
             if (m > 2 || k <= 256) expectSameBitsBothLayouts(kernel, T, m, n, k, a, b);
             if (!edges) checkAgainstReference(T, m, n, k, a, b, productOf(kernel, T, m, n, k, a, b), `${la}, density ${density}, seed ${seed}`);
           },
