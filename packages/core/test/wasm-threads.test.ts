@@ -6,10 +6,11 @@ import { referenceKernels, type FloatArray, type MatrixView } from '../src/kerne
 const set = createWasmKernels({ smallestArenaBytes: 0 })!;
 const pool = set.pool!;
 
-/** A rows×cols operand in the module's memory: row-major, or stored transposed. */
-function operand(T: 'float32' | 'float64', rows: number, cols: number, transposed: boolean, seed: number): MatrixView {
+/** A rows×cols operand in the module's memory: row-major, or stored transposed; every fifth
+ *  value zero, or (mostly zeros, which the kernel multiplies through its non-zeros) four in five. */
+function operand(T: 'float32' | 'float64', rows: number, cols: number, transposed: boolean, seed: number, mostlyZeros = false): MatrixView {
   const data = pool.take(T, rows * cols + 3).subarray(3);
-  for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed * 7919 + i * 0.37) * (i % 5 === 0 ? 0 : 1);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed * 7919 + i * 0.37) * ((mostlyZeros ? i % 5 !== 0 : i % 5 === 0) ? 0 : 1);
   return transposed ? { data, offset: 0, rowStride: 1, colStride: rows } : { data, offset: 0, rowStride: cols, colStride: 1 };
 }
 
@@ -29,12 +30,14 @@ describe('products on several threads', () => {
     ];
     for (const dtype of ['float32', 'float64'] as const) {
       for (const [m, n, k] of shapes) {
-        for (const [ta, tb] of [
-          [false, false],
-          [true, false],
-          [false, true],
+        for (const [ta, tb, sparse] of [
+          [false, false, false],
+          [true, false, false],
+          [false, true, false],
+          [false, false, true],
+          [true, false, true],
         ] as const) {
-          const a = operand(dtype, m, k, ta, m + k);
+          const a = operand(dtype, m, k, ta, m + k, sparse);
           const b = operand(dtype, k, n, tb, n);
           const single: FloatArray = pool.take(dtype, m * n);
           await set.setThreads(1);
@@ -47,7 +50,7 @@ describe('products on several threads', () => {
             expect(split[0]).toBe(7);
             expect(split[m * n + 1]).toBe(7);
             const same = split.subarray(1, 1 + m * n).every((v, i) => Object.is(v, single[i]));
-            expect(same, `${dtype} ${m}×${k}·${k}×${n} on ${threads} threads (${ta ? 'Aᵀ' : 'A'}, ${tb ? 'Bᵀ' : 'B'})`).toBe(true);
+            expect(same, `${dtype} ${m}×${k}·${k}×${n} on ${threads} threads (${ta ? 'Aᵀ' : 'A'}${sparse ? ' mostly zeros' : ''}, ${tb ? 'Bᵀ' : 'B'})`).toBe(true);
           }
           const want = new (dtype === 'float32' ? Float32Array : Float64Array)(m * n);
           referenceKernels.matmul(m, n, k, a, b, want, 0);
