@@ -13,8 +13,8 @@
 // elements. The JavaScript side owns the memory layout above `operandBase()`.
 
 import { rowProduct } from './row-product';
-import { add, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
-import { newSparseProduct, sparseBlockRows, sparseRows } from './sparse-product';
+import { add, allFinite, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
+import { SPARSE_B_NOT_FINITE, SPARSE_DONE, sparseBlockRows, sparseRows } from './sparse-product';
 
 // Up to this many rows of A (and B with contiguous rows), each row of C is computed by
 // row-product.ts straight from B: one sample's inference, x·W, reads the weights once
@@ -211,18 +211,6 @@ function packTransposedPanel<T>(kc: i32, src: usize, cs: i32, dst: usize): void 
   }
 }
 
-/** Whether `bytes` (a multiple of 16) of packed values hold no Inf or NaN: x − x is 0
- *  exactly for finite x and NaN otherwise. */
-function allFinite<T>(ptr: usize, bytes: usize): bool {
-  let bad = i64x2.splat(0);
-  const end = ptr + bytes;
-  for (; ptr < end; ptr += 16) {
-    const v = v128.load(ptr);
-    bad = v128.or(bad, sizeof<T>() == 4 ? f32x4.ne(f32x4.sub(v, v), v128.xor(v, v)) : f64x2.ne(f64x2.sub(v, v), v128.xor(v, v)));
-  }
-  return !v128.any_true(bad);
-}
-
 /** Lists the k steps of a packed A panel to compute, as byte offsets into a packed B
  *  panel (32 bytes a step), and returns how many there are. With `skipZeros`, steps whose
  *  MR values of A are all zero are left out (MNIST pixels and ReLU outputs are mostly
@@ -349,14 +337,22 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
     dense<T>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, rowsAtOnce);
     return;
   }
-  newSparseProduct();
+  // B's finiteness is checked once, by the first block sparse enough to need it.
+  let bFinite = false;
+  let trySparse = true;
   for (let i0 = 0; i0 < m; i0 += blockRows) {
     const rows = min(blockRows, m - i0);
     const ai = at<T>(a, i0 * ars);
     const ci = at<T>(c, i0 * ldc);
-    if (!sparseRows<T>(rows, n, k, ai, ars, acs, b, brs, ci, ldc, rowsAtOnce ? k : KC, SPARSE_MAX_DENSITY, scratchStart())) {
-      dense<T>(rows, n, k, ai, ars, acs, b, brs, bcs, ci, ldc, rowsAtOnce);
+    if (trySparse) {
+      const outcome = sparseRows<T>(rows, n, k, ai, ars, acs, b, brs, ci, ldc, rowsAtOnce ? k : KC, SPARSE_MAX_DENSITY, bFinite, scratchStart());
+      if (outcome == SPARSE_DONE) {
+        bFinite = true;
+        continue;
+      }
+      trySparse = outcome != SPARSE_B_NOT_FINITE;
     }
+    dense<T>(rows, n, k, ai, ars, acs, b, brs, bcs, ci, ldc, rowsAtOnce);
   }
 }
 
@@ -377,7 +373,7 @@ function dense<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       packB<T>(kc, nc, at<T>(b, pc * brs + jc * bcs), brs, bcs, packedB);
-      const skipZeros = allFinite<T>(packedB, <usize>(((nc + NR - 1) / NR) * kc) << 5);
+      const skipZeros = allFinite<T>(1, ((nc + NR - 1) / NR) * NR * kc, packedB, 0);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA<T>(mc, kc, at<T>(a, ic * ars + pc * acs), ars, acs, packedA);

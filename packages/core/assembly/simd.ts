@@ -47,3 +47,32 @@
   v128.store(dst, i64x2.shuffle(v0, v1, 0, 2));
   v128.store(dst + stride, i64x2.shuffle(v0, v1, 1, 3));
 }
+
+/** Whether the rows×cols values at `ptr` (rows `rowStride` elements apart, each contiguous) hold
+ *  no Inf or NaN. A sum that takes in an Inf or a NaN is never finite; a finite sum that
+ *  overflows answers false too, which only costs the callers a shortcut they may not take. */
+export function allFinite<T>(rows: i32, cols: i32, ptr: usize, rowStride: i32): bool {
+  const lanes = 16 / <i32>sizeof<T>();
+  let s0 = i64x2.splat(0), s1 = i64x2.splat(0), s2 = i64x2.splat(0), s3 = i64x2.splat(0);
+  let tail: T = 0;
+  for (let p = 0; p < rows; p++) {
+    const row = at<T>(ptr, p * rowStride);
+    let j = 0;
+    for (; j + 4 * lanes <= cols; j += 4 * lanes) {
+      const q = at<T>(row, j);
+      s0 = add<T>(s0, v128.load(q));
+      s1 = add<T>(s1, v128.load(q, 16));
+      s2 = add<T>(s2, v128.load(q, 32));
+      s3 = add<T>(s3, v128.load(q, 48));
+    }
+    for (; j + lanes <= cols; j += lanes) s0 = add<T>(s0, v128.load(at<T>(row, j)));
+    for (; j < cols; j++) tail += load<T>(at<T>(row, j));
+  }
+  const s = add<T>(add<T>(s0, s1), add<T>(s2, s3));
+  if (sizeof<T>() == 4) {
+    const total = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) + <f32>tail;
+    return total - total == 0;
+  }
+  const total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1) + <f64>tail;
+  return total - total == 0;
+}

@@ -11,7 +11,7 @@
 // as there: k is cut into the same blocks (blockK), each summed from +0 in k order and then
 // added to C.
 
-import { add, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
+import { add, allFinite, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
 
 // Columns of C kept in registers per pass over a row's entries: six v128 accumulators, the six
 // vectors of B and the splat of A's value fit in the 15 registers V8 gives SIMD on x64. With
@@ -29,35 +29,6 @@ const COMPRESS_8_BYTE_LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 0,
 @inline function nonzeroBits<T>(v: v128): i32 {
   if (sizeof<T>() == 4) return i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
   return i64x2.bitmask(f64x2.ne(v, f64x2.splat(0)));
-}
-
-/** Whether the k×n matrix B (rows brs elements apart, columns contiguous) holds no Inf or NaN.
- *  A sum that takes in an Inf or a NaN is never finite; a finite sum that overflows only sends
- *  the caller to the dense path, which is always right. */
-export function rowsFinite<T>(k: i32, n: i32, b: usize, brs: i32): bool {
-  const lanes = 16 / <i32>sizeof<T>();
-  let s0 = i64x2.splat(0), s1 = i64x2.splat(0), s2 = i64x2.splat(0), s3 = i64x2.splat(0);
-  let tail: T = 0;
-  for (let p = 0; p < k; p++) {
-    const row = at<T>(b, p * brs);
-    let j = 0;
-    for (; j + 4 * lanes <= n; j += 4 * lanes) {
-      const q = at<T>(row, j);
-      s0 = add<T>(s0, v128.load(q));
-      s1 = add<T>(s1, v128.load(q, 16));
-      s2 = add<T>(s2, v128.load(q, 32));
-      s3 = add<T>(s3, v128.load(q, 48));
-    }
-    for (; j + lanes <= n; j += lanes) s0 = add<T>(s0, v128.load(at<T>(row, j)));
-    for (; j < n; j++) tail += load<T>(at<T>(row, j));
-  }
-  const s = add<T>(add<T>(s0, s1), add<T>(s2, s3));
-  if (sizeof<T>() == 4) {
-    const total = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) + <f32>tail;
-    return total - total == 0;
-  }
-  const total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1) + <f64>tail;
-  return total - total == 0;
 }
 
 /** Copies rows × k of A (strides ars, acs) into dst as contiguous rows. A with contiguous
@@ -117,9 +88,10 @@ function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEn
     for (; p + lanes <= k; p += lanes) {
       const v = v128.load(at<T>(row, p));
       const bits = nonzeroBits<T>(v);
-      const valuePattern = v128.load(sizeof<T>() == 4 ? COMPRESS_4_BYTE_LANES + (<usize>bits << 4) : COMPRESS_8_BYTE_LANES + (<usize>bits << 4));
+      const offsetPattern = v128.load(COMPRESS_4_BYTE_LANES + (<usize>bits << 4));
+      const valuePattern = sizeof<T>() == 4 ? offsetPattern : v128.load(COMPRESS_8_BYTE_LANES + (<usize>bits << 4));
       v128.store(at<T>(values, count), i8x16.swizzle(v, valuePattern));
-      v128.store(offsets + (<usize>count << 2), i8x16.swizzle(offs, v128.load(COMPRESS_4_BYTE_LANES + (<usize>bits << 4))));
+      v128.store(offsets + (<usize>count << 2), i8x16.swizzle(offs, offsetPattern));
       count += popcnt(bits);
       offs = i32x4.add(offs, groupStep);
     }
@@ -211,21 +183,19 @@ export function sparseBlockRows<T>(k: i32, acs: i32, scratchBytes: i32): i32 {
   return <i32>max<i64>(0, <i64>(scratchBytes - SLACK_BYTES) / bytesPerRow<T>(k, acs));
 }
 
-// Whether B was found finite in this product (0: not checked yet, 1: finite, -1: not).
-let bState: i32 = 0;
-
-/** Forgets the last product's B; the caller calls it before the blocks of a product. */
-export function newSparseProduct(): void {
-  bState = 0;
-}
+// What sparseRows did with a block of rows.
+export const SPARSE_DONE: i32 = 0;
+export const SPARSE_TOO_DENSE: i32 = 1;
+export const SPARSE_B_NOT_FINITE: i32 = 2;
 
 /** C (rows×n, rows ldc apart) = A (rows×k, any strides) · B (k×n, rows brs > 0 elements
  *  apart, columns contiguous) through A's non-zeros, if at most maxDensity of A is non-zero
- *  and B is finite; rows must be at most sparseBlockRows. Returns false, having written
- *  nothing to C, otherwise. The entries of a row are split into k's blocks by comparing their
- *  offsets into B, which only grow with k for a positive row stride. */
-export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, blockK: i32, maxDensity: f64, scratch: usize): bool {
-  if (bState < 0 || k < 1) return false;
+ *  and B is finite (checked here unless `bFinite` says an earlier block found it so); rows
+ *  must be at most sparseBlockRows. Returns SPARSE_DONE, or, having written nothing to C, why
+ *  not. The entries of a row are split into k's blocks by comparing their offsets into B,
+ *  which only grow with k for a positive row stride. */
+export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, blockK: i32, maxDensity: f64, bFinite: bool, scratch: usize): i32 {
+  if (k < 1) return SPARSE_TOO_DENSE;
   const entries = rows * k;
   const limit = <i32>(maxDensity * <f64>entries);
   const rowEnds = scratch;
@@ -239,9 +209,8 @@ export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs
     rowStride = k;
   }
   const bRowBytes = brs * <i32>sizeof<T>();
-  if (listRows<T>(rows, k, rowsAt, rowStride, bRowBytes, rowEnds, offsets, values, limit) < 0) return false;
-  if (bState == 0) bState = rowsFinite<T>(k, n, b, brs) ? 1 : -1;
-  if (bState < 0) return false;
+  if (listRows<T>(rows, k, rowsAt, rowStride, bRowBytes, rowEnds, offsets, values, limit) < 0) return SPARSE_TOO_DENSE;
+  if (!bFinite && !allFinite<T>(k, n, b, brs)) return SPARSE_B_NOT_FINITE;
   // Columns of C a panel at a time, so that the panel of B the rows pick from stays in cache.
   const lanes = 16 / <i32>sizeof<T>();
   const passColumns = BLOCK_VECTORS * lanes;
@@ -268,5 +237,5 @@ export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs
       }
     }
   }
-  return true;
+  return SPARSE_DONE;
 }
