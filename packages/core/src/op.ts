@@ -65,8 +65,8 @@ export class Creator {
   ) {
     this.#inputs = inputs;
     this.#attrs = attrs;
-    const versions = new Array<number>(inputs.length);
-    for (let k = 0; k < inputs.length; k++) versions[k] = inputs[k]!.storage.ref.version;
+    const versions: number[] = [];
+    for (let k = 0; k < inputs.length; k++) versions.push(inputs[k]!.storage.ref.version);
     this.inputVersions = versions;
   }
 

@@ -16,13 +16,21 @@ export function sameShape(a: Shape, b: Shape): boolean {
 }
 
 export function rowMajorStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
+  const strides = packedZeros(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
     s *= shape[i]!;
   }
   return strides;
+}
+
+/** `n` zeros in an array V8 stores as packed small integers, the kind every `Storage` keeps its
+ *  shape and strides in (see `packedCopy` there); `new Array(n)` would be "holey". */
+export function packedZeros(n: number): number[] {
+  const zeros: number[] = [];
+  for (let i = 0; i < n; i++) zeros.push(0);
+  return zeros;
 }
 
 /** The most axes a tensor may have (numpy's limit). */
@@ -44,7 +52,7 @@ export function checkShape(where: string, shape: unknown): number[] {
 /** numpy's rule: align trailing axes; each pair must be equal or contain a 1. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
-  const out = new Array<number>(n);
+  const out = packedZeros(n);
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;

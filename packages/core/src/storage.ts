@@ -62,20 +62,26 @@ export class Storage {
   #size = -1;
   #contiguous: boolean | undefined;
 
+  /** The length of each axis. */
+  readonly shape: readonly number[];
+  /** Per axis, how many elements to step in the buffer for one position (0 along a broadcast axis). */
+  readonly strides: readonly number[];
+
   constructor(
     /** The allocation this window looks into (shared by every view of it). */
     readonly ref: BufferRef,
-    /** The length of each axis. */
-    readonly shape: readonly number[],
-    /** Per axis, how many elements to step in the buffer for one position (0 along a broadcast axis). */
-    readonly strides: readonly number[],
+    shape: readonly number[],
+    strides: readonly number[],
     /** Where element [0, 0, ...] sits in the buffer, in elements. */
     readonly offset: number,
-  ) {}
+  ) {
+    this.shape = packedCopy(shape);
+    this.strides = packedCopy(strides);
+  }
 
   /** A row-major window over the whole of `ref`. */
   static rowMajor(ref: BufferRef, shape: Shape): Storage {
-    return new Storage(ref, [...shape], rowMajorStrides(shape), 0);
+    return new Storage(ref, shape, rowMajorStrides(shape), 0);
   }
 
   /** The buffer's element type. */
@@ -149,6 +155,17 @@ export class Storage {
     if (!this.isContiguous) throw new Error(`reshaped: storage ${formatShape(this.shape)} is not row-major; copy it first`);
     return Storage.rowMajor(this.ref, shape);
   }
+}
+
+/** A copy of `values` that V8 stores as a packed array. Shapes and strides arrive from user code
+ *  and from `map`, which TurboFan's optimized code returns as a "holey" array where the
+ *  interpreter returned a packed one; code optimized for one kind is thrown away when it meets
+ *  the other, so every op of the training step deoptimized again for a dozen epochs once the
+ *  holey arrays appeared. One kind for every window keeps the optimized code. */
+function packedCopy(values: readonly number[]): number[] {
+  const copy: number[] = [];
+  for (let i = 0; i < values.length; i++) copy.push(values[i]!);
+  return copy;
 }
 
 /** Where a matrix of a batch sits in a buffer: element (i, j) is at
