@@ -1,5 +1,5 @@
 // Elementwise rows over tensors in this module's memory (the wasm backend keeps them here):
-// out[k] = a[k·as] op b[k·bs] for k < n, where each of as and bs is 1 (contiguous) or 0 (one
+// out[k] = a[k·as] op b[k·bs] for k < n, row after row, where each of as and bs is 1 (contiguous) or 0 (one
 // value broadcast along the row), and ReLU. The results are the bits JavaScript's loops give:
 // IEEE single and double arithmetic is correctly rounded either way, ReLU keeps a NaN's bits
 // and turns −0 into +0, and the mask multiplies (so ∞·0 is NaN, as mul by a mask gives).
@@ -67,12 +67,20 @@ function binaryRow<T>(op: i32, n: i32, a: usize, as: i32, b: usize, bs: i32, out
   }
 }
 
-export function binaryRowF32(op: i32, n: i32, a: usize, as: i32, b: usize, bs: i32, out: usize): void {
-  binaryRow<f32>(op, n, a, as, b, bs, out);
+/** `rows` rows, one after another, each `rowBytes` further on in its array (0 repeats a row: a
+ *  bias added to every row, or a running sum that every row of a matrix is added into). */
+function binaryRows<T>(op: i32, rows: i32, n: i32, a: usize, aRowBytes: i32, as: i32, b: usize, bRowBytes: i32, bs: i32, out: usize, outRowBytes: i32): void {
+  for (let r = 0; r < rows; r++) {
+    binaryRow<T>(op, n, a + <usize>(r * aRowBytes), as, b + <usize>(r * bRowBytes), bs, out + <usize>(r * outRowBytes));
+  }
 }
 
-export function binaryRowF64(op: i32, n: i32, a: usize, as: i32, b: usize, bs: i32, out: usize): void {
-  binaryRow<f64>(op, n, a, as, b, bs, out);
+export function binaryRowsF32(op: i32, rows: i32, n: i32, a: usize, aRowBytes: i32, as: i32, b: usize, bRowBytes: i32, bs: i32, out: usize, outRowBytes: i32): void {
+  binaryRows<f32>(op, rows, n, a, aRowBytes, as, b, bRowBytes, bs, out, outRowBytes);
+}
+
+export function binaryRowsF64(op: i32, rows: i32, n: i32, a: usize, aRowBytes: i32, as: i32, b: usize, bRowBytes: i32, bs: i32, out: usize, outRowBytes: i32): void {
+  binaryRows<f64>(op, rows, n, a, aRowBytes, as, b, bRowBytes, bs, out, outRowBytes);
 }
 
 /** max(x, 0) on the bits: a negative number (sign bit set, not a NaN) becomes +0; everything

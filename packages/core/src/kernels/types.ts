@@ -39,11 +39,28 @@ export interface Kernels {
   /** maxPool2d's backward for the same windows: `dy` split between each window's largest
    *  entries of `x`, into `out` shaped like x; false as for im2col. */
   maxUnpoolPairs?(x: Float32Array, dy: Float32Array, planes: number, h: number, w: number, out: Float32Array): boolean;
-  /** One row of an elementwise binary kernel, `out[oi + k] = a[ai + k·as] op b[bi + k·bs]` for
-   *  k < n, where a kernel set can run it on the arrays where they lie (the WebAssembly one, on
-   *  tensors in its memory, for add/sub/mul/div/maskPositive with steps of 0 or 1); false
-   *  otherwise, and the caller runs its JavaScript loop. */
-  binaryRow?(kernel: BinaryKernel, n: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, out: FloatArray, oi: number): boolean;
-  /** max(x, 0) over `n` contiguous elements from `xi` into `out` from `oi`, as binaryRow. */
+  /** Rows of an elementwise binary kernel: for r < rows and k < n,
+   *  `out[oi + r·outRow + k] = a[ai + r·aRow + k·as] op b[bi + r·bRow + k·bs]`, row after row (a
+   *  row step of 0 repeats a row: a bias added to every row, or a sum that every row is added
+   *  into, in row order), where a kernel set can run it on the arrays where they lie (the
+   *  WebAssembly one, on tensors in its memory, for add/sub/mul/div/maskPositive with element
+   *  steps of 0 or 1); false otherwise, and the caller runs its JavaScript loop. */
+  binaryRows?(
+    kernel: BinaryKernel,
+    rows: number,
+    n: number,
+    a: FloatArray,
+    ai: number,
+    aRow: number,
+    as: number,
+    b: FloatArray,
+    bi: number,
+    bRow: number,
+    bs: number,
+    out: FloatArray,
+    oi: number,
+    outRow: number,
+  ): boolean;
+  /** max(x, 0) over `n` contiguous elements from `xi` into `out` from `oi`, as binaryRows. */
   reluRow?(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean;
 }

@@ -81,12 +81,14 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
   }
   if (targets instanceof Tensor && !targets.storage.backend.readsSynchronously) return deviceOneHot(logits, targets, n, c);
   const indices = targets instanceof Tensor ? targets.values() : targets;
-  const notNumber = Array.from(indices as ArrayLike<unknown>).findIndex((k) => typeof k !== 'number');
-  if (notNumber >= 0) throw new TypeError(`softmaxCrossEntropy: class index at row ${notNumber} is ${JSON.stringify((indices as ArrayLike<unknown>)[notNumber])}, expected an integer`);
+  for (let row = 0; row < indices.length; row++) {
+    const k: unknown = indices[row];
+    if (typeof k !== 'number') throw new TypeError(`softmaxCrossEntropy: class index at row ${row} is ${JSON.stringify(k)}, expected an integer`);
+  }
   if (indices.length !== n) {
     throw new RangeError(`softmaxCrossEntropy: ${indices.length} class indices for ${n} rows of logits ${formatShape(logits.shape)}`);
   }
-  const oneHot = new Float64Array(n * c);
+  const oneHot = oneHotScratch(n * c);
   for (let row = 0; row < n; row++) {
     const k = indices[row]!;
     if (!Number.isInteger(k) || k < 0 || k >= c) {
@@ -97,6 +99,18 @@ function targetMatrix(logits: Tensor, targets: Targets, n: number, c: number): T
     oneHot[row * c + k] = 1;
   }
   return internal(new Tensor(logits.storage.backend.upload(oneHot, logits.dtype, [n, c]), { requiresGrad: false, creator: null, name: 'Y' }));
+}
+
+/** The one-hot matrix is built here and copied onto the backend: one array kept between calls
+ *  instead of a new one every training step. */
+let oneHotValues = new Float64Array(0);
+
+/** `length` zeros in the kept array (grown when too short). */
+function oneHotScratch(length: number): Float64Array {
+  if (oneHotValues.length < length) oneHotValues = new Float64Array(length);
+  const zeros = oneHotValues.subarray(0, length);
+  zeros.fill(0);
+  return zeros;
 }
 
 /** Small constant tensors the device one-hot needs (the class positions 0..C−1 as a row

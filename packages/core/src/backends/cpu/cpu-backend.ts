@@ -135,15 +135,15 @@ export class CpuBackend implements Backend {
     const { storage, data: out } = this.#alloc(a.dtype, a.shape);
     const [x, y] = [elementsOf(a), elementsOf(b)];
     const row = BINARY_ROWS[kernel];
-    const fast = this.matrices.binaryRow;
+    const fast = this.matrices.binaryRows;
     if (a.isContiguous && b.isContiguous && a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i])) {
       // Both whole row-major buffers of one shape: a single row, without the walk's set-up.
       const n = out.length;
-      if (fast === undefined || !fast(kernel, n, x, 0, 1, y, 0, 1, out, 0)) row(out, 0, x, 0, 1, y, 0, 1, n);
+      if (fast === undefined || !fast(kernel, 1, n, x, 0, 0, 1, y, 0, 0, 1, out, 0, 0)) row(out, 0, x, 0, 1, y, 0, 1, n);
       return storage;
     }
     forEachRow(a.shape, [rowMajorWalk(a.shape), a, b], ([o, i, j], n, [, as, bs]) => {
-      if (fast === undefined || !fast(kernel, n, x, i!, as!, y, j!, bs!, out, o!)) row(out, o!, x, i!, as!, y, j!, bs!, n);
+      if (fast === undefined || !fast(kernel, 1, n, x, i!, 0, as!, y, j!, 0, bs!, out, o!, 0)) row(out, o!, x, i!, as!, y, j!, bs!, n);
     });
     return storage;
   }
@@ -181,9 +181,9 @@ export class CpuBackend implements Backend {
     this.matrices.matmul(n, m, k, { data: elementsOf(x), ...matrixLayout(x, 0) }, { data: elementsOf(w), ...matrixLayout(w, 0) }, out, 0);
     const bias = elementsOf(b);
     const [bo, bs] = [b.offset, b.strides[0]!];
-    const fast = this.matrices.binaryRow;
+    // The bias added to every row: one call into WebAssembly where the arrays lie in its memory.
+    if (this.matrices.binaryRows?.('add', n, m, out, 0, m, 1, bias, bo, 0, bs, out, 0, m)) return storage;
     for (let row = 0; row < n * m; row += m) {
-      if (fast !== undefined && fast('add', m, out, row, 1, bias, bo, bs, out, row)) continue;
       for (let j = 0; j < m; j++) out[row + j]! += bias[bo + j * bs]!;
     }
     return storage;

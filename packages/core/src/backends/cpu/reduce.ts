@@ -38,11 +38,10 @@ function reduceMatrix(src: FloatArray, kept: Shape, full: Shape, dst: FloatArray
   while (trail < n && kept[trail] === full[trail]) trail++;
   if (kept.slice(0, lead).every((d) => d === 1)) {
     const cols = sizeOf(full.slice(lead));
-    // A sum of rows is one vector add a row, in WebAssembly where the arrays lie in its memory
-    // (rows of a few elements are not worth a call).
-    const addRow = max || cols < 16 ? undefined : kernels?.binaryRow;
+    // A sum of rows is one vector add a row, each row added in turn into the running sum: one
+    // call into WebAssembly where the arrays lie in its memory.
+    if (!max && cols > 0 && kernels?.binaryRows?.('add', src.length / cols, cols, dst, 0, 0, 1, src, 0, cols, 1, dst, 0, 0)) return true;
     for (let row = 0; row < src.length; row += cols) {
-      if (addRow !== undefined && addRow('add', cols, dst, 0, 1, src, row, 1, dst, 0)) continue;
       if (max) for (let c = 0; c < cols; c++) dst[c] = Math.max(dst[c]!, src[row + c]!);
       else for (let c = 0; c < cols; c++) dst[c]! += src[row + c]!;
     }

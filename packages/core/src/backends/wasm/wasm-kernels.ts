@@ -2,7 +2,7 @@ import type { BinaryKernel, PatchGeometry } from '../backend.js';
 import { checkAxpy } from '../../kernels/checks.js';
 import { jsKernels } from '../../kernels/js.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
-import { Arena, ArenaPool } from './arena.js';
+import { Arena, ArenaPool, SMALLEST_ARENA_BYTES } from './arena.js';
 import { ProductHelper, type ProductArgs } from './threads.js';
 import { sharedInitialPages, sharedMaximumPages, sharedWasmBase64, wasmBase64 } from './generated.js';
 
@@ -15,8 +15,8 @@ interface KernelExports {
   axpyF64(n: number, alpha: number, x: number, y: number): void;
   matmulF32(...args: ProductArgs): void;
   matmulF64(...args: ProductArgs): void;
-  binaryRowF32(op: number, n: number, a: number, as: number, b: number, bs: number, out: number): void;
-  binaryRowF64(op: number, n: number, a: number, as: number, b: number, bs: number, out: number): void;
+  binaryRowsF32(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
+  binaryRowsF64(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
   reluRowF32(n: number, x: number, out: number): void;
   reluRowF64(n: number, x: number, out: number): void;
   im2colF32: PatchKernel;
@@ -202,16 +202,38 @@ class WasmKernels {
     }
   }
 
-  /** An elementwise row on arrays in the module's memory; false where that does not apply
-   *  (copying operands in for one pass would cost more than the JavaScript loop). */
-  binaryRow(kernel: BinaryKernel, n: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, out: FloatArray, oi: number): boolean {
+  /** Elementwise rows on arrays in the module's memory; false where that does not apply
+   *  (copying large operands in for one pass would cost more than the JavaScript loop). Small
+   *  arrays kept outside the module's memory (a bias, its gradient) are copied in, and `out`
+   *  back, when the call covers several rows. */
+  binaryRows(kernel: BinaryKernel, rows: number, n: number, a: FloatArray, ai: number, aRow: number, as: number, b: FloatArray, bi: number, bRow: number, bs: number, out: FloatArray, oi: number, outRow: number): boolean {
     const op = BINARY_ROW_OPS.indexOf(kernel);
-    if (op < 0 || (as !== 0 && as !== 1) || (bs !== 0 && bs !== 1) || !this.#held(a) || !this.#held(b) || !this.#held(out)) return false;
+    if (op < 0 || (as !== 0 && as !== 1) || (bs !== 0 && bs !== 1)) return false;
     const is32 = out instanceof Float32Array;
     if ((a instanceof Float32Array) !== is32 || (b instanceof Float32Array) !== is32) return false;
-    const bytes = is32 ? 4 : 8;
-    (is32 ? this.exports.binaryRowF32 : this.exports.binaryRowF64)(op, n, a.byteOffset + ai * bytes, as, b.byteOffset + bi * bytes, bs, out.byteOffset + oi * bytes);
-    return true;
+    const copies = rows > 1;
+    if (!this.#reachable(a, copies) || !this.#reachable(b, copies) || !this.#reachable(out, copies)) return false;
+    const staged: Staged = [];
+    try {
+      // `out` is copied in as well: rows it does not write keep their values when copied back.
+      // An array passed twice (a running sum is both `a` and `out`) is copied once.
+      const aAt = this.#address(a, staged, true);
+      const bAt = b === a ? aAt : this.#address(b, staged, true);
+      const outAt = out === a ? aAt : out === b ? bAt : this.#address(out, staged, true);
+      if (aAt === null || bAt === null || outAt === null) return false;
+      const bytes = is32 ? 4 : 8;
+      (is32 ? this.exports.binaryRowsF32 : this.exports.binaryRowsF64)(op, rows, n, aAt + ai * bytes, aRow * bytes, as, bAt + bi * bytes, bRow * bytes, bs, outAt + oi * bytes, outRow * bytes);
+      this.#copyOut(out, outAt);
+      return true;
+    } finally {
+      this.#unstage(staged);
+    }
+  }
+
+  /** Whether a kernel can reach `data`: it lies in the module's memory, or `copies` allows a
+   *  small array outside to be copied in. */
+  #reachable(data: FloatArray, copies: boolean): boolean {
+    return this.#held(data) || (copies && data.byteLength < SMALLEST_ARENA_BYTES);
   }
 
   reluRow(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean {
@@ -336,7 +358,7 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     axpy: (alpha, x, y) => impl.axpy(alpha, x, y),
     im2col: (x, shape, geometry, out) => impl.patches(true, x, shape, geometry, out),
     col2im: (col, imageShape, geometry, out) => impl.patches(false, col, imageShape, geometry, out),
-    binaryRow: (kernel, n, a, ai, as, b, bi, bs, out, oi) => impl.binaryRow(kernel, n, a, ai, as, b, bi, bs, out, oi),
+    binaryRows: (kernel, rows, n, a, ai, aRow, as, b, bi, bRow, bs, out, oi, outRow) => impl.binaryRows(kernel, rows, n, a, ai, aRow, as, b, bi, bRow, bs, out, oi, outRow),
     reluRow: (n, x, xi, out, oi) => impl.reluRow(n, x, xi, out, oi),
     maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
     maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
