@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { matmul, randn, tensor, tidy } from '../src/index.js';
 import { classSize } from '../src/backends/wasm/arena.js';
@@ -55,6 +57,33 @@ describe("the wasm backend's memory", () => {
     expect(second.byteOffset).toBe(at);
     expect(second.length).toBe(990);
     expect(pool.stats().reused).toBe(reused + 1);
+  });
+
+  it('hands the same view back for the same request, and a dropped view still returns its block, once', async () => {
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
+    const pool = createWasmKernels({ smallestArenaBytes: 0 })!.pool!;
+    // Views made inside functions, so that nothing here keeps them from the collector.
+    const at = ((): number => {
+      const first = pool.take('float32', 1000);
+      pool.give(first, 'float32');
+      expect(pool.take('float32', 1000)).toBe(first);
+      pool.give(first, 'float32');
+      // Another length in the same block: a new view, and the old one's finalizer must not fire.
+      const other = pool.take('float32', 990);
+      expect(other).not.toBe(first);
+      expect(other.byteOffset).toBe(first.byteOffset);
+      return first.byteOffset;
+    })();
+    for (let i = 0; i < 20 && pool.stats().pooledBuffers === 0; i++) {
+      collectGarbage();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // The dropped view's block came back (once: two requests get two blocks).
+    expect(pool.stats().pooledBuffers).toBe(1);
+    const [a, b] = [pool.take('float32', 1000), pool.take('float32', 1000)];
+    expect(a.byteOffset).toBe(at);
+    expect(b.byteOffset).not.toBe(at);
   });
 
   it('puts tensors past 512 MiB of it in JavaScript memory, so dropped tensors cannot grow it without bound', () => {

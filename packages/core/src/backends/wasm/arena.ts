@@ -109,6 +109,11 @@ export class ArenaPool implements Pool {
   #outside = 0;
   /** Small buffers, in JavaScript memory. */
   readonly #small = new BufferPool();
+  /** The views of released blocks, by address, still registered with the finalizer: a training
+   *  step asks for the same sizes every time, and handing the same view out again spares making
+   *  a typed array and registering it (about a microsecond a buffer). Only idle views are kept
+   *  here, so a view that a dropped tensor held is still collected and its block returned. */
+  readonly #idleViews = new Map<number, FloatArray>();
 
   constructor(
     arena: Arena,
@@ -126,6 +131,14 @@ export class ArenaPool implements Pool {
       this.#outside++;
       return allocate(dtype, length);
     }
+    const idle = this.#idleViews.get(at);
+    if (idle !== undefined) {
+      this.#idleViews.delete(at);
+      if (idle.length === length && idle instanceof (dtype === 'float32' ? Float32Array : Float64Array)) return idle;
+      // Another length or type in the same block: the old view's registration would release
+      // the block a second time once the old view is collected.
+      this.#collected.unregister(idle);
+    }
     const buffer = this.#arena.memory.buffer;
     this.#buffers.add(buffer);
     const view = dtype === 'float32' ? new Float32Array(buffer, at, length) : new Float64Array(buffer, at, length);
@@ -138,8 +151,8 @@ export class ArenaPool implements Pool {
       if (buffer.byteLength < this.smallestBytes) this.#small.give(buffer, dtype);
       return;
     }
-    this.#collected.unregister(buffer);
     this.#arena.release(buffer.byteOffset, Math.max(buffer.byteLength, 16));
+    this.#idleViews.set(buffer.byteOffset, buffer);
   }
 
   /** Whether `data` lies in the arena's memory (so kernels can use its address). */
