@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { matmul, randn, setThreads, threadCount, transpose } from '../src/index.js';
-import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
+import { createWasmKernels, SPLIT_MIN_MACS } from '../src/backends/wasm/wasm-kernels.js';
 import { referenceKernels, type FloatArray, type MatrixView } from '../src/kernels/index.js';
 
 const set = createWasmKernels({ smallestArenaBytes: 0 })!;
@@ -23,11 +23,12 @@ describe('products on several threads', () => {
   it('give bit for bit what one thread gives, and agree with the reference, split by rows or by columns', async () => {
     // Each shape is past the size at which a product is split; m < 8·threads splits columns.
     const shapes: [number, number, number][] = [
-      [64, 70, 60],
-      [131, 33, 61],
-      [6, 300, 150],
-      [9, 1030, 29],
+      [64, 330, 400],
+      [131, 257, 251],
+      [6, 1500, 940],
+      [9, 1030, 910],
     ];
+    for (const [m, n, k] of shapes) expect(m * n * k).toBeGreaterThanOrEqual(SPLIT_MIN_MACS);
     for (const dtype of ['float32', 'float64'] as const) {
       for (const [m, n, k] of shapes) {
         for (const [ta, tb, sparse] of [
@@ -63,7 +64,8 @@ describe('products on several threads', () => {
 
   it('serve the default backend through setThreads, with the same results', async () => {
     const x = randn([200, 300], { seed: 5 });
-    const w = randn([200, 120], { seed: 6 });
+    const w = randn([200, 150], { seed: 6 });
+    expect(300 * 200 * 150).toBeGreaterThanOrEqual(SPLIT_MIN_MACS);
     await setThreads(1);
     const one = matmul(transpose(x), w).values();
     await setThreads(2);

@@ -45,9 +45,13 @@ export interface WasmKernelSet {
 /** The binary kernels of assembly/elementwise.ts, by their operation codes. */
 const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maskPositive'];
 
-/** Products smaller than this many multiply-adds stay on one thread: handing half to a helper
- *  costs a few microseconds, which a small product does not win back. */
-const SPLIT_MIN_MACS = 2 ** 18;
+/** Products smaller than this many multiply-adds stay on one thread. Alone, back to back, even
+ *  100×784×100 ran 1.8× faster on two threads; but in a training step the helper spins between
+ *  products (waking a sleeping one costs more), and on the 2-vCPU machines we measure on that
+ *  slowed everything else the main thread did: the benchmark epoch (whose 100×784×100 products
+ *  are mostly zeros, ~130 µs each) took 63-65 ms on two threads against 47-50 on one, and 46-51
+ *  with this limit. The large job's 256×784×1024 products still split (45 against 71 ms a step). */
+export const SPLIT_MIN_MACS = 2 ** 23;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
