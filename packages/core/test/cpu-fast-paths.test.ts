@@ -130,8 +130,10 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
   /** A row-major tensor of `backend` holding `values` (in the module's memory for inMemory). */
   const upload = (backend: CpuBackend, values: Float32Array, shape: readonly number[], dtype: 'float32' | 'float64', length = values.length) =>
     backend.upload(Float32Array.from({ length }, (_, i) => values[i % values.length]!), dtype, [...shape]);
-  // In the module's memory, or in JavaScript memory where only small arrays are copied in.
-  const outside = new CpuBackend('outside-check-wasm', createWasmKernels()!.kernels);
+  // The default pool: tensors under 1 KiB (a bias, its gradient) stay in JavaScript memory, and
+  // the kernels copy them in.
+  const defaults = createWasmKernels()!;
+  const smallOutside = new CpuBackend('small-outside-check-wasm', defaults.kernels, defaults.pool!);
   const shapes = fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.integer({ min: 14, max: 70 })), float32: fc.boolean() });
   const cases = shapes.chain(({ rows, cols, float32 }) =>
     fc.tuple(fc.constant([rows, cols] as const), fc.constant(float32), float32Values(rows * cols), float32Values(rows * cols), float32Values(cols), float32Values(rows)),
@@ -159,11 +161,16 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
         for (const view of [(t: Storage) => t.permute([1, 0]), (t: Storage) => t.reshaped([rows, 1, cols]).permute([1, 0, 2])]) {
           sameElements(inMemory.readSync(inMemory.unary('relu', view(upload(inMemory, av, [rows, cols], dtype)))), js.readSync(js.unary('relu', view(upload(js, av, [rows, cols], dtype)))));
         }
-        for (const backend of [inMemory, outside]) {
+        // Small arrays outside the module are copied in only for calls over 1024 elements or
+        // more: there the rows repeat to reach that.
+        for (const [backend, r] of [
+          [inMemory, rows],
+          [smallOutside, Math.max(rows, Math.ceil(1024 / cols))],
+        ] as const) {
           // A bias gradient: the sum over the rows, row after row into one running sum.
-          sameElements(backend.readSync(backend.reduce('sum', upload(backend, av, [rows, cols], dtype), [1, cols])), js.readSync(js.reduce('sum', upload(js, av, [rows, cols], dtype), [1, cols])));
+          sameElements(backend.readSync(backend.reduce('sum', upload(backend, av, [r, cols], dtype, r * cols), [1, cols])), js.readSync(js.reduce('sum', upload(js, av, [r, cols], dtype, r * cols), [1, cols])));
           // A layer's forward: the product (this backend's), then the bias added to every row.
-          const [x, w, bias] = [upload(backend, av, [rows, cols], dtype), upload(backend, bv, [cols, cols], dtype, cols * cols), upload(backend, rowValues, [cols], dtype)];
+          const [x, w, bias] = [upload(backend, av, [r, cols], dtype, r * cols), upload(backend, bv, [cols, cols], dtype, cols * cols), upload(backend, rowValues, [cols], dtype)];
           const expected = backend.readSync(backend.matmul(x, w));
           for (let i = 0; i < expected.length; i++) expected[i]! += rowValues[i % cols]!;
           sameElements(backend.readSync(backend.affine(x, w, bias)), expected);
@@ -177,18 +184,21 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
     const held = set.pool!.take('float32', 8);
     const outside = new Float32Array(8);
     const large = new Float32Array(256);
+    const rows = set.pool!.take('float32', 1024);
     expect(set.kernels.binaryRows!('add', 1, 8, held, 0, 0, 1, held, 0, 0, 1, held, 0, 0)).toBe(true);
-    // One row: an array outside is left to the loop; over several rows a small one is copied in.
+    // An array outside is left to the loop, unless it is small and the call covers many
+    // elements (1024 here: two rows of 512, the outside array's one value broadcast).
     expect(set.kernels.binaryRows!('add', 1, 8, outside, 0, 0, 1, held, 0, 0, 1, held, 0, 0)).toBe(false);
-    expect(set.kernels.binaryRows!('add', 2, 4, outside, 0, 4, 1, held, 0, 4, 1, held, 0, 4)).toBe(true);
-    expect(set.kernels.binaryRows!('add', 2, 4, large, 0, 4, 1, held, 0, 4, 1, held, 0, 4)).toBe(false);
-    // A copied-in `out` keeps the elements no row writes.
-    held.set([1, 2, 3, 4, 5, 6, 7, 8]);
-    const out = Float32Array.from([9, 9, 9, 9, 9, 9, 9, 9]);
-    expect(set.kernels.binaryRows!('mul', 2, 4, held, 0, 4, 1, held, 0, 4, 1, out, 0, 0)).toBe(true);
-    expect([...out]).toEqual([25, 36, 49, 64, 9, 9, 9, 9]);
+    expect(set.kernels.binaryRows!('add', 2, 4, outside, 0, 4, 1, held, 0, 4, 1, held, 0, 4)).toBe(false);
+    expect(set.kernels.binaryRows!('add', 2, 512, rows, 0, 512, 1, outside, 0, 0, 0, rows, 0, 512)).toBe(true);
+    expect(set.kernels.binaryRows!('add', 2, 512, rows, 0, 512, 1, large, 0, 0, 0, rows, 0, 512)).toBe(false);
     expect(set.kernels.binaryRows!('pow', 1, 8, held, 0, 0, 1, held, 0, 0, 1, held, 0, 0)).toBe(false);
     expect(set.kernels.binaryRows!('add', 1, 4, held, 0, 0, 2, held, 0, 0, 1, held, 0, 0)).toBe(false);
+    // A copied-in `out` keeps the elements no row writes: 128 rows of 8 into its first 8.
+    held.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const out = Float32Array.from({ length: 16 }, () => 9);
+    expect(set.kernels.binaryRows!('mul', 128, 8, held, 0, 0, 1, held, 0, 0, 1, out, 0, 0)).toBe(true);
+    expect([...out]).toEqual([1, 4, 9, 16, 25, 36, 49, 64, 9, 9, 9, 9, 9, 9, 9, 9]);
     expect(set.kernels.reluRow!(8, held, 0, held, 0)).toBe(true);
   });
 });
