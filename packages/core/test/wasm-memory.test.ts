@@ -23,6 +23,15 @@ describe("the wasm backend's memory", () => {
       expect(size).toBeGreaterThanOrEqual(previous);
       previous = size;
     }
+    // The integer steps agree with the octave formula up to 1 GiB, and beyond it hands over.
+    for (let bytes = 257; bytes < 2 ** 31; bytes = Math.ceil(bytes * 1.07) + 1) {
+      const step = 2 ** (Math.floor(Math.log2(bytes - 1)) - 3);
+      expect(classSize(bytes)).toBe(Math.ceil(bytes / step) * step);
+    }
+    for (const bytes of [2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, 2 ** 31, 2 ** 32 + 5]) {
+      const step = 2 ** (Math.floor(Math.log2(bytes - 1)) - 3);
+      expect(classSize(bytes)).toBe(Math.ceil(bytes / step) * step);
+    }
   });
 
   it('keeps earlier tensors intact when it grows, and products read them in place', () => {

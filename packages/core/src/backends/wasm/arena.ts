@@ -180,6 +180,12 @@ function align16(byte: number): number {
 /** The size class of a request: 16-byte steps to 256 bytes, then eight steps per doubling. */
 export function classSize(bytes: number): number {
   if (bytes <= 256) return align16(Math.max(bytes, 16));
+  if (bytes <= 2 ** 30) {
+    // The same steps in 32-bit integer arithmetic (every tensor op asks twice, and log2/pow
+    // showed up in the per-op profile).
+    const shift = 31 - Math.clz32(bytes - 1) - 3;
+    return ((bytes + (1 << shift) - 1) >>> shift) << shift;
+  }
   const octave = Math.floor(Math.log2(bytes - 1));
   const step = 2 ** (octave - 3);
   return Math.ceil(bytes / step) * step;
