@@ -16,7 +16,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
 }
 
 export function rowMajorStrides(shape: Shape): number[] {
-  const strides = packedZeros(shape.length);
+  const strides = packedFilled(shape.length, 0);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
@@ -25,12 +25,23 @@ export function rowMajorStrides(shape: Shape): number[] {
   return strides;
 }
 
-/** `n` zeros in an array V8 stores as packed small integers, the kind every `Storage` keeps its
- *  shape and strides in (see `packedCopy` there); `new Array(n)` would be "holey". */
-export function packedZeros(n: number): number[] {
-  const zeros: number[] = [];
-  for (let i = 0; i < n; i++) zeros.push(0);
-  return zeros;
+// Shape and stride arrays in one kind of V8 array, packed small integers. `new Array(n)` is
+// "holey", and so is what `map` returns once TurboFan has optimized the code calling it (the
+// interpreter's `map` returns a packed array); code optimized for one kind is thrown away when
+// the other reaches it, which the training step's ops kept doing well into training.
+
+/** `n` copies of `value`, packed. */
+export function packedFilled(n: number, value: number): number[] {
+  const filled: number[] = [];
+  for (let i = 0; i < n; i++) filled.push(value);
+  return filled;
+}
+
+/** A packed copy of `values` (every `Storage` keeps its shape and strides as one). */
+export function packedCopy(values: readonly number[]): number[] {
+  const copy: number[] = [];
+  for (let i = 0; i < values.length; i++) copy.push(values[i]!);
+  return copy;
 }
 
 /** The most axes a tensor may have (numpy's limit). */
@@ -52,7 +63,7 @@ export function checkShape(where: string, shape: unknown): number[] {
 /** numpy's rule: align trailing axes; each pair must be equal or contain a 1. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
-  const out = packedZeros(n);
+  const out = packedFilled(n, 0);
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;

@@ -1,6 +1,6 @@
 import type { Backend } from './backends/backend.js';
 import type { DType } from './dtype.js';
-import { formatShape, rowMajorStrides, sizeOf, type Shape } from './shape.js';
+import { formatShape, packedCopy, rowMajorStrides, sizeOf, type Shape } from './shape.js';
 
 /** One allocation of a backend: a typed array on the CPU backends, a GPU buffer elsewhere.
  *  Every view of the allocation shares this object, so releasing it invalidates them all. */
@@ -157,16 +157,6 @@ export class Storage {
   }
 }
 
-/** A copy of `values` that V8 stores as a packed array. Shapes and strides arrive from user code
- *  and from `map`, which TurboFan's optimized code returns as a "holey" array where the
- *  interpreter returned a packed one; code optimized for one kind is thrown away when it meets
- *  the other, so every op of the training step deoptimized again for a dozen epochs once the
- *  holey arrays appeared. One kind for every window keeps the optimized code. */
-function packedCopy(values: readonly number[]): number[] {
-  const copy: number[] = [];
-  for (let i = 0; i < values.length; i++) copy.push(values[i]!);
-  return copy;
-}
 
 /** Where a matrix of a batch sits in a buffer: element (i, j) is at
  *  `offset + i·rowStride + j·colStride`. Transposes are swapped strides, never copies. */

@@ -1,7 +1,7 @@
 import type { DType } from '../dtype.js';
 import { apply } from '../engine.js';
 import { defineOp } from '../op.js';
-import { broadcastShapes, checkShape, formatShape, packedZeros, sameShape, sizeOf, type Shape } from '../shape.js';
+import { broadcastShapes, checkShape, formatShape, packedFilled, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 const reshapeOp = defineOp<{ shape: number[] }>({
@@ -43,7 +43,7 @@ const transposeOp = defineOp<{ perm: number[] }>({
 });
 
 function inversePermutation(perm: readonly number[]): number[] {
-  const inv = packedZeros(perm.length);
+  const inv = packedFilled(perm.length, 0);
   perm.forEach((p, i) => (inv[p] = i));
   return inv;
 }
@@ -100,7 +100,7 @@ const sumToOp = defineOp<{ shape: number[] }>({
   forward: 'C = A summed down to a smaller shape (c = 1ᵀ·A over broadcast axes)',
   identity: 'dA = broadcastTo(dC, shape of A)',
   compute: ([a], { shape }, backend) => {
-    const kept = [...packedZeros(a!.ndim - shape.length).map(() => 1), ...shape];
+    const kept = [...packedFilled(a!.ndim - shape.length, 1), ...shape];
     return backend.reduce('sum', a!, kept).reshaped(shape);
   },
   gradients: [(dC, { inputs: [a] }) => broadcastTo(dC, a!.shape)],
