@@ -69,6 +69,7 @@ function epoch(): EpochResult {
   let lossSum = 0;
   const steps = trainCount / batch;
   const freshBefore = memoryStats().fresh;
+  const faultsBefore = process.resourceUsage().minorPageFault;
   const t0 = performance.now();
   for (let b = 0; b < steps; b++) {
     gatherBatch(w, b, x32, y);
@@ -84,6 +85,7 @@ function epoch(): EpochResult {
     });
   }
   const epochMs = performance.now() - t0;
+  const pageFaults = process.resourceUsage().minorPageFault - faultsBefore;
   const freshBuffers = memoryStats().fresh - freshBefore;
   // Scored 250 digits at a time (the CNN's im2col of all 2000 would be a 240 MB matrix); untimed.
   const logits = new Float(w.testY.length * classes);
@@ -92,7 +94,7 @@ function epoch(): EpochResult {
     logits.set(tidy(() => noGrad(() => model.forward(testX.slice([[start, start + rows]]))).values()), start * classes);
   }
   const testAccuracy = accuracy(logits, w.testY, classes);
-  return { epochMs, testAccuracy, meanLoss: lossSum / steps, freshBuffers };
+  return { epochMs, testAccuracy, meanLoss: lossSum / steps, freshBuffers, pageFaults };
 }
 
 /** A product's operand as a tensor on the backend (in WebAssembly memory on the wasm backend,

@@ -119,6 +119,7 @@ function epoch(): EpochResult {
   resetWeights();
   let lossSum = 0;
   const steps = trainCount / batch;
+  const faultsBefore = process.resourceUsage().minorPageFault;
   const t0 = performance.now();
   for (let b = 0; b < steps; b++) {
     gatherBatch(w, b, x, y);
@@ -131,6 +132,7 @@ function epoch(): EpochResult {
     loss.dispose();
   }
   const epochMs = performance.now() - t0;
+  const pageFaults = process.resourceUsage().minorPageFault - faultsBefore;
   // Scored 250 digits at a time, as the matgrad peer does; untimed.
   const predicted = new Int32Array(w.testY.length);
   for (let start = 0; start < w.testY.length; start += 250) {
@@ -139,7 +141,7 @@ function epoch(): EpochResult {
   }
   let correct = 0;
   for (let i = 0; i < w.testY.length; i++) if (predicted[i] === w.testY[i]) correct++;
-  return { epochMs, testAccuracy: correct / w.testY.length, meanLoss: lossSum / steps };
+  return { epochMs, testAccuracy: correct / w.testY.length, meanLoss: lossSum / steps, pageFaults };
 }
 
 function matmul(m: number, k: number, n: number, variant: Variant) {

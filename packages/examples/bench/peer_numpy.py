@@ -8,6 +8,7 @@ computes everything in float64. Speaks the protocol of protocol.ts: one JSON req
 on stdin, one JSON answer per line on stdout.
 """
 import os
+import resource
 import sys
 
 # One BLAS thread by default, like the single-threaded JavaScript peers; the
@@ -248,6 +249,7 @@ def main():
         last = SoftmaxWithLoss()
         steps = train_count // batch
         loss_sum = 0.0
+        faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         t0 = time.perf_counter()
         for b in range(steps):
             rows = order[b * batch:(b + 1) * batch]
@@ -263,6 +265,7 @@ def main():
                     layer.W -= rate * layer.dW
                     layer.b -= rate * layer.db
         epoch_ms = (time.perf_counter() - t0) * 1000
+        page_faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before
         predicted = []
         for start in range(0, len(test_y), 250):
             x = shape(test_x[start:start + 250])
@@ -270,7 +273,7 @@ def main():
                 x = layer.forward(x)
             predicted.append(x.argmax(axis=1))
         accuracy = float((np.concatenate(predicted) == test_y).mean())
-        return {"epochMs": epoch_ms, "testAccuracy": accuracy, "meanLoss": loss_sum / steps}
+        return {"epochMs": epoch_ms, "testAccuracy": accuracy, "meanLoss": loss_sum / steps, "pageFaults": page_faults}
 
     def matmul(m, k, n, variant):
         rng = np.random.default_rng(1)

@@ -34,6 +34,8 @@ export interface EpochResult {
   meanLoss: number;
   /** Buffers the peer's allocator made anew during the epoch, where it can count them. */
   freshBuffers?: number;
+  /** Minor page faults the process took during the timed epoch (the operating system's count). */
+  pageFaults?: number;
   /** For a GPU: when the host had recorded the whole epoch (the rest is waiting for the GPU). */
   hostMs?: number;
 }

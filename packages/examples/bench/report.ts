@@ -39,7 +39,7 @@ export interface BenchResults {
   workload: WorkloadSpec | CnnWorkloadSpec;
   repeats: number;
   peers: { id: string; detail: string }[];
-  epochs: Record<string, { ms: Sample; testAccuracy: number; meanLoss: number; freshBuffers?: number | undefined }>;
+  epochs: Record<string, { ms: Sample; testAccuracy: number; meanLoss: number; freshBuffers?: number | undefined; pageFaults?: number | undefined }>;
   matmuls: MatmulRow[];
   /** The scaling job's ms per SGD step (MLP job only), and the peers left out with the reason. */
   large?: { spec: LargeWorkloadSpec; steps: Record<string, { ms: Sample; meanLoss: number }>; skipped: Record<string, string> } | undefined;
@@ -71,6 +71,7 @@ export function tableLines(r: BenchResults): string[] {
   rows.push(['  test accuracy', ids.map((id) => fixed(r.epochs[id]?.testAccuracy, 4))]);
   rows.push(['  mean train loss', ids.map((id) => fixed(r.epochs[id]?.meanLoss, 4))]);
   rows.push(['  fresh buffers per epoch', ids.map((id) => fixed(r.epochs[id]?.freshBuffers, 0))]);
+  rows.push(['  page faults per epoch', ids.map((id) => fixed(r.epochs[id]?.pageFaults, 0))]);
   for (const row of r.matmuls) {
     rows.push([`${row.m}×${row.k}×${row.n} ${row.variant} GFLOP/s, best`, ids.map((id) => fixed(row.gflops[id], 1))]);
     rows.push(['  ratio matgrad/peer', ids.map((id) => (row.ms[id] === undefined ? '–' : fixed(row.ms[MATGRAD]! / row.ms[id]!, 3)))]);

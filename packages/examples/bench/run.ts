@@ -138,11 +138,14 @@ function parseModel(argv: string[]): 'mlp' | 'cnn' {
  *  matgrad's first two epochs 136 and 93 ms, then 77-83), so each peer gets two untimed. */
 const WARMUP_EPOCHS = 2;
 /** In a training run epochs follow one another, but the rotation leaves each peer idle for
- *  seconds while the others run, and the first epoch after that ran slower for every peer
- *  (numpy 60-62 ms then 55-57, matgrad 52-69 then 48-52, each request pair without a pause;
- *  V8 releases memory when idle and faults it back in). So each timed epoch follows an untimed
- *  one, in the same turn. */
-const SETTLING_EPOCHS = 1;
+ *  6-12 s while the others run. After such a gap V8 judges its allocation rate low (the gap
+ *  counts in its average until about ten scavenges have passed) and at every scavenge hands the
+ *  young generation's spare half back to the system, so each page the program then allocates
+ *  in is a fresh page fault: 1,000-1,500 per matgrad epoch, on this sandbox ~12 µs each, where
+ *  epochs that follow one another take about 20 (the table prints each peer's count). With one
+ *  untimed epoch per turn, matgrad's timed epochs that took those faults ran 66-111 ms against
+ *  44-54 without them; numpy takes none. Three untimed epochs carry every peer past it. */
+const SETTLING_EPOCHS = 3;
 const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
 const workloadDir = join(repoRoot, 'runs', 'bench', 'workload');
 await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureLargeWorkload(workloadDir));
@@ -154,7 +157,7 @@ const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
   console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${SETTLING_EPOCHS} untimed`);
-  const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[] }]));
+  const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[], faults: [] as number[] }]));
   for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
@@ -167,7 +170,8 @@ try {
       e.accuracy.push(r.testAccuracy);
       e.loss.push(r.meanLoss);
       if (r.freshBuffers !== undefined) e.fresh.push(r.freshBuffers);
-      process.stdout.write(`  ${p.spec.id} ${r.epochMs.toFixed(1)} ms;`);
+      if (r.pageFaults !== undefined) e.faults.push(r.pageFaults);
+      process.stdout.write(`  ${p.spec.id} ${r.epochMs.toFixed(1)} ms${r.pageFaults === undefined ? '' : ` (${r.pageFaults} faults)`};`);
     }
     if (round >= 0) process.stdout.write('\n');
   }
@@ -204,7 +208,7 @@ try {
     repeats,
     peers: peers.map((p) => ({ id: p.spec.id, detail: p.detail })),
     epochs: Object.fromEntries(
-      [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss), freshBuffers: e.fresh.length > 0 ? median(e.fresh) : undefined }]),
+      [...epochs].map(([id, e]) => [id, { ms: sample(e.ms), testAccuracy: median(e.accuracy), meanLoss: median(e.loss), freshBuffers: e.fresh.length > 0 ? median(e.fresh) : undefined, pageFaults: e.faults.length > 0 ? median(e.faults) : undefined }]),
     ),
     matmuls,
     large,
