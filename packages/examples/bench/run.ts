@@ -144,8 +144,9 @@ const WARMUP_EPOCHS = 2;
  *  in is a fresh page fault: 1,000-1,500 per matgrad epoch, on this sandbox ~12 µs each, where
  *  epochs that follow one another take about 20 (the table prints each peer's count). With one
  *  untimed epoch per turn, matgrad's timed epochs that took those faults ran 66-111 ms against
- *  44-54 without them; numpy takes none. Three untimed epochs carry every peer past it. */
-const SETTLING_EPOCHS = 3;
+ *  44-54 without them; numpy takes none. Three untimed epochs carry every peer past it; one
+ *  CNN epoch allocates far more than ten scavenges' worth, so there one is enough. */
+const SETTLING_EPOCHS = job === 'cnn' ? 1 : 3;
 const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
 const workloadDir = join(repoRoot, 'runs', 'bench', 'workload');
 await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureLargeWorkload(workloadDir));
