@@ -1,11 +1,11 @@
 // matgrad peer: `peer-matgrad.ts <workload dir> float32|float64 [mlp|cnn] [threads]`. Trains with
 // @matgrad/nn (Linear, ReLU, SGD; for cnn the trainer's LeNet: Conv2d, MaxPool2d, Flatten) on
 // @matgrad/core; float64 runs the same job on widened copies of the data and weights.
-import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, tensor, tidy, transpose, zeros, type Tensor } from '@matgrad/core';
+import { fromBuffer, getBackend, matmul, memoryStats, noGrad, setThreads, softmaxCrossEntropy, take, tensor, tidy, transpose, type Tensor } from '@matgrad/core';
 import { Linear, ReLU, SGD, Sequential, type Module } from '@matgrad/nn';
 import { LeNet } from '../src/trainer/lenet.js';
 import { filler, matmulResult, servePeer, timeCalls, timing, type EpochResult, type LatencyModel, type OpCase, type OpsResult, type StepsResult, type Variant } from './protocol.js';
-import { accuracy, gatherBatch, gatherRows, readCnnWeights, readLargeWorkload, readWorkload, smallLayers, type LayerWeights } from './workload.js';
+import { accuracy, readCnnWeights, readLargeWorkload, readWorkload, smallLayers, type LayerWeights } from './workload.js';
 
 const [dir, dtype, job = 'mlp', threadArg = '1'] = process.argv.slice(2);
 const threads = Number(threadArg);
@@ -56,13 +56,17 @@ function setup(): { model: Module; initial: [Tensor, Float32Array][]; batch: num
 const { model, initial, batch, learningRate } = setup();
 const optimizer = new SGD(model, { lr: learningRate });
 const testX = fromBuffer(Float.from(w.testX), [w.testY.length, inputs]);
-// float32 gathers straight into the batch; float64 widens a float32 gather.
-const xBatch = new Float(batch * inputs);
-const x32 = xBatch instanceof Float32Array ? xBatch : new Float32Array(batch * inputs);
-// The batch is copied into one tensor that lives on the backend (in WebAssembly memory on the
-// wasm backend), as a DataLoader's batches do, so the products read it in place.
-const xTensor = zeros([batch, inputs], { dtype: dtype as 'float32' | 'float64' });
+// The training digits are one tensor on the backend, and each step takes its batch's rows from
+// it, as nn's TensorDataset does (numpy's peer indexes its array the same way).
+const trainX = tensor(Float.from(w.trainX), { shape: [w.trainX.length / inputs, inputs], dtype: dtype as 'float32' | 'float64' });
 const y = new Int32Array(batch);
+
+/** The `count` rows of trainX from position `start` of the workload's order; their labels go to `labels`. */
+function batchRows(start: number, count: number, labels: Int32Array): Int32Array {
+  const rows = w.order.subarray(start, start + count);
+  for (let r = 0; r < count; r++) labels[r] = w.trainY[rows[r]!]!;
+  return rows;
+}
 
 function epoch(): EpochResult {
   for (const [p, v] of initial) p.assign(v);
@@ -72,13 +76,11 @@ function epoch(): EpochResult {
   const faultsBefore = process.resourceUsage().minorPageFault;
   const t0 = performance.now();
   for (let b = 0; b < steps; b++) {
-    gatherBatch(w, b, x32, y);
-    if (x32 !== xBatch) xBatch.set(x32);
-    xTensor.assign(xBatch);
-    // tidy hands each step's activations and temporaries back to the backend's pool.
+    const rows = batchRows(b * batch, batch, y);
+    // tidy hands each step's batch, activations and temporaries back to the backend's pool.
     lossSum += tidy(() => {
       optimizer.zeroGrad();
-      const loss = softmaxCrossEntropy(model.forward(xTensor), y);
+      const loss = softmaxCrossEntropy(model.forward(take(trainX, rows, 0)), y);
       loss.backward();
       optimizer.step();
       return loss.item();
@@ -142,20 +144,15 @@ function largeJob(): NonNullable<typeof large> {
 function largeSteps(): StepsResult {
   const { model: net, initial: start, optimizer: sgd, spec } = largeJob();
   for (const [p, v] of start) p.assign(v);
-  const x = new Float32Array(spec.batch * inputs);
-  const xs = new Float(spec.batch * inputs);
-  // As in epoch(): each batch is copied into one tensor on the backend.
-  const xTensor = zeros([spec.batch, inputs], { dtype: dtype as 'float32' | 'float64' });
   const labels = new Int32Array(spec.batch);
   let lossSum = 0;
   const t0 = performance.now();
   for (let s = 0; s < spec.steps; s++) {
-    gatherRows(w, s * spec.batch, spec.batch, x, labels);
-    xs.set(x);
-    xTensor.assign(xs);
+    // As in epoch(): the batch's rows taken from the training tensor.
+    const rows = batchRows(s * spec.batch, spec.batch, labels);
     lossSum += tidy(() => {
       sgd.zeroGrad();
-      const loss = softmaxCrossEntropy(net.forward(xTensor), labels);
+      const loss = softmaxCrossEntropy(net.forward(take(trainX, rows, 0)), labels);
       loss.backward();
       sgd.step();
       return loss.item();
