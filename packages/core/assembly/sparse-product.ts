@@ -13,11 +13,12 @@
 
 import { add, allFinite, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
 
-// Columns of C kept in registers per pass over a row's entries: six v128 accumulators, the six
-// vectors of B and the splat of A's value fit in the 15 registers V8 gives SIMD on x64. With
+// Columns of C kept in registers per pass over a row's entries: seven v128 accumulators, the
+// seven vectors of B and the splat of A's value fill the 15 registers V8 gives SIMD on x64. With
 // eight, V8 spilled an accumulator to the stack, and its store and reload each step made the
-// loop three times slower.
-const BLOCK_VECTORS: i32 = 6;
+// loop three times slower. Seven against six: 100 columns (f32) take four passes over the entries
+// instead of five, and X·W₁, Xᵀ·Δ of the benchmark took 0.96× the time.
+const BLOCK_VECTORS: i32 = 7;
 
 // For each mask of non-zero lanes, the i8x16.swizzle that moves those lanes to the front: of
 // four 4-byte lanes (f32 values and the i32 offsets), and of two 8-byte lanes (f64 values).
@@ -135,7 +136,7 @@ function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEn
 // @ts-ignore: decorator
 @inline function rowBlock<T>(vectors: i32, begin: i32, end: i32, offsets: usize, values: usize, b: usize, out: usize, accumulate: bool): void {
   let c0 = i64x2.splat(0), c1 = i64x2.splat(0), c2 = i64x2.splat(0);
-  let c3 = i64x2.splat(0), c4 = i64x2.splat(0), c5 = i64x2.splat(0);
+  let c3 = i64x2.splat(0), c4 = i64x2.splat(0), c5 = i64x2.splat(0), c6 = i64x2.splat(0);
   let op = offsets + (<usize>begin << 2);
   let vp = at<T>(values, begin);
   const stop = offsets + (<usize>end << 2);
@@ -148,6 +149,7 @@ function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEn
     if (vectors > 3) c3 = madd<T>(c3, x, v128.load(bp, 48));
     if (vectors > 4) c4 = madd<T>(c4, x, v128.load(bp, 64));
     if (vectors > 5) c5 = madd<T>(c5, x, v128.load(bp, 80));
+    if (vectors > 6) c6 = madd<T>(c6, x, v128.load(bp, 96));
     vp += sizeof<T>();
   }
   if (accumulate) {
@@ -157,6 +159,7 @@ function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEn
     if (vectors > 3) c3 = add<T>(c3, v128.load(out, 48));
     if (vectors > 4) c4 = add<T>(c4, v128.load(out, 64));
     if (vectors > 5) c5 = add<T>(c5, v128.load(out, 80));
+    if (vectors > 6) c6 = add<T>(c6, v128.load(out, 96));
   }
   v128.store(out, c0);
   if (vectors > 1) v128.store(out, c1, 16);
@@ -164,6 +167,7 @@ function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEn
   if (vectors > 3) v128.store(out, c3, 48);
   if (vectors > 4) v128.store(out, c4, 64);
   if (vectors > 5) v128.store(out, c5, 80);
+  if (vectors > 6) v128.store(out, c6, 96);
 }
 
 /** The columns of a row of C left after the full passes: fewer than BLOCK_VECTORS vectors in
@@ -178,6 +182,7 @@ function rowRest<T>(from: i32, n: i32, begin: i32, end: i32, offsets: usize, val
   else if (vectors == 3) rowBlock<T>(3, begin, end, offsets, values, bj, oj, accumulate);
   else if (vectors == 4) rowBlock<T>(4, begin, end, offsets, values, bj, oj, accumulate);
   else if (vectors == 5) rowBlock<T>(5, begin, end, offsets, values, bj, oj, accumulate);
+  else if (vectors == 6) rowBlock<T>(6, begin, end, offsets, values, bj, oj, accumulate);
   for (let j = from + vectors * lanes; j < n; j++) {
     let sum: T = 0;
     const bc = at<T>(b, j);
