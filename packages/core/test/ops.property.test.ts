@@ -171,6 +171,38 @@ describe('shape ops match finite differences', () => {
   });
 });
 
+describe('softmax values', () => {
+  /** exp(x − max)/Σ exp(x − max) per row, in float64, rounded once to the dtype. */
+  function reference(row: number[], round: (v: number) => number): number[] {
+    const top = Math.max(...row);
+    const shift = Number.isFinite(top) ? top : 0;
+    const exps = row.map((v) => Math.exp(v - shift));
+    const total = exps.reduce((s, e) => s + e, 0);
+    return exps.map((e) => round(e / total));
+  }
+  const rows = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.double({ min: 0.01, max: 200, noNaN: true })).chain(([n, c, scale]) =>
+    fc.tuple(fc.constant(c), fc.array(fc.double({ min: -scale, max: scale, noNaN: true }), { minLength: n * c, maxLength: n * c })),
+  );
+  it('are the row exponentials over their sum, rounded once (float32 and float64)', () => {
+    fc.assert(
+      fc.property(rows, ([c, flat]) => {
+        for (const [dtype, round] of [['float32', Math.fround], ['float64', (v: number) => v]] as const) {
+          const x = tensor(flat.map((v) => (dtype === 'float32' ? Math.fround(v) : v)), { shape: [flat.length / c, c], dtype });
+          const got = [...x.softmax(-1).values()];
+          const src = [...x.values()];
+          const want = src.flatMap((_, i) => (i % c === 0 ? reference(src.slice(i, i + c), round) : []));
+          for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) throw new Error(`${dtype} row of ${c}: element ${i} is ${got[i]}, expected ${want[i]}`);
+        }
+      }),
+      RUNS,
+    );
+  });
+  it('keep the edge rows: +∞ gives NaN and zeros, all −∞ or a NaN gives NaN', () => {
+    const x = tensor([Infinity, 1, -2, -Infinity, -Infinity, -Infinity, NaN, 0, 1], { shape: [3, 3] });
+    expect([...x.softmax(1).values()]).toEqual([NaN, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN]);
+  });
+});
+
 describe('softmax family matches finite differences', () => {
   const withAxis = shape(1, 3).chain((s) => fc.tuple(tensorOfShape(s, { min: -4, max: 4 }), fc.integer({ min: -s.length, max: s.length - 1 })));
   it('softmax(axis)', () => fc.assert(fc.property(withAxis, ([a, axis]) => expectGradCheck((x) => x.softmax(axis), [a])), RUNS));

@@ -11,7 +11,7 @@ import { OPTIMIZER_UPDATES } from './optimizers.js';
 import { col2im, im2col, isPlainPairs, maxPool2d, maxUnpool2d } from './patches.js';
 import { BufferPool, type Pool } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
-import { logSoftmaxRows, softmaxCrossEntropy } from './rows.js';
+import { logSoftmaxRows, softmaxCrossEntropy, softmaxRows } from './rows.js';
 import { cumsum } from './scan.js';
 import { forEachRow, type Walk } from './strided.js';
 
@@ -194,12 +194,7 @@ export class CpuBackend implements Backend {
   }
 
   softmax(x: Storage, axis: number): Storage {
-    return this.#alongLastAxis(x, axis, (rows) => {
-      const out = logSoftmaxRows(this.#alloc, rows);
-      const data = elementsOf(out);
-      for (let i = 0; i < data.length; i++) data[i] = Math.exp(data[i]!);
-      return out;
-    });
+    return this.#alongLastAxis(x, axis, (rows) => softmaxRows(this.#alloc, rows));
   }
 
   softmaxCrossEntropy(logits: Storage, targets: Storage): Storage {

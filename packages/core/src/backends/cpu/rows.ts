@@ -20,6 +20,33 @@ export function logSoftmaxRows(alloc: Allocate, x: Storage): Storage {
   return storage;
 }
 
+// One row's exponentials, kept in float64 so a float32 result is rounded once.
+let rowExps = new Float64Array(16);
+
+/** Probabilities of each row of row-major `x` ([..., C]): exp(x − max) over its row sum, one
+ *  exponential per entry. A row whose maximum is ±∞ is left unshifted (then NaN and 0s, as the
+ *  exponential of its log-probabilities gives). */
+export function softmaxRows(alloc: Allocate, x: Storage): Storage {
+  const { storage, data: dst } = alloc(x.dtype, x.shape);
+  const src = elementsOf(x);
+  const cols = x.shape[x.ndim - 1]!;
+  if (rowExps.length < cols) rowExps = new Float64Array(cols);
+  const exps = rowExps;
+  for (let row = 0; row < dst.length; row += cols) {
+    let top = -Infinity;
+    for (let c = 0; c < cols; c++) top = Math.max(top, src[row + c]!);
+    const shift = Number.isFinite(top) ? top : 0;
+    let total = 0;
+    for (let c = 0; c < cols; c++) {
+      const e = Math.exp(src[row + c]! - shift);
+      exps[c] = e;
+      total += e;
+    }
+    for (let c = 0; c < cols; c++) dst[row + c] = exps[c]! / total;
+  }
+  return storage;
+}
+
 /** −(1/N)·Σ Y∘log softmax(A) for row-major logits and targets [N, C]. */
 export function softmaxCrossEntropy(alloc: Allocate, logits: Storage, targets: Storage): Storage {
   const logProbs = logSoftmaxRows(alloc, logits);
