@@ -4,3 +4,4 @@ export * from './axpy';
 export * from './patches';
 export * from './pooling';
 export * from './elementwise';
+export * from './gather';

@@ -180,6 +180,46 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
     );
   });
 
+  it("take copies the loop's elements with the module's memory.copy, along any axis, indices repeated, both dtypes", () => {
+    let kernelCalls = 0;
+    const counted = new CpuBackend('take-check-wasm', { ...set.kernels, gather: (...args) => (kernelCalls++, set.kernels.gather!(...args)) }, set.pool!);
+    const takes = fc.tuple(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }), fc.boolean()).chain(([shape, float32]) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.constant(float32),
+        fc.nat(shape.length - 1).chain((axis) => fc.tuple(fc.constant(axis), fc.array(fc.nat(shape[axis]! - 1), { minLength: 1, maxLength: 8 }))),
+        float32Values(shape.reduce((a, b) => a * b, 1)),
+      ),
+    );
+    fc.assert(
+      fc.property(takes, ([shape, float32, [axis, positions], values]) => {
+        const dtype = float32 ? 'float32' : 'float64';
+        const indices = Int32Array.from(positions);
+        const run = (backend: CpuBackend) => backend.readSync(backend.take(upload(backend, values, shape, dtype), axis, indices, [indices.length]));
+        const before = kernelCalls;
+        sameElements(run(counted), run(js));
+        expect(kernelCalls).toBe(before + 1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gather runs for arrays in the module, and leaves arrays outside and indices out of range to the loop', () => {
+    const x = set.pool!.take('float32', 12);
+    x.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const out = set.pool!.take('float32', 6);
+    // Rows of 3 taken from a 4×3 matrix: rows 3, 0, then axis 1 of a 2×2×3 (outer 2).
+    expect(set.kernels.gather!(1, 4, 3, x, Int32Array.from([3, 0]), out)).toBe(true);
+    expect([...out]).toEqual([9, 10, 11, 0, 1, 2]);
+    expect(set.kernels.gather!(2, 2, 3, x, Int32Array.from([1]), out)).toBe(true);
+    expect([...out]).toEqual([3, 4, 5, 9, 10, 11]);
+    expect(set.kernels.gather!(1, 4, 3, x, Int32Array.from([4]), out)).toBe(false);
+    expect(set.kernels.gather!(1, 4, 3, x, Int32Array.from([-1]), out)).toBe(false);
+    expect(set.kernels.gather!(1, 4, 3, new Float32Array(12), Int32Array.from([0]), out)).toBe(false);
+    expect(set.kernels.gather!(1, 4, 3, x, Int32Array.from([0]), new Float32Array(3))).toBe(false);
+    expect(set.kernels.gather!(1, 4, 3, x, Int32Array.from([0]), set.pool!.take('float64', 3))).toBe(false);
+  });
+
   it('run in the module for tensors it holds, and leave other arrays to the loops', () => {
     const held = set.pool!.take('float32', 8);
     const outside = new Float32Array(8);

@@ -61,6 +61,11 @@ export interface Kernels {
     oi: number,
     outRow: number,
   ): boolean;
+  /** take's copies: for o < outer and j < indices.length, the `inner` elements of `x` from
+   *  (o·size + indices[j])·inner go to `out` from (o·indices.length + j)·inner, where a kernel
+   *  set can copy them where they lie (the WebAssembly one, both arrays in its memory); false
+   *  otherwise (or for an index outside [0, size)), and the caller runs its loop. */
+  gather?(outer: number, size: number, inner: number, x: FloatArray, indices: Int32Array, out: FloatArray): boolean;
   /** max(x, 0) over `n` contiguous elements from `xi` into `out` from `oi`, as binaryRows. */
   reluRow?(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean;
 }

@@ -202,7 +202,7 @@ export class CpuBackend implements Backend {
   }
 
   take(x: Storage, axis: number, indices: Int32Array, indexShape: Shape): Storage {
-    return this.#withRowMajor(x, (rows) => take(this.#alloc, rows, axis, indices, indexShape));
+    return this.#withRowMajor(x, (rows) => take(this.#alloc, rows, axis, indices, indexShape, this.matrices.gather));
   }
 
   scatterAdd(x: Storage, axis: number, indices: Int32Array, indexShape: Shape, size: number): Storage {

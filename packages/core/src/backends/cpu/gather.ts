@@ -1,5 +1,6 @@
 import { sizeOf, type Shape } from '../../shape.js';
 import type { Storage } from '../../storage.js';
+import type { Kernels } from '../../kernels/types.js';
 import { elementsOf, type Allocate } from './memory.js';
 
 /** The blocks of a row-major array around `axes` axes starting at `axis`: outer × (…) × inner. */
@@ -7,12 +8,14 @@ function blocks(shape: Shape, axis: number, axes: number): { outer: number; inne
   return { outer: sizeOf(shape.slice(0, axis)), inner: sizeOf(shape.slice(axis + axes)) };
 }
 
-/** Gather along `axis` of row-major `x`: the axis is replaced by the indices' shape. */
-export function take(alloc: Allocate, x: Storage, axis: number, indices: Int32Array, indexShape: Shape): Storage {
+/** Gather along `axis` of row-major `x`: the axis is replaced by the indices' shape. `gather`
+ *  copies where a kernel set can (see Kernels.gather). */
+export function take(alloc: Allocate, x: Storage, axis: number, indices: Int32Array, indexShape: Shape, gather?: Kernels['gather']): Storage {
   const src = elementsOf(x);
   const size = x.shape[axis]!;
   const { outer, inner } = blocks(x.shape, axis, 1);
   const { storage, data: out } = alloc(x.dtype, [...x.shape.slice(0, axis), ...indexShape, ...x.shape.slice(axis + 1)]);
+  if (gather?.(outer, size, inner, src, indices, out)) return storage;
   const m = indices.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {

@@ -25,6 +25,7 @@ interface KernelExports {
   col2imF64: PatchKernel;
   maxPoolPairsF32(planes: number, h: number, w: number, src: number, dst: number): void;
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
+  gatherBlocks(outer: number, size: number, count: number, blockBytes: number, src: number, indices: number, dst: number): void;
 }
 
 /** (n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, [pad value,] src, dst). */
@@ -244,6 +245,24 @@ class WasmKernels {
     return this.#held(data) || (copies && data.byteLength < SMALLEST_ARENA_BYTES);
   }
 
+  /** take's copies with memory.copy, when both arrays lie in the module's memory (the indices
+   *  are copied in); TypedArray.prototype.set copies a shared memory word by word. */
+  gather(outer: number, size: number, inner: number, x: FloatArray, indices: Int32Array, out: FloatArray): boolean {
+    const is32 = out instanceof Float32Array;
+    if (!this.#held(x) || !this.#held(out) || (x instanceof Float32Array) !== is32) return false;
+    for (let j = 0; j < indices.length; j++) if (!(indices[j]! >= 0 && indices[j]! < size)) return false;
+    const staged: Staged = [];
+    try {
+      const at = this.#stage(indices.byteLength, staged);
+      if (at === null) return false;
+      new Int32Array(this.exports.memory.buffer, at, indices.length).set(indices);
+      this.exports.gatherBlocks(outer, size, indices.length, inner * (is32 ? 4 : 8), x.byteOffset, at, out.byteOffset);
+      return true;
+    } finally {
+      this.#unstage(staged);
+    }
+  }
+
   reluRow(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean {
     const is32 = out instanceof Float32Array;
     if (!this.#held(x) || !this.#held(out) || (x instanceof Float32Array) !== is32) return false;
@@ -368,6 +387,7 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     col2im: (col, imageShape, geometry, out) => impl.patches(false, col, imageShape, geometry, out),
     binaryRows: (kernel, rows, n, a, ai, aRow, as, b, bi, bRow, bs, out, oi, outRow) => impl.binaryRows(kernel, rows, n, a, ai, aRow, as, b, bi, bRow, bs, out, oi, outRow),
     reluRow: (n, x, xi, out, oi) => impl.reluRow(n, x, xi, out, oi),
+    gather: (outer, size, inner, x, indices, out) => impl.gather(outer, size, inner, x, indices, out),
     maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
     maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };
