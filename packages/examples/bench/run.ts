@@ -144,9 +144,24 @@ const WARMUP_EPOCHS = 2;
  *  in is a fresh page fault: 1,000-1,500 per matgrad epoch, on this sandbox ~12 µs each, where
  *  epochs that follow one another take about 20 (the table prints each peer's count). With one
  *  untimed epoch per turn, matgrad's timed epochs that took those faults ran 66-111 ms against
- *  44-54 without them; numpy takes none. Three untimed epochs carry every peer past it; one
- *  CNN epoch allocates far more than ten scavenges' worth, so there one is enough. */
-const SETTLING_EPOCHS = job === 'cnn' ? 1 : 3;
+ *  44-54 without them; numpy takes none. A fixed three untimed epochs were not always enough: a
+ *  slow spell of the machine lengthens the gaps, and a run at 05:25 UTC still had 1,200 faults
+ *  in matgrad's timed epochs of one round (and tfjs-cpu 2,900-4,100 in two). So a turn runs
+ *  untimed epochs until one takes fewer than STEADY_FAULTS page faults (at least one, at most
+ *  MAX_SETTLING_EPOCHS), then the timed one; the round line prints how many each took. One CNN
+ *  epoch allocates far more than ten scavenges' worth: there a turn runs one untimed epoch. */
+const MAX_SETTLING_EPOCHS = job === 'cnn' ? 1 : 6;
+/** Page faults per epoch that count as steady: matgrad's epochs take 3-50 once settled, tfjs's
+ *  115-430, those right after a gap 1,000-4,100 (each fault is a fresh 4 KiB page). */
+const STEADY_FAULTS = 500;
+
+/** Untimed epochs until `peer` is past the idle gap (see above); returns how many it ran. */
+async function settle(peer: PeerProcess): Promise<number> {
+  for (let n = 1; ; n++) {
+    const r = await peer.request({ cmd: 'epoch' });
+    if (n >= MAX_SETTLING_EPOCHS || (r.pageFaults ?? 0) < STEADY_FAULTS) return n;
+  }
+}
 const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
 const workloadDir = join(repoRoot, 'runs', 'bench', 'workload');
 await (job === 'cnn' ? ensureCnnWorkload(workloadDir) : ensureLargeWorkload(workloadDir));
@@ -157,13 +172,13 @@ const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(work
 const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
-  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${SETTLING_EPOCHS} untimed`);
+  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after 1-${MAX_SETTLING_EPOCHS} untimed (until one takes under ${STEADY_FAULTS} page faults)`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[], faults: [] as number[] }]));
   for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
       await quiet();
-      if (round >= 0) for (let i = 0; i < SETTLING_EPOCHS; i++) await p.request({ cmd: 'epoch' });
+      const settled = round >= 0 ? await settle(p) : 0;
       const r = await p.request({ cmd: 'epoch' });
       if (round < 0) continue;
       const e = epochs.get(p.spec.id)!;
@@ -172,7 +187,7 @@ try {
       e.loss.push(r.meanLoss);
       if (r.freshBuffers !== undefined) e.fresh.push(r.freshBuffers);
       if (r.pageFaults !== undefined) e.faults.push(r.pageFaults);
-      process.stdout.write(`  ${p.spec.id} ${r.epochMs.toFixed(1)} ms${r.pageFaults === undefined ? '' : ` (${r.pageFaults} faults)`};`);
+      process.stdout.write(`  ${p.spec.id} ${r.epochMs.toFixed(1)} ms (${settled} untimed${r.pageFaults === undefined ? '' : `, ${r.pageFaults} faults`});`);
     }
     if (round >= 0) process.stdout.write('\n');
   }
