@@ -146,10 +146,13 @@ const WARMUP_EPOCHS = 2;
  *  untimed epoch per turn, matgrad's timed epochs that took those faults ran 66-111 ms against
  *  44-54 without them; numpy takes none. A fixed three untimed epochs were not always enough: a
  *  slow spell of the machine lengthens the gaps, and a run at 05:25 UTC still had 1,200 faults
- *  in matgrad's timed epochs of one round (and tfjs-cpu 2,900-4,100 in two). So a turn runs
- *  untimed epochs until one takes fewer than STEADY_FAULTS page faults (at least one, at most
- *  MAX_SETTLING_EPOCHS), then the timed one; the round line prints how many each took. One CNN
- *  epoch allocates far more than ten scavenges' worth: there a turn runs one untimed epoch. */
+ *  in matgrad's timed epochs of one round (and tfjs-cpu 2,900-4,100 in two). Nor is one quiet
+ *  epoch: the faults start at the first scavenge after the gap, which can fall in the second
+ *  epoch (a run at 05:36 UTC: 277 faults, then 1,281 in the timed epoch). So a turn runs at
+ *  least MIN_SETTLING_EPOCHS untimed epochs, and more until one takes fewer than STEADY_FAULTS
+ *  page faults (at most MAX_SETTLING_EPOCHS), then the timed one; the round line prints how many
+ *  each took. One CNN epoch allocates far more than ten scavenges' worth: there a turn runs one. */
+const MIN_SETTLING_EPOCHS = job === 'cnn' ? 1 : 3;
 const MAX_SETTLING_EPOCHS = job === 'cnn' ? 1 : 6;
 /** Page faults per epoch that count as steady: matgrad's epochs take 3-50 once settled, tfjs's
  *  115-430, those right after a gap 1,000-4,100 (each fault is a fresh 4 KiB page). */
@@ -159,7 +162,7 @@ const STEADY_FAULTS = 500;
 async function settle(peer: PeerProcess): Promise<number> {
   for (let n = 1; ; n++) {
     const r = await peer.request({ cmd: 'epoch' });
-    if (n >= MAX_SETTLING_EPOCHS || (r.pageFaults ?? 0) < STEADY_FAULTS) return n;
+    if (n >= MAX_SETTLING_EPOCHS || (n >= MIN_SETTLING_EPOCHS && (r.pageFaults ?? 0) < STEADY_FAULTS)) return n;
   }
 }
 const outDir = join(repoRoot, 'runs', job === 'cnn' ? 'bench-cnn' : 'bench');
@@ -172,7 +175,7 @@ const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(work
 const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
-  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after 1-${MAX_SETTLING_EPOCHS} untimed (until one takes under ${STEADY_FAULTS} page faults)`);
+  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${MIN_SETTLING_EPOCHS}-${MAX_SETTLING_EPOCHS} untimed (more than ${MIN_SETTLING_EPOCHS} until one takes under ${STEADY_FAULTS} page faults)`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[], faults: [] as number[] }]));
   for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
