@@ -175,7 +175,8 @@ const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(work
 const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
-  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${MIN_SETTLING_EPOCHS}-${MAX_SETTLING_EPOCHS} untimed (more than ${MIN_SETTLING_EPOCHS} until one takes under ${STEADY_FAULTS} page faults)`);
+  const settling = MIN_SETTLING_EPOCHS === MAX_SETTLING_EPOCHS ? `${MIN_SETTLING_EPOCHS}` : `${MIN_SETTLING_EPOCHS}-${MAX_SETTLING_EPOCHS} (past ${MIN_SETTLING_EPOCHS} until one takes under ${STEADY_FAULTS} page faults)`;
+  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${settling} untimed`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[], faults: [] as number[] }]));
   for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
