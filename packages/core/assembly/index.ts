@@ -5,3 +5,4 @@ export * from './patches';
 export * from './pooling';
 export * from './elementwise';
 export * from './gather';
+export * from './fill';

@@ -181,8 +181,9 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
   });
 
   it("take copies the loop's elements with the module's memory.copy, along any axis, indices repeated, both dtypes", () => {
+    // Counted when the kernel ran (true), not merely when it was asked.
     let kernelCalls = 0;
-    const counted = new CpuBackend('take-check-wasm', { ...set.kernels, gather: (...args) => (kernelCalls++, set.kernels.gather!(...args)) }, set.pool!);
+    const counted = new CpuBackend('take-check-wasm', { ...set.kernels, gather: (...args) => { const ran = set.kernels.gather!(...args); if (ran) kernelCalls++; return ran; } }, set.pool!);
     const takes = fc.tuple(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }), fc.boolean()).chain(([shape, float32]) =>
       fc.tuple(
         fc.constant(shape),
@@ -202,6 +203,22 @@ describe("elementwise kernels on tensors in the wasm module's memory", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('fill stores the value TypedArray.prototype.fill stores, in the module, both dtypes', () => {
+    let kernelCalls = 0;
+    const counted = new CpuBackend('fill-check-wasm', { ...set.kernels, fill: (...args) => { const ran = set.kernels.fill!(...args); if (ran) kernelCalls++; return ran; } }, set.pool!);
+    const fills = fc.tuple(fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.oneof(fc.constantFrom(...EDGES, 0.1, -1e-40, 3e38, 4e38), fc.double()));
+    fc.assert(
+      fc.property(fills, ([length, float32, value]) => {
+        const dtype = float32 ? 'float32' : 'float64';
+        const before = kernelCalls;
+        sameElements(counted.readSync(counted.fill(dtype, [length], value)), js.readSync(js.fill(dtype, [length], value)));
+        expect(kernelCalls).toBe(before + 1);
+      }),
+      { numRuns: 300 },
+    );
+    expect(set.kernels.fill!(new Float32Array(8), 1)).toBe(false);
   });
 
   it('gather runs for arrays in the module, and leaves arrays outside and indices out of range to the loop', () => {

@@ -61,6 +61,9 @@ export interface Kernels {
     oi: number,
     outRow: number,
   ): boolean;
+  /** Every element of `out` set to `value`, where a kernel set can store into it where it lies
+   *  (the WebAssembly one, in its memory); false otherwise, and the caller fills it. */
+  fill?(out: FloatArray, value: number): boolean;
   /** take's copies: for o < outer and j < indices.length, the `inner` elements of `x` from
    *  (o·size + indices[j])·inner go to `out` from (o·indices.length + j)·inner, where a kernel
    *  set can copy them where they lie (the WebAssembly one, both arrays in its memory); false

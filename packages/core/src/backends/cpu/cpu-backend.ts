@@ -92,7 +92,7 @@ export class CpuBackend implements Backend {
 
   fill(dtype: DType, shape: Shape, value: number): Storage {
     const { storage, data } = this.#alloc(dtype, shape);
-    data.fill(value);
+    if (!this.matrices.fill?.(data, value)) data.fill(value);
     return storage;
   }
 

@@ -26,6 +26,8 @@ interface KernelExports {
   maxPoolPairsF32(planes: number, h: number, w: number, src: number, dst: number): void;
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
   gatherBlocks(outer: number, size: number, count: number, blockBytes: number, src: number, indices: number, dst: number): void;
+  fillF32(n: number, value: number, dst: number): void;
+  fillF64(n: number, value: number, dst: number): void;
 }
 
 /** (n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, [pad value,] src, dst). */
@@ -245,6 +247,14 @@ class WasmKernels {
     return this.#held(data) || (copies && data.byteLength < SMALLEST_ARENA_BYTES);
   }
 
+  /** Fills `out` in the module's memory; TypedArray.prototype.fill stores a shared memory
+   *  element by element. */
+  fill(out: FloatArray, value: number): boolean {
+    if (!this.#held(out)) return false;
+    (out instanceof Float32Array ? this.exports.fillF32 : this.exports.fillF64)(out.length, value, out.byteOffset);
+    return true;
+  }
+
   /** take's copies with memory.copy, when both arrays lie in the module's memory (the indices
    *  are copied in); TypedArray.prototype.set copies a shared memory word by word. */
   gather(outer: number, size: number, inner: number, x: FloatArray, indices: Int32Array, out: FloatArray): boolean {
@@ -388,6 +398,7 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     binaryRows: (kernel, rows, n, a, ai, aRow, as, b, bi, bRow, bs, out, oi, outRow) => impl.binaryRows(kernel, rows, n, a, ai, aRow, as, b, bi, bRow, bs, out, oi, outRow),
     reluRow: (n, x, xi, out, oi) => impl.reluRow(n, x, xi, out, oi),
     gather: (outer, size, inner, x, indices, out) => impl.gather(outer, size, inner, x, indices, out),
+    fill: (out, value) => impl.fill(out, value),
     maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
     maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };
