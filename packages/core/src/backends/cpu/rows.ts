@@ -2,16 +2,22 @@ import type { FloatArray } from '../../kernels/types.js';
 import type { Storage } from '../../storage.js';
 import { elementsOf, type Allocate } from './memory.js';
 
-/** log-probabilities of each row of row-major `x` ([..., C]), one pass per row: shifted by the
- *  row's maximum so logits like 1000 stay finite; a row whose maximum is ±∞ is left unshifted. */
+/** What a row of `cols` values from `row` is shifted by before its exponentials: its maximum, so
+ *  logits like 1000 stay finite, or 0 for a row whose maximum is ±∞ (or NaN). */
+function rowShift(src: FloatArray, row: number, cols: number): number {
+  let top = -Infinity;
+  for (let c = 0; c < cols; c++) top = Math.max(top, src[row + c]!);
+  return Number.isFinite(top) ? top : 0;
+}
+
+/** log-probabilities of each row of row-major `x` ([..., C]), one pass per row, shifted by
+ *  rowShift. */
 export function logSoftmaxRows(alloc: Allocate, x: Storage): Storage {
   const { storage, data: dst } = alloc(x.dtype, x.shape);
   const src = elementsOf(x);
   const cols = x.shape[x.ndim - 1]!;
   for (let row = 0; row < dst.length; row += cols) {
-    let top = -Infinity;
-    for (let c = 0; c < cols; c++) top = Math.max(top, src[row + c]!);
-    const shift = Number.isFinite(top) ? top : 0;
+    const shift = rowShift(src, row, cols);
     let total = 0;
     for (let c = 0; c < cols; c++) total += Math.exp(src[row + c]! - shift);
     const logTotal = shift + Math.log(total);
@@ -23,9 +29,9 @@ export function logSoftmaxRows(alloc: Allocate, x: Storage): Storage {
 // One row's exponentials, kept in float64 so a float32 result is rounded once.
 let rowExps = new Float64Array(16);
 
-/** Probabilities of each row of row-major `x` ([..., C]): exp(x − max) over its row sum, one
- *  exponential per entry. A row whose maximum is ±∞ is left unshifted (then NaN and 0s, as the
- *  exponential of its log-probabilities gives). */
+/** Probabilities of each row of row-major `x` ([..., C]): exp(x − shift) over its row sum (see
+ *  rowShift), one exponential per entry; a row with +∞ gives NaN and 0s and one of all −∞ NaNs,
+ *  as the exponential of its log-probabilities does. */
 export function softmaxRows(alloc: Allocate, x: Storage): Storage {
   const { storage, data: dst } = alloc(x.dtype, x.shape);
   const src = elementsOf(x);
@@ -33,9 +39,7 @@ export function softmaxRows(alloc: Allocate, x: Storage): Storage {
   if (rowExps.length < cols) rowExps = new Float64Array(cols);
   const exps = rowExps;
   for (let row = 0; row < dst.length; row += cols) {
-    let top = -Infinity;
-    for (let c = 0; c < cols; c++) top = Math.max(top, src[row + c]!);
-    const shift = Number.isFinite(top) ? top : 0;
+    const shift = rowShift(src, row, cols);
     let total = 0;
     for (let c = 0; c < cols; c++) {
       const e = Math.exp(src[row + c]! - shift);
