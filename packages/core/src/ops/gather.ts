@@ -41,8 +41,8 @@ function indexSource(indices: Int32Array | Tensor): IndexSource {
 export type Indices = Tensor | TensorData;
 
 /** Checks the indices against an axis of `size` and wraps negative ones, as numpy does;
- *  `axisText` names that axis for the error. */
-function resolveIndices(op: string, indices: Indices, size: number, axisText: string): { indices: Int32Array | Tensor; indexShape: number[] } {
+ *  `axisText` names that axis for the error (a function: the text is built only then). */
+function resolveIndices(op: string, indices: Indices, size: number, axisText: () => string): { indices: Int32Array | Tensor; indexShape: number[] } {
   if (indices instanceof Tensor && !indices.storage.backend.readsSynchronously) {
     // Read on the device, where the kernel checks each index: an index that does not fit
     // gives NaN in the result (the check cannot throw from the GPU).
@@ -58,7 +58,7 @@ function resolveIndices(op: string, indices: Indices, size: number, axisText: st
     const k = values[j]!;
     if (!Number.isInteger(k) || k < -size || k >= size) {
       const expected = size === 0 ? 'no index fits an empty axis' : `expected an integer in [${-size}, ${size - 1}]`;
-      throw new RangeError(`${op}: index ${k} at position ${j} does not fit ${axisText}; ${expected}`);
+      throw new RangeError(`${op}: index ${k} at position ${j} does not fit ${axisText()}; ${expected}`);
     }
     resolved[j] = k < 0 ? k + size : k;
   }
@@ -80,7 +80,7 @@ export function take(a: Tensor, indices: Indices, axis?: number): Tensor {
   if (a.shape.length === 0) throw new RangeError('take: cannot index a scalar (0-d tensor) along an axis; pass no axis to read it flat');
   const ax = normalizeAxis('take', axis, a.shape.length);
   const size = a.shape[ax]!;
-  const resolved = resolveIndices('take', indices, size, `axis ${ax} of size ${size} (shape ${formatShape(a.shape)})`);
+  const resolved = resolveIndices('take', indices, size, () => `axis ${ax} of size ${size} (shape ${formatShape(a.shape)})`);
   sameBackend('take', a, resolved.indices);
   return apply(takeOp, [a], { axis: ax, size, ...resolved });
 }
@@ -89,7 +89,7 @@ export function take(a: Tensor, indices: Indices, axis?: number): Tensor {
  *  at its index (numpy's np.add.at). `a` has the indices' axes where the result has `axis`. */
 export function scatterAdd(a: Tensor, indices: Indices, axis: number, size: number): Tensor {
   if (!Number.isInteger(size) || size < 0) throw new RangeError(`scatterAdd: size must be a non-negative integer, got ${size}`);
-  const { indices: resolved, indexShape } = resolveIndices('scatterAdd', indices, size, `an output axis of size ${size}`);
+  const { indices: resolved, indexShape } = resolveIndices('scatterAdd', indices, size, () => `an output axis of size ${size}`);
   const rank = a.shape.length - indexShape.length + 1;
   const ax = rank > 0 ? normalizeAxis('scatterAdd', axis, rank) : 0;
   if (rank <= 0 || a.shape.slice(ax, ax + indexShape.length).some((d, i) => d !== indexShape[i])) {

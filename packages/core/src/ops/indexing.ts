@@ -57,21 +57,22 @@ interface AxisWindow {
   drop: boolean;
 }
 
-/** The positions one spec selects from an axis of size `n`; `where` names the axis for errors. */
-function resolveAxis(where: string, spec: SliceSpec, n: number): AxisWindow {
+/** The positions one spec selects from an axis of size `n`; `where` names the axis for errors
+ *  (a function: the text is built only then). */
+function resolveAxis(where: () => string, spec: SliceSpec, n: number): AxisWindow {
   if (typeof spec === 'number') {
-    if (!Number.isInteger(spec) || spec < -n || spec >= n) throw new RangeError(`${where}: index ${spec} does not fit; expected an integer in [${-n}, ${n - 1}]`);
+    if (!Number.isInteger(spec) || spec < -n || spec >= n) throw new RangeError(`${where()}: index ${spec} does not fit; expected an integer in [${-n}, ${n - 1}]`);
     return { start: spec < 0 ? spec + n : spec, step: 1, count: 1, drop: true };
   }
   if (spec !== null && spec !== undefined && (!Array.isArray(spec) || spec.length > 3)) {
-    throw new TypeError(`${where}: expected null, an integer index or [start, stop, step], got ${JSON.stringify(spec)}`);
+    throw new TypeError(`${where()}: expected null, an integer index or [start, stop, step], got ${JSON.stringify(spec)}`);
   }
   const [start, stop, step] = spec ?? [];
   for (const [name, value] of [['start', start], ['stop', stop], ['step', step]] as const) {
-    if (value !== null && value !== undefined && !Number.isInteger(value)) throw new TypeError(`${where}: ${name} must be an integer or null, got ${JSON.stringify(value)}`);
+    if (value !== null && value !== undefined && !Number.isInteger(value)) throw new TypeError(`${where()}: ${name} must be an integer or null, got ${JSON.stringify(value)}`);
   }
   const stride = step ?? 1;
-  if (stride < 1) throw new RangeError(`${where}: step ${stride} is not supported; expected an integer ≥ 1`);
+  if (stride < 1) throw new RangeError(`${where()}: step ${stride} is not supported; expected an integer ≥ 1`);
   // numpy clamps the ends of a slice into the axis rather than failing.
   const clamp = (value: number | null | undefined, fallback: number): number =>
     value === null || value === undefined ? fallback : Math.min(n, Math.max(0, value < 0 ? value + n : value));
@@ -85,7 +86,7 @@ function resolve(op: string, specs: readonly SliceSpec[], shape: Shape): { windo
   if (specs.length > shape.length) {
     throw new RangeError(`${op}: ${specs.length} ranges for a tensor of shape ${formatShape(shape)}; expected at most ${shape.length} (one per axis)`);
   }
-  const axes = shape.map((n, axis) => resolveAxis(`${op}: axis ${axis} (size ${n}) of shape ${formatShape(shape)}`, specs[axis], n));
+  const axes = shape.map((n, axis) => resolveAxis(() => `${op}: axis ${axis} (size ${n}) of shape ${formatShape(shape)}`, specs[axis], n));
   return {
     window: { start: axes.map((w) => w.start), step: axes.map((w) => w.step), count: axes.map((w) => w.count) },
     dropped: axes.flatMap((w, axis) => (w.drop ? [axis] : [])),
