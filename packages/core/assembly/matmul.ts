@@ -332,7 +332,7 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
   const rowsAtOnce = m <= ROW_PRODUCT_ROWS && bcs == 1;
   // The sparse lists hold byte offsets into B that grow with k: B's rows must be contiguous and
   // move forward (a flipped or broadcast B takes the packed kernel).
-  const blockRows = bcs == 1 && brs > 0 ? sparseBlockRows<T>(k, acs, SCRATCH_BYTES) : 0;
+  const blockRows = bcs == 1 && brs > 0 ? sparseBlockRows<T>(k, ars, acs, SCRATCH_BYTES) : 0;
   if (blockRows == 0) {
     dense<T>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, rowsAtOnce);
     return;

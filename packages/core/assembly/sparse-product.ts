@@ -2,8 +2,9 @@
 // in the first layer's x·W and in its weight gradient xᵀ·Δ, ReLU outputs (about half zeros) in
 // the next layer's. Row i of C is the sum of the rows of B that the non-zeros of A's row i pick,
 // each scaled by its non-zero, so the work is nnz(A)·n instead of m·k·n, and nothing is packed.
-// A block of A's rows is listed first (compressed sparse rows, in scratch memory); a block whose
-// rows are not contiguous (xᵀ) is transposed into scratch before it is listed.
+// A block of A's rows is listed first (compressed sparse rows, in scratch memory). A transposed
+// A (xᵀ: its rows are adjacent elements) is listed a few rows at a time, transposed in registers;
+// an A with neither its rows nor its columns contiguous is copied into rows before it is listed.
 //
 // The result has the bits of the dense kernel (matmul.ts): a zero of A contributes ±0 to a sum
 // that starts at +0, which changes no bit of it, unless B holds an Inf or a NaN (0·Inf is NaN),
@@ -11,7 +12,7 @@
 // as there: k is cut into the same blocks (blockK), each summed from +0 in k order and then
 // added to C.
 
-import { add, allFinite, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
+import { add, allFinite, at, madd, splatLoad } from './simd';
 
 // Columns of C kept in registers per pass over a row's entries: seven v128 accumulators, the
 // seven vectors of B and the splat of A's value fill the 15 registers V8 gives SIMD on x64. With
@@ -32,42 +33,9 @@ const COMPRESS_8_BYTE_LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 0,
   return i64x2.bitmask(f64x2.ne(v, f64x2.splat(0)));
 }
 
-/** Copies rows × k of A (strides ars, acs) into dst as contiguous rows. A with contiguous
- *  columns (ars = 1: a transposed row-major matrix) moves a 4×4 (f32) or 2×2 (f64) block at a
- *  time through registers. */
+/** Copies rows × k of A (strides ars, acs) into dst as contiguous rows. */
 function gatherRows<T>(rows: i32, k: i32, a: usize, ars: i32, acs: i32, dst: usize): void {
-  let i = 0;
-  if (ars == 1) {
-    if (sizeof<T>() == 4) {
-      for (; i + 4 <= rows; i += 4) {
-        let p = 0;
-        for (; p + 4 <= k; p += 4) {
-          const src = at<T>(a, i + p * acs);
-          const v0 = v128.load(src);
-          const v1 = v128.load(at<T>(src, acs));
-          const v2 = v128.load(at<T>(src, 2 * acs));
-          const v3 = v128.load(at<T>(src, 3 * acs));
-          storeTransposed4x4(v0, v1, v2, v3, at<T>(dst, i * k + p), <usize>k << 2);
-        }
-        for (; p < k; p++) {
-          for (let r = 0; r < 4; r++) store<T>(at<T>(dst, (i + r) * k + p), load<T>(at<T>(a, i + r + p * acs)));
-        }
-      }
-    } else {
-      for (; i + 2 <= rows; i += 2) {
-        let p = 0;
-        for (; p + 2 <= k; p += 2) {
-          const src = at<T>(a, i + p * acs);
-          storeTransposed2x2(v128.load(src), v128.load(at<T>(src, acs)), at<T>(dst, i * k + p), <usize>k << 3);
-        }
-        for (; p < k; p++) {
-          store<T>(at<T>(dst, i * k + p), load<T>(at<T>(a, i + p * acs)));
-          store<T>(at<T>(dst, (i + 1) * k + p), load<T>(at<T>(a, i + 1 + p * acs)));
-        }
-      }
-    }
-  }
-  for (; i < rows; i++) {
+  for (let i = 0; i < rows; i++) {
     for (let p = 0; p < k; p++) store<T>(at<T>(dst, i * k + p), load<T>(at<T>(a, i * ars + p * acs)));
   }
 }
@@ -84,6 +52,14 @@ function gatherRows<T>(rows: i32, k: i32, a: usize, ars: i32, acs: i32, dst: usi
   return count + popcnt(bits);
 }
 
+/** Appends x with its offset into B to the lists at `count` if it is not ±0; returns the new count. */
+// @ts-ignore: decorator
+@inline function listOne<T>(x: T, offset: i32, count: i32, offsets: usize, values: usize): i32 {
+  store<i32>(offsets + (<usize>count << 2), offset);
+  store<T>(at<T>(values, count), x);
+  return count + <i32>(x != 0);
+}
+
 // The listing gives a block up once its rows so far hold more non-zeros than the density limit
 // allows for them and this many more rows: a block that is dense throughout (a ReLU output, about
 // half zeros) is found within a few rows instead of after 40% of its entries. The whole block
@@ -92,12 +68,12 @@ const SLACK_ROWS: i32 = 4;
 
 /** Lists the non-zeros of rows × k of A (rows rs elements apart, contiguous along k), row after
  *  row: offsets gets the byte offset of the row of B each picks (p·bRowBytes), values the
- *  non-zero, rowEnds[i] where row i's list ends. Each group of lanes is compacted through a
+ *  non-zero, rowStarts[i] and rowEnds[i] where row i's list starts and ends. Each group of lanes is compacted through a
  *  swizzle, without branches, so the lists need room for a group past their end. Four groups
  *  that are all ±0 (MNIST's margins, a pixel that no digit of the batch touches) are passed
  *  over with one test. Returns the count, or -1 as soon as the rows listed so far, and
  *  SLACK_ROWS more, would hold more than `rowLimit` non-zeros a row. */
-function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEnds: usize, offsets: usize, values: usize, rowLimit: f64): i32 {
+function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowStarts: usize, rowEnds: usize, offsets: usize, values: usize, rowLimit: f64): i32 {
   const lanes = 16 / <i32>sizeof<T>();
   const firstOffsets = sizeof<T>() == 4 ? i32x4(0, bRowBytes, 2 * bRowBytes, 3 * bRowBytes) : i32x4(0, bRowBytes, 0, 0);
   const groupStep = i32x4.splat(lanes * bRowBytes);
@@ -106,6 +82,7 @@ function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEn
   const magnitude = sizeof<T>() == 4 ? i32x4.splat(0x7fffffff) : i64x2.splat(0x7fffffffffffffff);
   let count = 0;
   for (let i = 0; i < rows; i++) {
+    store<i32>(rowStarts + (<usize>i << 2), count);
     const row = at<T>(a, i * rs);
     let offs = firstOffsets;
     let p = 0;
@@ -126,16 +103,89 @@ function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowEn
       count = listGroup<T>(v128.load(at<T>(row, p)), offs, count, offsets, values);
       offs = i32x4.add(offs, groupStep);
     }
-    for (; p < k; p++) {
-      const x = load<T>(at<T>(row, p));
-      store<i32>(offsets + (<usize>count << 2), p * bRowBytes);
-      store<T>(at<T>(values, count), x);
-      count += <i32>(x != 0);
-    }
+    for (; p < k; p++) count = listOne<T>(load<T>(at<T>(row, p)), p * bRowBytes, count, offsets, values);
     store<i32>(rowEnds + (<usize>i << 2), count);
     if (<f64>count > rowLimit * <f64>min(i + 1 + SLACK_ROWS, rows)) return -1;
   }
   return count;
+}
+
+/** listRows for an A whose rows are adjacent elements (ars = 1, columns acs apart: a transposed
+ *  row-major matrix), without copying it: `lanes` rows at a time, each lanes × lanes block loaded
+ *  as columns and transposed in registers, a block of ±0 (MNIST's margins) passed over with one
+ *  test. Row i is listed from entry i·(k + lanes) on (room for a compacting store past its end);
+ *  rowStarts and rowEnds say where. Returns the entries listed, or -1 as listRows does. */
+function listColumns<T>(rows: i32, k: i32, a: usize, acs: i32, bRowBytes: i32, rowStarts: usize, rowEnds: usize, offsets: usize, values: usize, rowLimit: f64): i32 {
+  const lanes = 16 / <i32>sizeof<T>();
+  const capacity = k + lanes;
+  const firstOffsets = sizeof<T>() == 4 ? i32x4(0, bRowBytes, 2 * bRowBytes, 3 * bRowBytes) : i32x4(0, bRowBytes, 0, 0);
+  const groupStep = i32x4.splat(lanes * bRowBytes);
+  const magnitude = sizeof<T>() == 4 ? i32x4.splat(0x7fffffff) : i64x2.splat(0x7fffffffffffffff);
+  const columnBytes = <usize>acs * sizeof<T>();
+  let total = 0;
+  let i = 0;
+  for (; i + lanes <= rows; i += lanes) {
+    let n0 = i * capacity;
+    let n1 = n0 + capacity;
+    let n2 = n1 + capacity;
+    let n3 = n2 + capacity;
+    let offs = firstOffsets;
+    let p = 0;
+    for (; p + lanes <= k; p += lanes) {
+      const src = at<T>(a, i + p * acs);
+      if (sizeof<T>() == 4) {
+        // v_j holds column p + j of rows i..i+3; t_r will hold row i + r at columns p..p+3.
+        const v0 = v128.load(src);
+        const v1 = v128.load(src + columnBytes);
+        const v2 = v128.load(src + 2 * columnBytes);
+        const v3 = v128.load(src + 3 * columnBytes);
+        if (v128.any_true(v128.and(v128.or(v128.or(v0, v1), v128.or(v2, v3)), magnitude))) {
+          const u0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+          const u1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const u2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+          const u3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          n0 = listGroup<T>(i64x2.shuffle(u0, u2, 0, 2), offs, n0, offsets, values);
+          n1 = listGroup<T>(i64x2.shuffle(u0, u2, 1, 3), offs, n1, offsets, values);
+          n2 = listGroup<T>(i64x2.shuffle(u1, u3, 0, 2), offs, n2, offsets, values);
+          n3 = listGroup<T>(i64x2.shuffle(u1, u3, 1, 3), offs, n3, offsets, values);
+        }
+      } else {
+        const v0 = v128.load(src);
+        const v1 = v128.load(src + columnBytes);
+        if (v128.any_true(v128.and(v128.or(v0, v1), magnitude))) {
+          n0 = listGroup<T>(i64x2.shuffle(v0, v1, 0, 2), offs, n0, offsets, values);
+          n1 = listGroup<T>(i64x2.shuffle(v0, v1, 1, 3), offs, n1, offsets, values);
+        }
+      }
+      offs = i32x4.add(offs, groupStep);
+    }
+    for (; p < k; p++) {
+      const offset = p * bRowBytes;
+      n0 = listOne<T>(load<T>(at<T>(a, i + p * acs)), offset, n0, offsets, values);
+      n1 = listOne<T>(load<T>(at<T>(a, i + 1 + p * acs)), offset, n1, offsets, values);
+      if (sizeof<T>() == 4) {
+        n2 = listOne<T>(load<T>(at<T>(a, i + 2 + p * acs)), offset, n2, offsets, values);
+        n3 = listOne<T>(load<T>(at<T>(a, i + 3 + p * acs)), offset, n3, offsets, values);
+      }
+    }
+    total += endRow(i, n0, capacity, rowStarts, rowEnds) + endRow(i + 1, n1, capacity, rowStarts, rowEnds);
+    if (sizeof<T>() == 4) total += endRow(i + 2, n2, capacity, rowStarts, rowEnds) + endRow(i + 3, n3, capacity, rowStarts, rowEnds);
+    if (<f64>total > rowLimit * <f64>min(i + lanes + SLACK_ROWS, rows)) return -1;
+  }
+  for (; i < rows; i++) {
+    let n = i * capacity;
+    for (let p = 0; p < k; p++) n = listOne<T>(load<T>(at<T>(a, i + p * acs)), p * bRowBytes, n, offsets, values);
+    total += endRow(i, n, capacity, rowStarts, rowEnds);
+  }
+  return <f64>total > rowLimit * <f64>rows ? -1 : total;
+}
+
+/** Records where row i's list (from i·capacity) ends; returns its length. */
+// @ts-ignore: decorator
+@inline function endRow(i: i32, end: i32, capacity: i32, rowStarts: usize, rowEnds: usize): i32 {
+  store<i32>(rowStarts + (<usize>i << 2), i * capacity);
+  store<i32>(rowEnds + (<usize>i << 2), end);
+  return end - i * capacity;
 }
 
 /** `vectors` (1 to BLOCK_VECTORS) v128 columns of a row of C at `out`: the entries [begin, end)
@@ -199,11 +249,13 @@ function rowRest<T>(from: i32, n: i32, begin: i32, end: i32, offsets: usize, val
   }
 }
 
-/** Bytes of scratch a row of A takes in sparseRows: its list end, its lists at full density
- *  (offset and value per entry) and, unless its k values are contiguous, its copy. */
+/** Bytes of scratch a row of A takes in sparseRows: where its list starts and ends, its lists
+ *  at full density (offset and value per entry, with room for a compacting store past the end)
+ *  and, for an A with neither rows nor columns contiguous, its copy. */
 // @ts-ignore: decorator
-@inline function bytesPerRow<T>(k: i32, acs: i32): i64 {
-  return 4 + <i64>k * <i64>(4 + sizeof<T>()) + (acs == 1 ? 0 : <i64>k * sizeof<T>());
+@inline function bytesPerRow<T>(k: i32, ars: i32, acs: i32): i64 {
+  const lanes = 16 / <i64>sizeof<T>();
+  return 8 + (<i64>k + lanes) * <i64>(4 + sizeof<T>()) + (acs == 1 || ars == 1 ? 0 : <i64>k * sizeof<T>());
 }
 
 // Bytes of B (k rows × a panel of columns) that one panel of C's columns reads, to stay in a
@@ -214,8 +266,8 @@ const PANEL_BYTES: i32 = 512 * 1024;
 const SLACK_BYTES: i32 = 256;
 
 /** How many rows of A sparseRows takes at once in `scratchBytes` of scratch (0: not even one). */
-export function sparseBlockRows<T>(k: i32, acs: i32, scratchBytes: i32): i32 {
-  return <i32>max<i64>(0, <i64>(scratchBytes - SLACK_BYTES) / bytesPerRow<T>(k, acs));
+export function sparseBlockRows<T>(k: i32, ars: i32, acs: i32, scratchBytes: i32): i32 {
+  return <i32>max<i64>(0, <i64>(scratchBytes - SLACK_BYTES) / bytesPerRow<T>(k, ars, acs));
 }
 
 // What sparseRows did with a block of rows.
@@ -231,29 +283,34 @@ export const SPARSE_B_NOT_FINITE: i32 = 2;
  *  which only grow with k for a positive row stride. */
 export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, blockK: i32, maxDensity: f64, bFinite: bool, scratch: usize): i32 {
   if (k < 1) return SPARSE_TOO_DENSE;
-  const entries = rows * k;
-  const rowEnds = scratch;
+  const lanes = 16 / <i32>sizeof<T>();
+  const entries = rows * (k + lanes);
+  const rowStarts = scratch;
+  const rowEnds = rowStarts + (<usize>rows << 2);
   const offsets = (rowEnds + (<usize>rows << 2) + 15) & ~(<usize>15);
-  const values = (offsets + (<usize>(entries + 4) << 2) + 15) & ~(<usize>15);
-  let rowsAt = a;
-  let rowStride = ars;
-  if (acs != 1) {
-    rowsAt = (at<T>(values, entries + 4) + 15) & ~(<usize>15);
-    gatherRows<T>(rows, k, a, ars, acs, rowsAt);
-    rowStride = k;
-  }
+  const values = (offsets + (<usize>entries << 2) + 15) & ~(<usize>15);
   const bRowBytes = brs * <i32>sizeof<T>();
-  if (listRows<T>(rows, k, rowsAt, rowStride, bRowBytes, rowEnds, offsets, values, maxDensity * <f64>k) < 0) return SPARSE_TOO_DENSE;
+  const rowLimit = maxDensity * <f64>k;
+  let listed: i32;
+  if (acs == 1) {
+    listed = listRows<T>(rows, k, a, ars, bRowBytes, rowStarts, rowEnds, offsets, values, rowLimit);
+  } else if (ars == 1) {
+    listed = listColumns<T>(rows, k, a, acs, bRowBytes, rowStarts, rowEnds, offsets, values, rowLimit);
+  } else {
+    const copy = (at<T>(values, entries) + 15) & ~(<usize>15);
+    gatherRows<T>(rows, k, a, ars, acs, copy);
+    listed = listRows<T>(rows, k, copy, k, bRowBytes, rowStarts, rowEnds, offsets, values, rowLimit);
+  }
+  if (listed < 0) return SPARSE_TOO_DENSE;
   if (!bFinite && !allFinite<T>(k, n, b, brs)) return SPARSE_B_NOT_FINITE;
   // Columns of C a panel at a time, so that the panel of B the rows pick from stays in cache.
-  const lanes = 16 / <i32>sizeof<T>();
   const passColumns = BLOCK_VECTORS * lanes;
   const panelColumns = max(passColumns, (PANEL_BYTES / (k * <i32>sizeof<T>())) / passColumns * passColumns);
   for (let j0 = 0; j0 < n; j0 += panelColumns) {
     const j1 = min(n, j0 + panelColumns);
     const fullEnd = j0 + (j1 - j0) / passColumns * passColumns;
-    let begin = 0;
     for (let i = 0; i < rows; i++) {
+      let begin = load<i32>(rowStarts + (<usize>i << 2));
       const rowEnd = load<i32>(rowEnds + (<usize>i << 2));
       const row = at<T>(c, i * ldc);
       for (let pc = 0; pc < k; pc += blockK) {
