@@ -51,13 +51,15 @@ const STAGED_ROWS_MIN_ELEMENTS = 1024;
 /** The binary kernels of assembly/elementwise.ts, by their operation codes. */
 const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maskPositive'];
 
-/** Products smaller than this many multiply-adds stay on one thread. Alone, back to back, even
- *  100×784×100 ran 1.8× faster on two threads; but in a training step the helper spins between
- *  products (waking a sleeping one costs more), and on the 2-vCPU machines we measure on that
- *  slowed everything else the main thread did: the benchmark epoch (whose 100×784×100 products
- *  are mostly zeros, ~130 µs each) took 63-65 ms on two threads against 47-50 on one, and 46-51
- *  with this limit. The large job's 256×784×1024 products still split (45 against 71 ms a step). */
-export const SPLIT_MIN_MACS = 2 ** 23;
+/** Products smaller than this many multiply-adds stay on one thread. A split costs more than
+ *  the call: the helper spins between products (waking a sleeping one costs more), and it must
+ *  first fetch from the other core's cache what the main thread just wrote. Splitting every
+ *  product of the benchmark's training step, 100×100×10 ones included, made its epoch 63-65 ms
+ *  against 47-50 on one thread. Its two first-layer products (100×784×100, 7.8M, mostly zeros)
+ *  do pay: alone each ran ~118 µs on one thread and ~65 on two; inside the step ~135 and ~105;
+ *  the epoch, in one process alternating both limits, took medians of 30.3 against 38.2 ms,
+ *  36.6 against 39.5 and 37.8 against 42.2. */
+export const SPLIT_MIN_MACS = 2 ** 22;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
