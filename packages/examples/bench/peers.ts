@@ -1,5 +1,6 @@
 // Starting and talking to the peer processes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { EpochResult, Hello, MatmulResult, OpsResult, Request, Response, StepsResult, Timing } from './protocol.js';
@@ -11,13 +12,54 @@ export interface PeerSpec {
   args: string[];
   /** Whether this peer is matgrad itself (the numerator of every ratio). */
   isMatgrad: boolean;
+  /** Whether it computes on one thread, so the orchestrator may pin it to one vCPU (see cpusToPin). */
+  oneThread: boolean;
 }
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-function nodePeer(id: string, file: string, args: string[], isMatgrad = false): PeerSpec {
-  return { id, command: process.execPath, args: ['--conditions=source', '--import', 'tsx', `${benchDir}${file}`, ...args], isMatgrad };
+function nodePeer(id: string, file: string, args: string[], { isMatgrad = false, oneThread = true } = {}): PeerSpec {
+  return { id, command: process.execPath, args: ['--conditions=source', '--import', 'tsx', `${benchDir}${file}`, ...args], isMatgrad, oneThread };
+}
+
+function numpyPeer(id: string, python: string, args: string[]): PeerSpec {
+  return { id, command: python, args: [`${benchDir}peer_numpy.py`, ...args], isMatgrad: false, oneThread: args[1] === '1' };
+}
+
+/**
+ * The vCPUs to pin one-thread peers to, or null where pinning is not possible (not Linux, or no
+ * `taskset`). On the 2-vCPU VMs we measure on, one vCPU can be much slower than the other for
+ * minutes (for reasons not visible from inside the VM), and that slows SIMD128 code far more than
+ * OpenBLAS: a loop of f32x4 multiply-adds ran 1.41 per cycle on vCPU 0 and 1.00 on vCPU 1, where
+ * numpy's 256³ product ran 104 and 97 GFLOP/s; matgrad's epoch 44 against 64 ms, numpy's 56
+ * against 65. Unpinned, which vCPU each peer landed on decided the ratios. So in each round
+ * every one-thread peer runs on the same vCPU (round r on the r-th, in turn).
+ */
+export function cpusToPin(): number[] | null {
+  if (process.platform !== 'linux') return null;
+  let allowed: string | undefined;
+  try {
+    allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  } catch {
+    return null;
+  }
+  if (allowed === undefined || spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status !== 0) return null;
+  return parseCpuList(allowed);
+}
+
+/** The vCPUs of a Linux CPU list such as `0-3,6`, or null if it is not one. */
+export function parseCpuList(list: string): number[] | null {
+  const cpus: number[] = [];
+  for (const range of list.split(',')) {
+    const bounds = /^(\d+)(?:-(\d+))?$/.exec(range.trim());
+    if (bounds === null) return null;
+    const from = Number(bounds[1]);
+    const to = bounds[2] === undefined ? from : Number(bounds[2]);
+    if (to < from) return null;
+    for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
+  }
+  return cpus;
 }
 
 /** The first python3 that imports numpy (pyenv's and Debian's may differ), or null. */
@@ -32,19 +74,20 @@ export function findNumpyPython(): string | null {
 /** The peers of the CNN job: the pure-JS tfjs backend (minutes per epoch) and matgrad in
  *  float64 are left out to keep the run short. */
 export function cnnPeerSpecs(workloadDir: string, python: string | null): PeerSpec[] {
-  const specs = [nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32', 'cnn'], true), nodePeer('tfjs-wasm', 'peer-tfjs.ts', [workloadDir, 'wasm', 'cnn'])];
+  const specs = [nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32', 'cnn'], { isMatgrad: true }), nodePeer('tfjs-wasm', 'peer-tfjs.ts', [workloadDir, 'wasm', 'cnn'])];
   if (python) {
-    specs.push({ id: 'numpy', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '1', 'cnn'], isMatgrad: false });
-    specs.push({ id: 'numpy-2t', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '2', 'cnn'], isMatgrad: false });
+    specs.push(numpyPeer('numpy', python, [workloadDir, '1', 'cnn']));
+    specs.push(numpyPeer('numpy-2t', python, [workloadDir, '2', 'cnn']));
   }
   return specs;
 }
 
 export function peerSpecs(workloadDir: string, python: string | null, extraBackends: readonly string[] = []): PeerSpec[] {
   const specs = [
-    nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32'], true),
-    nodePeer('matgrad-2t', 'peer-matgrad.ts', [workloadDir, 'float32', 'mlp', '2']),
-    ...(extraBackends.includes('webgpu') ? [nodePeer('matgrad-webgpu', 'peer-matgrad-webgpu.ts', [workloadDir])] : []),
+    nodePeer('matgrad', 'peer-matgrad.ts', [workloadDir, 'float32'], { isMatgrad: true }),
+    nodePeer('matgrad-2t', 'peer-matgrad.ts', [workloadDir, 'float32', 'mlp', '2'], { oneThread: false }),
+    // The GPU peer's host thread waits on the GPU; it is left where the system puts it.
+    ...(extraBackends.includes('webgpu') ? [nodePeer('matgrad-webgpu', 'peer-matgrad-webgpu.ts', [workloadDir], { oneThread: false })] : []),
     nodePeer('matgrad-f64', 'peer-matgrad.ts', [workloadDir, 'float64']),
     nodePeer('tfjs-wasm', 'peer-tfjs.ts', [workloadDir, 'wasm']),
     nodePeer('tfjs-cpu', 'peer-tfjs.ts', [workloadDir, 'cpu']),
@@ -52,10 +95,10 @@ export function peerSpecs(workloadDir: string, python: string | null, extraBacke
   if (python) {
     // matgrad and TensorFlow.js run on one thread here; numpy-2t shows what a second
     // BLAS thread buys at these sizes.
-    specs.push({ id: 'numpy', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '1'], isMatgrad: false });
+    specs.push(numpyPeer('numpy', python, [workloadDir, '1']));
     // The float64 counterpart of matgrad-f64 (issue 15 compares the two).
-    specs.push({ id: 'numpy-f64', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '1', 'mlp', 'float64'], isMatgrad: false });
-    specs.push({ id: 'numpy-2t', command: python, args: [`${benchDir}peer_numpy.py`, workloadDir, '2'], isMatgrad: false });
+    specs.push(numpyPeer('numpy-f64', python, [workloadDir, '1', 'mlp', 'float64']));
+    specs.push(numpyPeer('numpy-2t', python, [workloadDir, '2']));
   }
   return specs;
 }
@@ -89,6 +132,13 @@ export class PeerProcess {
   async request(r: Request): Promise<Response> {
     this.child.stdin!.write(`${JSON.stringify(r)}\n`);
     return next(this.spec.id, this.lines);
+  }
+
+  /** Moves the peer's main thread (the one that computes) to `cpu`. Its other threads (V8's
+   *  garbage collector and compiler) stay where they were. */
+  pinTo(cpu: number): void {
+    const pinned = spawnSync('taskset', ['-p', '-c', String(cpu), String(this.child.pid)], { stdio: 'ignore' });
+    if (pinned.status !== 0) throw new Error(`bench: taskset could not pin peer '${this.spec.id}' (pid ${this.child.pid}) to vCPU ${cpu}`);
   }
 
   async stop(): Promise<void> {

@@ -33,7 +33,8 @@ export interface TimingRow {
 
 export interface BenchResults {
   date: string;
-  machine: { node: string; platform: string };
+  /** pinnedTo: the vCPUs one-thread peers were pinned to, round by round (null: not pinned). */
+  machine: { node: string; platform: string; pinnedTo: number[] | null };
   /** The MLP epoch and the matrix products, or the CNN epoch. */
   job: 'mlp' | 'cnn';
   workload: WorkloadSpec | CnnWorkloadSpec;

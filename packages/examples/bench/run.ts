@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { median, type LatencyModel, type OpCase, type Variant } from './protocol.js';
-import { cnnPeerSpecs, findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
+import { cnnPeerSpecs, cpusToPin, findNumpyPython, PeerProcess, peerSpecs, repoRoot } from './peers.js';
 import { writeReport, type BenchResults, type MatmulRow, type Sample, type TimingRow } from './report.js';
 import { CNN_SPEC, ensureCnnWorkload, ensureLargeWorkload, LARGE_SPEC, SPEC } from './workload.js';
 
@@ -74,6 +74,7 @@ async function largeSteps(all: PeerProcess[]): Promise<NonNullable<BenchResults[
   const runs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], loss: [] as number[] }]));
   console.log(`\n${LARGE_SPEC.layers.join('-')}, batch ${LARGE_SPEC.batch}: ${LARGE_SPEC.steps} SGD steps per run, 1 warm-up + ${repeats} timed runs per peer, interleaved`);
   for (let round = -1; round < repeats; round++) {
+    pinRound(peers, round);
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
       await quiet();
@@ -122,6 +123,17 @@ async function opTimes(peers: PeerProcess[]): Promise<TimingRow[]> {
   }
   for (const row of rows) console.log(`  ${row.label}: ${Object.entries(row.us).map(([id, us]) => `${id} ${us.toFixed(2)}`).join(', ')} µs per op`);
   return rows;
+}
+
+/** The vCPUs one-thread peers are pinned to, or null (see cpusToPin). */
+const cpus = cpusToPin();
+
+/** Pins every one-thread peer to the round's vCPU (round r to cpus[r mod count]); the
+ *  sections without rounds count as round 0. */
+function pinRound(peers: PeerProcess[], round: number): void {
+  if (cpus === null) return;
+  const cpu = cpus[((round % cpus.length) + cpus.length) % cpus.length]!;
+  for (const p of peers) if (p.spec.oneThread) p.pinTo(cpu);
 }
 
 const repeats = parseRepeats(process.argv.slice(2));
@@ -175,10 +187,16 @@ const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(work
 const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
+  console.log(
+    cpus === null
+      ? '\nvCPUs: peers not pinned (this needs Linux and taskset)'
+      : `\nvCPUs: in round r every one-thread peer's main thread is pinned to vCPU ${cpus.length > 1 ? `[${cpus.join(', ')}][r mod ${cpus.length}]` : cpus[0]}${job === 'mlp' ? `, in the other sections to vCPU ${cpus[0]}` : ''}; two-thread peers are not pinned`,
+  );
   const settling = MIN_SETTLING_EPOCHS === MAX_SETTLING_EPOCHS ? `${MIN_SETTLING_EPOCHS}` : `${MIN_SETTLING_EPOCHS}-${MAX_SETTLING_EPOCHS} (past ${MIN_SETTLING_EPOCHS} until one takes under ${STEADY_FAULTS} page faults)`;
   console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${settling} untimed`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[], faults: [] as number[] }]));
   for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
+    pinRound(peers, round);
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
       await quiet();
@@ -196,6 +214,7 @@ try {
     if (round >= 0) process.stdout.write('\n');
   }
 
+  pinRound(peers, 0);
   const matmuls: MatmulRow[] = [];
   if (job === 'mlp') console.log('\nmatmul (float32 for all; matgrad-f64 in float64):');
   for (const [m, k, n] of job === 'mlp' ? SIZES : []) {
@@ -217,12 +236,13 @@ try {
   // The GPU peer runs the epoch and the products only.
   const cpuPeers = peers.filter((p) => p.spec.id !== 'matgrad-webgpu');
   const large = job === 'mlp' ? await largeSteps(cpuPeers) : undefined;
+  pinRound(cpuPeers, 0);
   const latency = job === 'mlp' ? await latencies(cpuPeers) : [];
   const ops = job === 'mlp' ? await opTimes(cpuPeers) : [];
 
   const results: BenchResults = {
     date: new Date().toISOString(),
-    machine: { node: process.version, platform: `${process.platform} ${process.arch}` },
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, pinnedTo: cpus },
     job,
     workload: job === 'cnn' ? CNN_SPEC : SPEC,
     repeats,
