@@ -68,11 +68,11 @@ const SLACK_ROWS: i32 = 4;
 
 /** Lists the non-zeros of rows × k of A (rows rs elements apart, contiguous along k), row after
  *  row: offsets gets the byte offset of the row of B each picks (p·bRowBytes), values the
- *  non-zero, rowStarts[i] and rowEnds[i] where row i's list starts and ends. Each group of lanes is compacted through a
- *  swizzle, without branches, so the lists need room for a group past their end. Four groups
- *  that are all ±0 (MNIST's margins, a pixel that no digit of the batch touches) are passed
- *  over with one test. Returns the count, or -1 as soon as the rows listed so far, and
- *  SLACK_ROWS more, would hold more than `rowLimit` non-zeros a row. */
+ *  non-zero, rowStarts[i] and rowEnds[i] where row i's list starts and ends. Each group of
+ *  lanes is compacted through a swizzle, without branches, so the lists need room for a group
+ *  past their end. Four groups that are all ±0 (MNIST's margins, a pixel that no digit of the
+ *  batch touches) are passed over with one test. Returns the count, or -1 as soon as the rows
+ *  listed so far, and SLACK_ROWS more, would hold more than `rowLimit` non-zeros a row. */
 function listRows<T>(rows: i32, k: i32, a: usize, rs: i32, bRowBytes: i32, rowStarts: usize, rowEnds: usize, offsets: usize, values: usize, rowLimit: f64): i32 {
   const lanes = 16 / <i32>sizeof<T>();
   const firstOffsets = sizeof<T>() == 4 ? i32x4(0, bRowBytes, 2 * bRowBytes, 3 * bRowBytes) : i32x4(0, bRowBytes, 0, 0);
@@ -134,7 +134,7 @@ function listColumns<T>(rows: i32, k: i32, a: usize, acs: i32, bRowBytes: i32, r
     for (; p + lanes <= k; p += lanes) {
       const src = at<T>(a, i + p * acs);
       if (sizeof<T>() == 4) {
-        // v_j holds column p + j of rows i..i+3; t_r will hold row i + r at columns p..p+3.
+        // v_j holds column p + j of rows i..i+3; the shuffles give row i + r at columns p..p+3.
         const v0 = v128.load(src);
         const v1 = v128.load(src + columnBytes);
         const v2 = v128.load(src + 2 * columnBytes);
@@ -277,10 +277,11 @@ export const SPARSE_B_NOT_FINITE: i32 = 2;
 
 /** C (rows×n, rows ldc apart) = A (rows×k, any strides) · B (k×n, rows brs > 0 elements
  *  apart, columns contiguous) through A's non-zeros, if at most maxDensity of A is non-zero
- *  (checked row by row as they are listed, see SLACK_ROWS) and B is finite (checked here unless `bFinite` says an earlier block found it so); rows
- *  must be at most sparseBlockRows. Returns SPARSE_DONE, or, having written nothing to C, why
- *  not. The entries of a row are split into k's blocks by comparing their offsets into B,
- *  which only grow with k for a positive row stride. */
+ *  (checked row by row as they are listed, see SLACK_ROWS) and B is finite (checked here unless
+ *  `bFinite` says an earlier block found it so); rows must be at most sparseBlockRows. Returns
+ *  SPARSE_DONE, or, having written nothing to C, why not. The entries of a row are split into
+ *  k's blocks by comparing their offsets into B, which only grow with k for a positive row
+ *  stride. */
 export function sparseRows<T>(rows: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, blockK: i32, maxDensity: f64, bFinite: bool, scratch: usize): i32 {
   if (k < 1) return SPARSE_TOO_DENSE;
   const lanes = 16 / <i32>sizeof<T>();
