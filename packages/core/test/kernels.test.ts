@@ -234,7 +234,7 @@ describe.each(cases)('%s matmul kernel', (_name, kernel) => {
     });
 
     it(`multiplies A in blocks of rows, some mostly zeros and some not, ${T.name}`, () => {
-      // Past a block of rows (about 650 at k = 300 for f32), each block takes its own path.
+      // Past a block of rows (about 980 at k = 300 for f32), each block takes its own path.
       const [m, n, k] = [1500, 7, 300];
       for (const la of ['rowMajor', 'transposed'] as const) {
         const rand = lcg(77);
