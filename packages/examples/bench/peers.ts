@@ -44,7 +44,8 @@ export function cpusToPin(): number[] | null {
   } catch {
     return null;
   }
-  if (allowed === undefined || spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status !== 0) return null;
+  // Setting this process's affinity to what it already is proves that taskset exists and may pin.
+  if (allowed === undefined || spawnSync('taskset', ['-p', '-c', allowed, String(process.pid)], { stdio: 'ignore' }).status !== 0) return null;
   return parseCpuList(allowed);
 }
 
