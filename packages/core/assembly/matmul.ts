@@ -31,7 +31,8 @@ const SPARSE_MAX_DENSITY: f64 = 0.4;
 // sizeof<T>() is resolved at compile time.
 const MR: i32 = 4;
 // Block sizes: a KC×NR panel of B (8 KiB) stays in L1 while the MC×KC block of A
-// (128 KiB for f32) and the KC×NC block of B stay in L2.
+// (128 KiB for f32) and the KC×NC block of B stay in L2. k is cut into blocks of at most KC
+// (productBlockK).
 const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 1024;
@@ -66,6 +67,15 @@ export function useScratch(at: usize): void {
 /** First byte the caller may use for operands; everything below is data and scratch. */
 export function operandBase(): usize {
   return (((__heap_base + 15) & ~(<usize>15)) + <usize>SCRATCH_BYTES + 15) & ~(<usize>15);
+}
+
+/** The length of k's blocks: as even as the fewest blocks of at most KC allow, rounded up to a
+ *  multiple of 4 (784 is four blocks of 196, not three of 256 and one of 16), so that a product
+ *  split along k between threads can be cut in the middle (blockProducts). The first j blocks of
+ *  k are also the blocks a call with k = j·productBlockK(k) makes, so that call gives their sum. */
+export function productBlockK(k: i32): i32 {
+  const blocks = (k + KC - 1) / KC;
+  return blocks <= 1 ? k : (((k + blocks - 1) / blocks + 3) & ~3);
 }
 
 /** Columns of C per micro-tile: two v128 vectors. */
@@ -345,7 +355,7 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
     const ai = at<T>(a, i0 * ars);
     const ci = at<T>(c, i0 * ldc);
     if (trySparse) {
-      const outcome = sparseRows<T>(rows, n, k, ai, ars, acs, b, brs, ci, ldc, rowsAtOnce ? k : KC, SPARSE_MAX_DENSITY, bFinite, scratchStart());
+      const outcome = sparseRows<T>(rows, n, k, ai, ars, acs, b, brs, ci, ldc, rowsAtOnce ? k : productBlockK(k), SPARSE_MAX_DENSITY, bFinite, scratchStart());
       if (outcome == SPARSE_DONE) {
         bFinite = true;
         continue;
@@ -368,10 +378,11 @@ function dense<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize
   const tile = packedB + (<usize>PACKED_B_ELEMS << 3);
   const stepLists = tile + (<usize>TILE_ELEMS << 3);
   const stepCounts = stepLists + <usize>STEP_LIST_BYTES;
+  const blockK = productBlockK(k);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += blockK) {
+      const kc = min(blockK, k - pc);
       packB<T>(kc, nc, at<T>(b, pc * brs + jc * bcs), brs, bcs, packedB);
       const skipZeros = allFinite<T>(1, ((nc + NR - 1) / NR) * NR * kc, packedB, 0);
       for (let ic = 0; ic < m; ic += MC) {
@@ -393,6 +404,25 @@ function dense<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize
       }
     }
   }
+}
+
+/** Blocks [first, end) of k (see productBlockK), each multiplied from +0 into an m×n partial
+ *  product of its own, the partials one after another from `partials`: one thread's share of a
+ *  product split along k. Adding them to C in block order gives the bits of the whole product. */
+function blockProducts<T>(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize): void {
+  const blockK = productBlockK(k);
+  for (let j = first; j < end; j++) {
+    const pc = j * blockK;
+    matmul<T>(m, n, min(blockK, k - pc), at<T>(a, pc * acs), ars, acs, at<T>(b, pc * brs), brs, bcs, at<T>(partials, (j - first) * m * n), n);
+  }
+}
+
+export function blockProductsF32(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize): void {
+  blockProducts<f32>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials);
+}
+
+export function blockProductsF64(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize): void {
+  blockProducts<f64>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials);
 }
 
 export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {

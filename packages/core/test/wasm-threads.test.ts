@@ -1,17 +1,38 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { matmul, randn, setThreads, threadCount, transpose } from '../src/index.js';
-import { createWasmKernels, SPLIT_MIN_MACS } from '../src/backends/wasm/wasm-kernels.js';
+import { createWasmKernels, SPLIT_MIN_ELEMENTS, SPLIT_MIN_MACS } from '../src/backends/wasm/wasm-kernels.js';
 import { referenceKernels, type FloatArray, type MatrixView } from '../src/kernels/index.js';
 
 const set = createWasmKernels({ smallestArenaBytes: 0 })!;
 const pool = set.pool!;
 
+/** Arrays taken from the pool by a test, given back after each case (the pool reuses a block for
+ *  its own size only, and past its limit hands out JavaScript memory, which kernels cannot split). */
+const taken: [FloatArray, 'float32' | 'float64'][] = [];
+function take(T: 'float32' | 'float64', length: number): FloatArray {
+  const data = pool.take(T, length);
+  taken.push([data, T]);
+  return data;
+}
+function giveBack(): void {
+  for (const [data, T] of taken) pool.give(data, T);
+  taken.length = 0;
+}
+afterEach(giveBack);
+
 /** A rows×cols operand in the module's memory: row-major, or stored transposed; every fifth
  *  value zero, or (mostly zeros, which the kernel multiplies through its non-zeros) four in five. */
 function operand(T: 'float32' | 'float64', rows: number, cols: number, transposed: boolean, seed: number, mostlyZeros = false): MatrixView {
-  const data = pool.take(T, rows * cols + 3).subarray(3);
+  const data = take(T, rows * cols + 3).subarray(3);
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed * 7919 + i * 0.37) * ((mostlyZeros ? i % 5 !== 0 : i % 5 === 0) ? 0 : 1);
   return transposed ? { data, offset: 0, rowStride: 1, colStride: rows } : { data, offset: 0, rowStride: cols, colStride: 1 };
+}
+
+/** An array of `length` in the module's memory, element i set to value(i). */
+function filled(T: 'float32' | 'float64', length: number, value: (i: number) => number): FloatArray {
+  const data = take(T, length);
+  for (let i = 0; i < length; i++) data[i] = value(i);
+  return data;
 }
 
 describe('products on several threads', () => {
@@ -20,13 +41,18 @@ describe('products on several threads', () => {
     await setThreads(1);
   });
 
-  it('give bit for bit what one thread gives, and agree with the reference, split by rows or by columns', async () => {
-    // Each shape is past the size at which a product is split; m < 8·threads splits columns.
+  it('give bit for bit what one thread gives, and agree with the reference, split by rows, by columns or along k', async () => {
+    // Each shape is past the size at which a product is split; m < 8·threads splits columns;
+    // k at least twice m and n splits k (784 = four blocks of 196; 7000 = 28 blocks of 252,
+    // the last 196; 1000 = four of 252, the last 244).
     const shapes: [number, number, number][] = [
       [64, 330, 400],
       [131, 257, 251],
       [6, 1500, 940],
       [9, 1030, 910],
+      [100, 100, 784],
+      [64, 70, 1000],
+      [20, 30, 7000],
     ];
     for (const [m, n, k] of shapes) expect(m * n * k).toBeGreaterThanOrEqual(SPLIT_MIN_MACS);
     for (const dtype of ['float32', 'float64'] as const) {
@@ -40,13 +66,13 @@ describe('products on several threads', () => {
         ] as const) {
           const a = operand(dtype, m, k, ta, m + k, sparse);
           const b = operand(dtype, k, n, tb, n);
-          const single: FloatArray = pool.take(dtype, m * n);
+          const single: FloatArray = take(dtype, m * n);
           await set.setThreads(1);
           set.kernels.matmul(m, n, k, a, b, single, 0);
           for (const threads of [2, 3]) {
             await set.setThreads(threads);
             expect(set.threads()).toBe(threads);
-            const split: FloatArray = pool.take(dtype, m * n + 2).fill(7);
+            const split: FloatArray = take(dtype, m * n + 2).fill(7);
             set.kernels.matmul(m, n, k, a, b, split, 1);
             expect(split[0]).toBe(7);
             expect(split[m * n + 1]).toBe(7);
@@ -57,7 +83,69 @@ describe('products on several threads', () => {
           referenceKernels.matmul(m, n, k, a, b, want, 0);
           const u = dtype === 'float32' ? 2 ** -24 : 2 ** -53;
           for (let i = 0; i < want.length; i++) expect(Math.abs(single[i]! - want[i]!)).toBeLessThanOrEqual((k + 2) * u * k + Number.MIN_VALUE);
+          giveBack();
         }
+      }
+    }
+  });
+
+  it('give what one thread gives when B holds Inf or NaN in the part of k another thread takes', async () => {
+    // A is all zeros at B's non-finite rows, so only the dense path's 0·Inf makes the NaNs.
+    const [m, n, k] = [60, 50, 1600];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const a = operand(dtype, m, k, false, 3, true);
+      const b = operand(dtype, k, n, false, 4);
+      for (let i = 0; i < m; i++) a.data[i * k + 1500] = 0;
+      b.data[1500 * n + 7] = Infinity;
+      b.data[1500 * n + 9] = NaN;
+      const single: FloatArray = take(dtype, m * n);
+      await set.setThreads(1);
+      set.kernels.matmul(m, n, k, a, b, single, 0);
+      expect(Number.isNaN(single[3 * n + 7]!) && Number.isNaN(single[3 * n + 9]!)).toBe(true);
+      for (const threads of [2, 3]) {
+        await set.setThreads(threads);
+        const split: FloatArray = take(dtype, m * n);
+        set.kernels.matmul(m, n, k, a, b, split, 0);
+        expect(split.every((v, i) => Object.is(v, single[i])), `${dtype} on ${threads} threads`).toBe(true);
+      }
+    }
+  });
+
+  it("split take's copies and the update y ← y + αx, with the bits of one thread", async () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [rows, inner] of [
+        [100, 784],
+        [100, 333],
+        [5000, 7],
+      ]) {
+        expect(rows * inner).toBeGreaterThanOrEqual(SPLIT_MIN_ELEMENTS);
+        const x = filled(dtype, (2 * rows + 1) * inner, (i) => Math.sin(i * 0.37 + rows));
+        const indices = Int32Array.from({ length: rows }, (_, j) => (j * 7919) % (2 * rows + 1));
+        const want: FloatArray = take(dtype, rows * inner);
+        await set.setThreads(1);
+        expect(set.kernels.gather!(1, 2 * rows + 1, inner, x, indices, want)).toBe(true);
+        for (let j = 0; j < rows; j++) expect(want[j * inner + inner - 1]).toBe(x[indices[j]! * inner + inner - 1]);
+        for (const threads of [2, 3]) {
+          await set.setThreads(threads);
+          const got: FloatArray = take(dtype, rows * inner);
+          expect(set.kernels.gather!(1, 2 * rows + 1, inner, x, indices, got)).toBe(true);
+          expect(got.every((v, i) => Object.is(v, want[i])), `take ${rows}×${inner} ${dtype} on ${threads} threads`).toBe(true);
+        }
+      }
+      const n = 78_401;
+      const g = filled(dtype, n, (i) => Math.sin(i * 0.37));
+      const w = filled(dtype, n, (i) => Math.cos(i * 0.37));
+      await set.setThreads(1);
+      const one: FloatArray = take(dtype, n);
+      one.set(w);
+      set.kernels.axpy(-0.1, g, one);
+      for (const threads of [2, 3]) {
+        await set.setThreads(threads);
+        const split: FloatArray = take(dtype, n);
+        split.set(w);
+        set.kernels.axpy(-0.1, g, split);
+        expect(split.every((v, i) => Object.is(v, one[i])), `axpy ${dtype} on ${threads} threads`).toBe(true);
+        expect(split[n - 1]).not.toBe(w[n - 1]);
       }
     }
   });

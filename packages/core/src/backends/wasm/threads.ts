@@ -1,28 +1,42 @@
 import type { Arena } from './arena.js';
 
-/** The control block's Int32 words: the state, then the product's arguments. */
+/** The control block: an Int32 state word, then (from byte 8) Float64 slots: the task's kernel
+ *  (its position in HELPER_KERNELS), its argument count and its arguments. */
 const STATE = 0;
 const IDLE = 0;
 const POSTED = 1;
 const DONE = 2;
 const EXIT = 3;
 const RUNNING = 4;
-const ARGS = 1;
-const CONTROL_BYTES = 64;
+const SLOTS_AT = 8;
+const MAX_ARGS = 12;
+const CONTROL_BYTES = SLOTS_AT + 8 * (2 + MAX_ARGS);
 
-/** After its last task the helper spins this long before it sleeps: the products of a training
+/** After its last task the helper spins this long before it sleeps: the split ops of a training
  *  step come a few small ops apart, and waking a sleeping thread costs more than they gain. */
 const SPIN_MS = 2;
 
+/** The module's kernels a helper thread runs: a block of a product's rows or columns, a
+ *  product's blocks along k, a part of take's copies, a part of an update. */
+export const HELPER_KERNELS = ['matmulF32', 'matmulF64', 'blockProductsF32', 'blockProductsF64', 'gatherBlocks', 'axpyF32', 'axpyF64'] as const;
+
+/** One call of a module kernel: its export's name and its arguments (numbers, at most twelve). */
+export interface Task {
+  kernel: (typeof HELPER_KERNELS)[number];
+  args: number[];
+}
+
 /** Runs in the helper thread (Node's worker_threads, evaluated from this string so that no file
  *  has to be found at run time): the same module on the same shared memory, with scratch of its
- *  own, doing one half of a product whenever the control block says so. */
+ *  own, running one posted task whenever the control block says so. */
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control, scratch, spinMs } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 kernels.useScratch(scratch);
-const words = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
+const run = ${JSON.stringify(HELPER_KERNELS)}.map((name) => kernels[name]);
+const words = new Int32Array(memory.buffer, control, 1);
+const slots = new Float64Array(memory.buffer, control + ${SLOTS_AT}, ${2 + MAX_ARGS});
 for (;;) {
   let state = Atomics.load(words, ${STATE});
   let spinUntil = performance.now() + spinMs;
@@ -34,18 +48,13 @@ for (;;) {
     state = Atomics.load(words, ${STATE});
   }
   if (state === ${EXIT}) break;
-  // The poster may have taken the task back meanwhile (see ProductHelper.join).
+  // The poster may have taken the task back meanwhile (see KernelHelper.join).
   if (Atomics.compareExchange(words, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
-  const a = (i) => words[${ARGS} + i] >>> 0;
-  const run = a(0) === 4 ? kernels.matmulF32 : kernels.matmulF64;
-  run(words[${ARGS} + 1], words[${ARGS} + 2], words[${ARGS} + 3], a(4), words[${ARGS} + 5], words[${ARGS} + 6], a(7), words[${ARGS} + 8], words[${ARGS} + 9], a(10), words[${ARGS} + 11]);
+  run[slots[0]](...slots.subarray(2, 2 + slots[1]));
   Atomics.store(words, ${STATE}, ${DONE});
   Atomics.notify(words, ${STATE});
 }
 `;
-
-/** The arguments of the module's matmulF32/F64 (m, n, k, a, ars, acs, b, brs, bcs, c, ldc). */
-export type ProductArgs = [m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number];
 
 interface WorkerLike {
   unref(): void;
@@ -54,13 +63,12 @@ interface WorkerLike {
 }
 
 /**
- * A helper thread for the matrix products: it shares the module's memory, so a product is split
- * into blocks of rows (or of columns, for a short C) and each thread computes one, with no
- * copies. Each C element is computed exactly as on one thread, so results are bit-identical
- * whatever the split.
+ * A helper thread: it shares the module's memory, so a large kernel call is split into tasks
+ * (see WasmKernels) and each thread runs one, with no copies.
  */
-export class ProductHelper {
+export class KernelHelper {
   readonly #words: Int32Array;
+  readonly #slots: Float64Array;
   #failed: unknown = null;
 
   private constructor(
@@ -68,7 +76,8 @@ export class ProductHelper {
     memory: WebAssembly.Memory,
     control: number,
   ) {
-    this.#words = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
+    this.#words = new Int32Array(memory.buffer, control, 1);
+    this.#slots = new Float64Array(memory.buffer, control + SLOTS_AT, 2 + MAX_ARGS);
     worker.on('error', (error) => {
       this.#failed = error;
     });
@@ -76,36 +85,37 @@ export class ProductHelper {
   }
 
   /** Starts the helper thread (Node only: worker_threads), or throws saying why not. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, arena: Arena, scratchBytes: number): Promise<ProductHelper> {
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, arena: Arena, scratchBytes: number): Promise<KernelHelper> {
     const control = arena.allocate(CONTROL_BYTES);
     const scratch = arena.allocate(scratchBytes);
     if (control < 0 || scratch < 0) throw new RangeError('setThreads: WebAssembly memory is full; no room for a second thread');
-    new Int32Array(memory.buffer, control, CONTROL_BYTES / 4).fill(IDLE);
+    new Int32Array(memory.buffer, control, 1).fill(IDLE);
     const { Worker } = await nodeWorkerThreads();
     const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, control, scratch, spinMs: SPIN_MS } }) as WorkerLike;
-    return new ProductHelper(worker, memory, control);
+    return new KernelHelper(worker, memory, control);
   }
 
-  /** Hands the helper one product (`bytes`: the element size, 4 or 8); `join` waits for it. */
-  post(bytes: number, args: ProductArgs): void {
+  /** Hands the helper one task; `join` waits for it. */
+  post(task: Task): void {
     this.#check();
-    const words = this.#words;
-    words[ARGS] = bytes;
-    for (let i = 0; i < args.length; i++) words[ARGS + 1 + i] = args[i]! | 0;
-    Atomics.store(words, STATE, POSTED);
-    Atomics.notify(words, STATE);
+    const slots = this.#slots;
+    slots[0] = HELPER_KERNELS.indexOf(task.kernel);
+    slots[1] = task.args.length;
+    slots.set(task.args, 2);
+    Atomics.store(this.#words, STATE, POSTED);
+    Atomics.notify(this.#words, STATE);
   }
 
-  /** Returns once the posted product is done: by the helper, or here if the helper has not
+  /** Returns once the posted task is done: by the helper, or by `runHere` if the helper has not
    *  started it yet (on a busy machine the helper may not get a core soon, and waiting for it
    *  would be slower than one thread). */
-  join(runHere: (args: ProductArgs) => void, args: ProductArgs): void {
+  join(runHere: (task: Task) => void, task: Task): void {
     const words = this.#words;
     if (Atomics.compareExchange(words, STATE, POSTED, IDLE) === POSTED) {
-      runHere(args);
+      runHere(task);
       return;
     }
-    // The helper's block is as large as this thread's, so it is nearly done: spin (a sleeping
+    // The helper's task is as large as this thread's, so it is nearly done: spin (a sleeping
     // wait costs tens of microseconds to wake from), then sleep if it is not.
     const spinUntil = performance.now() + SPIN_MS;
     while (Atomics.load(words, STATE) !== DONE) {

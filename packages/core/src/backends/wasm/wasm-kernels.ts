@@ -3,8 +3,11 @@ import { checkAxpy } from '../../kernels/checks.js';
 import { jsKernels } from '../../kernels/js.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
 import { Arena, ArenaPool, SMALLEST_ARENA_BYTES } from './arena.js';
-import { ProductHelper, type ProductArgs } from './threads.js';
+import { KernelHelper, type Task } from './threads.js';
 import { sharedInitialPages, sharedMaximumPages, sharedWasmBase64, wasmBase64 } from './generated.js';
+
+/** The arguments of the module's matmulF32/F64 (m, n, k, a, ars, acs, b, brs, bcs, c, ldc). */
+type ProductArgs = [m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number];
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -15,6 +18,9 @@ interface KernelExports {
   axpyF64(n: number, alpha: number, x: number, y: number): void;
   matmulF32(...args: ProductArgs): void;
   matmulF64(...args: ProductArgs): void;
+  productBlockK(k: number): number;
+  blockProductsF32(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number): void;
+  blockProductsF64(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number): void;
   binaryRowsF32(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
   binaryRowsF64(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
   reluRowF32(n: number, x: number, out: number): void;
@@ -25,7 +31,7 @@ interface KernelExports {
   col2imF64: PatchKernel;
   maxPoolPairsF32(planes: number, h: number, w: number, src: number, dst: number): void;
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
-  gatherBlocks(outer: number, size: number, count: number, blockBytes: number, src: number, indices: number, dst: number): void;
+  gatherBlocks(outer: number, size: number, count: number, blockBytes: number, copyBytes: number, src: number, indices: number, dst: number): void;
   fillF32(n: number, value: number, dst: number): void;
   fillF64(n: number, value: number, dst: number): void;
 }
@@ -61,6 +67,10 @@ const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'ma
  *  36.6 against 39.5 and 37.8 against 42.2. */
 export const SPLIT_MIN_MACS = 2 ** 22;
 
+/** take's copies and the update y ← y + αx are split over the threads from this many elements
+ *  (a batch of 100 digits is 78,400, as is the first layer's weight matrix). */
+export const SPLIT_MIN_ELEMENTS = 2 ** 15;
+
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
@@ -90,7 +100,7 @@ class WasmKernels {
   private f32: Float32Array;
   private f64: Float64Array;
   /** Threads beside this one that take a share of each large product. */
-  helpers: ProductHelper[] = [];
+  helpers: KernelHelper[] = [];
 
   constructor(
     private readonly exports: KernelExports,
@@ -125,7 +135,7 @@ class WasmKernels {
       const pa = aAt < 0 ? inPlace(a, bytes) : place(m, k, a, heap, aAt / bytes, bytes);
       const pb = bAt < 0 ? inPlace(b, bytes) : place(k, n, b, heap, bAt / bytes, bytes);
       const args: ProductArgs = [m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cAt, n];
-      if (this.helpers.length > 0 && m * n * k >= SPLIT_MIN_MACS) this.#split(bytes, args);
+      if (this.helpers.length > 0 && m * n * k >= SPLIT_MIN_MACS) this.#splitProduct(is32, args);
       else (is32 ? this.exports.matmulF32 : this.exports.matmulF64)(...args);
       if (!this.#held(out)) out.set(heap.subarray(cAt / bytes, cAt / bytes + m * n), outOffset);
     } finally {
@@ -140,7 +150,20 @@ class WasmKernels {
       const xAt = this.#address(x, staged, true);
       const yAt = this.#address(y, staged, true);
       if (xAt === null || yAt === null) return jsKernels.axpy(alpha, x, y);
-      (y instanceof Float32Array ? this.exports.axpyF32 : this.exports.axpyF64)(y.length, alpha, xAt, yAt);
+      const kernel = y instanceof Float32Array ? 'axpyF32' : 'axpyF64';
+      const n = y.length;
+      if (this.helpers.length === 0 || n < SPLIT_MIN_ELEMENTS) {
+        this.exports[kernel](n, alpha, xAt, yAt);
+      } else {
+        // Parts of whole vectors, the first to this thread: a weight matrix's update cut where
+        // its weight gradient's product and the take before its forward product are cut, so
+        // each thread updates the rows it computed the gradient of and reads next.
+        const bytes = y.BYTES_PER_ELEMENT;
+        const part = Math.ceil(n / (this.helpers.length + 1) / 4) * 4;
+        const tasks: Task[] = [];
+        for (let start = 0; start < n; start += part) tasks.push({ kernel, args: [Math.min(part, n - start), alpha, xAt + start * bytes, yAt + start * bytes] });
+        this.#parallel(tasks);
+      }
       this.#copyOut(y, yAt);
     } finally {
       this.#unstage(staged);
@@ -187,30 +210,79 @@ class WasmKernels {
     }
   }
 
-  /** One product in blocks of rows (of columns where C has few rows), one block a thread; this
-   *  thread takes the first. Blocks are whole micro-tiles (4 rows, 8 columns). */
-  #split(bytes: number, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): void {
+  /** One product on several threads. Where k is long beside m and n (x·W of a first layer: a
+   *  batch of 100 digits times 784×100 weights) it is cut along k, so that each thread reads its
+   *  own part of the batch's columns and of W's rows, the parts take's copies and the update
+   *  left in its cache; otherwise into blocks of rows (of columns where C has few rows). */
+  #splitProduct(is32: boolean, args: ProductArgs): void {
+    const [m, n, k] = args;
+    if (k >= 2 * Math.max(m, n) && this.#splitAlongK(is32, args)) return;
+    this.#splitRowsOrColumns(is32, args);
+  }
+
+  /** Blocks of rows or of columns, one a thread, this thread the first; whole micro-tiles (4
+   *  rows, 8 columns). Each C element is computed as on one thread, so the bits are the same. */
+  #splitRowsOrColumns(is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): void {
+    const bytes = is32 ? 4 : 8;
     const threads = this.helpers.length + 1;
     const byRows = m >= 8 * threads || m >= n;
     const length = byRows ? m : n;
     const tile = byRows ? 4 : 8;
     const share = Math.ceil(length / threads / tile) * tile;
-    const blocks: ProductArgs[] = [];
+    const kernel = is32 ? 'matmulF32' : 'matmulF64';
+    const tasks: Task[] = [];
     for (let start = 0; start < length; start += share) {
       const size = Math.min(share, length - start);
-      blocks.push(
-        byRows
+      tasks.push({
+        kernel,
+        args: byRows
           ? [size, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc]
           : [m, size, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc],
-      );
+      });
     }
-    const run = bytes === 4 ? this.exports.matmulF32 : this.exports.matmulF64;
-    const runHere = (args: ProductArgs): void => run(...args);
-    for (let i = 1; i < blocks.length; i++) this.helpers[i - 1]!.post(bytes, blocks[i]!);
+    this.#parallel(tasks);
+  }
+
+  /** k's blocks (the module's productBlockK) shared out in runs, one a thread: this thread sums
+   *  the first run into C as one call would, each other block goes into a partial product of its
+   *  own, and the partials are then added to C in block order: the order one thread adds the
+   *  blocks in, so the bits are the same. False (nothing done) where k has one block or memory
+   *  has no room for the partials. */
+  #splitAlongK(is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): boolean {
+    const blockK = this.exports.productBlockK(k);
+    const blocks = Math.ceil(k / blockK);
+    const threads = Math.min(this.helpers.length + 1, blocks);
+    if (threads < 2) return false;
+    const firsts = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * blocks) / threads));
+    const bytes = is32 ? 4 : 8;
+    const partialBytes = m * n * bytes;
+    const partialCount = blocks - firsts[1]!;
+    const partials = this.arena.allocate(partialCount * partialBytes);
+    if (partials < 0) return false;
     try {
-      run(...blocks[0]!);
+      const tasks: Task[] = [{ kernel: is32 ? 'matmulF32' : 'matmulF64', args: [m, n, firsts[1]! * blockK, a, ars, acs, b, brs, bcs, c, ldc] }];
+      for (let t = 1; t < threads; t++) {
+        const at = partials + (firsts[t]! - firsts[1]!) * partialBytes;
+        tasks.push({ kernel: is32 ? 'blockProductsF32' : 'blockProductsF64', args: [m, n, k, firsts[t]!, firsts[t + 1]!, a, ars, acs, b, brs, bcs, at] });
+      }
+      this.#parallel(tasks);
+      const add = is32 ? this.exports.binaryRowsF32 : this.exports.binaryRowsF64;
+      const addOp = BINARY_ROW_OPS.indexOf('add');
+      for (let j = 0; j < partialCount; j++) add(addOp, m, n, c, ldc * bytes, 1, partials + j * partialBytes, n * bytes, 1, c, ldc * bytes);
+      return true;
     } finally {
-      for (let i = 1; i < blocks.length; i++) this.helpers[i - 1]!.join(runHere, blocks[i]!);
+      this.arena.release(partials, partialCount * partialBytes);
+    }
+  }
+
+  /** Runs tasks[0] on this thread and each other task on a helper; returns once all are done. */
+  #parallel(tasks: Task[]): void {
+    const runHere = (task: Task): void => (this.exports[task.kernel] as (...args: number[]) => void)(...task.args);
+    for (let i = 1; i < tasks.length; i++) this.helpers[i - 1]!.post(tasks[i]!);
+    try {
+      runHere(tasks[0]!);
+    } finally {
+      for (let i = 1; i < tasks.length; i++) this.helpers[i - 1]!.join(runHere, tasks[i]!);
     }
   }
 
@@ -268,7 +340,21 @@ class WasmKernels {
       const at = this.#stage(indices.byteLength, staged);
       if (at === null) return false;
       new Int32Array(this.exports.memory.buffer, at, indices.length).set(indices);
-      this.exports.gatherBlocks(outer, size, indices.length, inner * (is32 ? 4 : 8), x.byteOffset, at, out.byteOffset);
+      const blockBytes = inner * (is32 ? 4 : 8);
+      const count = indices.length;
+      if (this.helpers.length === 0 || outer * count * inner < SPLIT_MIN_ELEMENTS) {
+        this.exports.gatherBlocks(outer, size, count, blockBytes, blockBytes, x.byteOffset, at, out.byteOffset);
+        return true;
+      }
+      // Every row cut into parts, one a thread, the first to this thread: a batch of digits
+      // cut by pixels, as its product with the first layer's weights is cut along k (see
+      // #splitAlongK), so each thread's part of the batch is in its own cache.
+      const part = Math.ceil(blockBytes / (this.helpers.length + 1) / 16) * 16;
+      const tasks: Task[] = [];
+      for (let start = 0; start < blockBytes; start += part) {
+        tasks.push({ kernel: 'gatherBlocks', args: [outer, size, count, blockBytes, Math.min(part, blockBytes - start), x.byteOffset + start, at, out.byteOffset + start] });
+      }
+      this.#parallel(tasks);
       return true;
     } finally {
       this.#unstage(staged);
@@ -387,7 +473,7 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     const keep = impl.helpers.slice(0, count - 1);
     const stopping = impl.helpers.slice(count - 1);
     const started = await Promise.all(
-      Array.from({ length: Math.max(0, count - 1 - keep.length) }, () => ProductHelper.start(module, exports.memory, arena, exports.scratchBytes())),
+      Array.from({ length: Math.max(0, count - 1 - keep.length) }, () => KernelHelper.start(module, exports.memory, arena, exports.scratchBytes())),
     );
     impl.helpers = [...keep, ...started];
     await Promise.all(stopping.map((helper) => helper.stop()));
