@@ -407,22 +407,23 @@ function dense<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize
 }
 
 /** Blocks [first, end) of k (see productBlockK), each multiplied from +0 into an m×n partial
- *  product of its own, the partials one after another from `partials`: one thread's share of a
- *  product split along k. Adding them to C in block order gives the bits of the whole product. */
-function blockProducts<T>(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize): void {
+ *  product of its own (rows n elements apart), `partialBytes` apart from `partials` on: a
+ *  thread's share of a product split along k. Adding them to C in block order gives the bits of
+ *  the whole product. */
+function blockProducts<T>(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32): void {
   const blockK = productBlockK(k);
   for (let j = first; j < end; j++) {
     const pc = j * blockK;
-    matmul<T>(m, n, min(blockK, k - pc), at<T>(a, pc * acs), ars, acs, at<T>(b, pc * brs), brs, bcs, at<T>(partials, (j - first) * m * n), n);
+    matmul<T>(m, n, min(blockK, k - pc), at<T>(a, pc * acs), ars, acs, at<T>(b, pc * brs), brs, bcs, partials + <usize>(j - first) * <usize>partialBytes, n);
   }
 }
 
-export function blockProductsF32(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize): void {
-  blockProducts<f32>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials);
+export function blockProductsF32(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32): void {
+  blockProducts<f32>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes);
 }
 
-export function blockProductsF64(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize): void {
-  blockProducts<f64>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials);
+export function blockProductsF64(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32): void {
+  blockProducts<f64>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes);
 }
 
 export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {

@@ -111,28 +111,10 @@ describe('products on several threads', () => {
     }
   });
 
-  it("split take's copies and the update y ← y + αx, with the bits of one thread", async () => {
+  it('split the update y ← y + αx, with the bits of one thread', async () => {
     for (const dtype of ['float32', 'float64'] as const) {
-      for (const [rows, inner] of [
-        [100, 784],
-        [100, 333],
-        [5000, 7],
-      ]) {
-        expect(rows * inner).toBeGreaterThanOrEqual(SPLIT_MIN_ELEMENTS);
-        const x = filled(dtype, (2 * rows + 1) * inner, (i) => Math.sin(i * 0.37 + rows));
-        const indices = Int32Array.from({ length: rows }, (_, j) => (j * 7919) % (2 * rows + 1));
-        const want: FloatArray = take(dtype, rows * inner);
-        await set.setThreads(1);
-        expect(set.kernels.gather!(1, 2 * rows + 1, inner, x, indices, want)).toBe(true);
-        for (let j = 0; j < rows; j++) expect(want[j * inner + inner - 1]).toBe(x[indices[j]! * inner + inner - 1]);
-        for (const threads of [2, 3]) {
-          await set.setThreads(threads);
-          const got: FloatArray = take(dtype, rows * inner);
-          expect(set.kernels.gather!(1, 2 * rows + 1, inner, x, indices, got)).toBe(true);
-          expect(got.every((v, i) => Object.is(v, want[i])), `take ${rows}×${inner} ${dtype} on ${threads} threads`).toBe(true);
-        }
-      }
       const n = 78_401;
+      expect(n).toBeGreaterThanOrEqual(SPLIT_MIN_ELEMENTS);
       const g = filled(dtype, n, (i) => Math.sin(i * 0.37));
       const w = filled(dtype, n, (i) => Math.cos(i * 0.37));
       await set.setThreads(1);

@@ -1,141 +1,220 @@
 import type { Arena } from './arena.js';
 
-/** The control block: an Int32 state word, then (from byte 8) Float64 slots: the task's kernel
- *  (its position in HELPER_KERNELS), its argument count and its arguments. */
-const STATE = 0;
-const IDLE = 0;
-const POSTED = 1;
-const DONE = 2;
-const EXIT = 3;
-const RUNNING = 4;
-const SLOTS_AT = 8;
-const MAX_ARGS = 12;
-const CONTROL_BYTES = SLOTS_AT + 8 * (2 + MAX_ARGS);
+/** The module's kernels a helper thread runs: blocks of a product's rows or columns, a product's
+ *  blocks along k, parts of an update. */
+export const TEAM_KERNELS = ['matmulF32', 'matmulF64', 'blockProductsF32', 'blockProductsF64', 'axpyF32', 'axpyF64'] as const;
 
-/** After its last task the helper spins this long before it sleeps: the split ops of a training
- *  step come a few small ops apart, and waking a sleeping thread costs more than they gain. */
-const SPIN_MS = 2;
-
-/** The module's kernels a helper thread runs: a block of a product's rows or columns, a
- *  product's blocks along k, a part of take's copies, a part of an update. */
-export const HELPER_KERNELS = ['matmulF32', 'matmulF64', 'blockProductsF32', 'blockProductsF64', 'gatherBlocks', 'axpyF32', 'axpyF64'] as const;
-
-/** One call of a module kernel: its export's name and its arguments (numbers, at most twelve). */
+/** One call of a module kernel: its export's name and its arguments (numbers, at most MAX_ARGS). */
 export interface Task {
-  kernel: (typeof HELPER_KERNELS)[number];
+  kernel: (typeof TEAM_KERNELS)[number];
   args: number[];
 }
 
-/** Runs in the helper thread (Node's worker_threads, evaluated from this string so that no file
+/** A kernel call cut into tasks, and which thread each is meant for: the tasks of thread t are
+ *  tasks[segmentStarts[t]] up to the next segment's start. */
+export interface Job {
+  tasks: Task[];
+  segmentStarts: number[];
+}
+
+const MAX_ARGS = 13;
+/** Tasks a job may hold (the size of the shared task table). */
+export const MAX_TASKS = 128;
+
+// The control block: Int32 words, then the task table (Float64 slots: the task's kernel, as its
+// position in TEAM_KERNELS, then its arguments). A segment's word holds its next task from the
+// front (high 16 bits) and the end of the tasks not yet taken (low 16 bits).
+const GENERATION = 0;
+const DONE = 1;
+const FAILED = 2;
+const EXIT = 3;
+const SEGMENTS = 4;
+const MAX_THREADS = 64;
+const TABLE_AT = (SEGMENTS + MAX_THREADS) * 4;
+const SLOTS = 1 + MAX_ARGS;
+const CONTROL_BYTES = TABLE_AT + MAX_TASKS * SLOTS * 8;
+
+/** After its last task a helper spins this long before it sleeps: the split ops of a training
+ *  step come a few small ops apart, and waking a sleeping thread costs more than they gain. */
+const SPIN_MS = 2;
+
+// How a thread takes tasks, in the helpers (below, as source text) and in the caller
+// (ThreadTeam.run): first its own segment from the front, then, once that is empty, the other
+// segments from the back. A thread that is slow, or has no core for a while, leaves its tasks to
+// the others; a segment lists the tasks that work on what its thread touched last (the rows of
+// the weights it updated, say) first, so the others take over those it would reach last.
+
+/** Runs in each helper thread (Node's worker_threads, evaluated from this string so that no file
  *  has to be found at run time): the same module on the same shared memory, with scratch of its
- *  own, running one posted task whenever the control block says so. */
+ *  own, taking tasks of each job the caller posts. */
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, scratch, spinMs } = workerData;
+const { module, memory, control, scratch, self, threads, spinMs } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 kernels.useScratch(scratch);
-const run = ${JSON.stringify(HELPER_KERNELS)}.map((name) => kernels[name]);
-const words = new Int32Array(memory.buffer, control, 1);
-const slots = new Float64Array(memory.buffer, control + ${SLOTS_AT}, ${2 + MAX_ARGS});
+const run = ${JSON.stringify(TEAM_KERNELS)}.map((name) => kernels[name]);
+const words = new Int32Array(memory.buffer, control, ${SEGMENTS + MAX_THREADS});
+const table = new Float64Array(memory.buffer, control + ${TABLE_AT}, ${MAX_TASKS * SLOTS});
+function take(segment, fromBack) {
+  const at = ${SEGMENTS} + segment;
+  for (;;) {
+    const word = Atomics.load(words, at);
+    const front = word >>> 16, back = word & 0xffff;
+    if (front >= back) return -1;
+    const next = fromBack ? (front << 16) | (back - 1) : ((front + 1) << 16) | back;
+    if (Atomics.compareExchange(words, at, word, next) === word) return fromBack ? back - 1 : front;
+  }
+}
+let seen = Atomics.load(words, ${GENERATION});
 for (;;) {
-  let state = Atomics.load(words, ${STATE});
   let spinUntil = performance.now() + spinMs;
-  while (state !== ${POSTED} && state !== ${EXIT}) {
+  while (Atomics.load(words, ${GENERATION}) === seen && Atomics.load(words, ${EXIT}) === 0) {
     if (performance.now() > spinUntil) {
-      Atomics.wait(words, ${STATE}, state);
+      Atomics.wait(words, ${GENERATION}, seen);
       spinUntil = performance.now() + spinMs;
     }
-    state = Atomics.load(words, ${STATE});
   }
-  if (state === ${EXIT}) break;
-  // The poster may have taken the task back meanwhile (see KernelHelper.join).
-  if (Atomics.compareExchange(words, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
-  run[slots[0]](...slots.subarray(2, 2 + slots[1]));
-  Atomics.store(words, ${STATE}, ${DONE});
-  Atomics.notify(words, ${STATE});
+  if (Atomics.load(words, ${EXIT}) !== 0) break;
+  seen = Atomics.load(words, ${GENERATION});
+  for (let s = 0; s < threads; s++) {
+    const segment = (self + s) % threads;
+    for (let task = take(segment, s > 0); task >= 0; task = take(segment, s > 0)) {
+      const t = task * ${SLOTS};
+      try {
+        // Every slot is passed (WebAssembly ignores arguments past a function's own), so that
+        // no array is made per task.
+        run[table[t]](${Array.from({ length: MAX_ARGS }, (_, i) => `table[t + ${i + 1}]`).join(', ')});
+      } catch {
+        Atomics.store(words, ${FAILED}, 1);
+      }
+      Atomics.add(words, ${DONE}, 1);
+      Atomics.notify(words, ${DONE});
+    }
+  }
 }
 `;
 
 interface WorkerLike {
   unref(): void;
   terminate(): Promise<number>;
-  on(event: 'error', listener: (error: unknown) => void): void;
 }
 
 /**
- * A helper thread: it shares the module's memory, so a large kernel call is split into tasks
- * (see WasmKernels) and each thread runs one, with no copies.
+ * Helper threads that share the module's memory with the caller: a large kernel call is cut into
+ * tasks (see WasmKernels), each thread takes tasks from its own segment and then from the
+ * others', and nothing is copied.
  */
-export class KernelHelper {
+export class ThreadTeam {
   readonly #words: Int32Array;
-  readonly #slots: Float64Array;
-  #failed: unknown = null;
+  readonly #table: Float64Array;
 
   private constructor(
-    private readonly worker: WorkerLike,
+    private readonly workers: WorkerLike[],
     memory: WebAssembly.Memory,
-    control: number,
+    /** The blocks of the arena the team took, with their sizes: given back when it stops. */
+    private readonly blocks: { arena: Arena; taken: [at: number, bytes: number][] },
   ) {
-    this.#words = new Int32Array(memory.buffer, control, 1);
-    this.#slots = new Float64Array(memory.buffer, control + SLOTS_AT, 2 + MAX_ARGS);
-    worker.on('error', (error) => {
-      this.#failed = error;
-    });
-    worker.unref();
+    const control = blocks.taken[0]![0];
+    this.#words = new Int32Array(memory.buffer, control, SEGMENTS + MAX_THREADS);
+    this.#table = new Float64Array(memory.buffer, control + TABLE_AT, MAX_TASKS * SLOTS);
+    for (const worker of workers) worker.unref();
   }
 
-  /** Starts the helper thread (Node only: worker_threads), or throws saying why not. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, arena: Arena, scratchBytes: number): Promise<KernelHelper> {
+  /** Starts `helpers` threads (Node only: worker_threads), or throws saying why not. */
+  static async start(helpers: number, module: WebAssembly.Module, memory: WebAssembly.Memory, arena: Arena, scratchBytes: number): Promise<ThreadTeam> {
+    if (helpers + 1 > MAX_THREADS) throw new RangeError(`setThreads: at most ${MAX_THREADS} threads, got ${helpers + 1}`);
     const control = arena.allocate(CONTROL_BYTES);
-    const scratch = arena.allocate(scratchBytes);
-    if (control < 0 || scratch < 0) throw new RangeError('setThreads: WebAssembly memory is full; no room for a second thread');
-    new Int32Array(memory.buffer, control, 1).fill(IDLE);
-    const { Worker } = await nodeWorkerThreads();
-    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, control, scratch, spinMs: SPIN_MS } }) as WorkerLike;
-    return new KernelHelper(worker, memory, control);
+    const scratch = Array.from({ length: helpers }, () => arena.allocate(scratchBytes));
+    const taken: [number, number][] = [[control, CONTROL_BYTES], ...scratch.map((at): [number, number] => [at, scratchBytes])];
+    if (taken.some(([at]) => at < 0)) {
+      for (const [at, bytes] of taken) if (at >= 0) arena.release(at, bytes);
+      throw new RangeError('setThreads: WebAssembly memory is full; no room for more threads');
+    }
+    new Int32Array(memory.buffer, control, SEGMENTS + MAX_THREADS).fill(0);
+    try {
+      const { Worker } = await nodeWorkerThreads();
+      const workers = scratch.map(
+        (at, i) => new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, control, scratch: at, self: i + 1, threads: helpers + 1, spinMs: SPIN_MS } }) as WorkerLike,
+      );
+      return new ThreadTeam(workers, memory, { arena, taken });
+    } catch (error) {
+      for (const [at, bytes] of taken) arena.release(at, bytes);
+      throw error;
+    }
   }
 
-  /** Hands the helper one task; `join` waits for it. */
-  post(task: Task): void {
-    this.#check();
-    const slots = this.#slots;
-    slots[0] = HELPER_KERNELS.indexOf(task.kernel);
-    slots[1] = task.args.length;
-    slots.set(task.args, 2);
-    Atomics.store(this.#words, STATE, POSTED);
-    Atomics.notify(this.#words, STATE);
+  /** Threads in all, the caller's included. */
+  get threads(): number {
+    return this.workers.length + 1;
   }
 
-  /** Returns once the posted task is done: by the helper, or by `runHere` if the helper has not
-   *  started it yet (on a busy machine the helper may not get a core soon, and waiting for it
-   *  would be slower than one thread). */
-  join(runHere: (task: Task) => void, task: Task): void {
+  /** Runs every task of `job`, on this thread (through `runHere`) and the helpers; returns once
+   *  all are done. This thread's segment is the first. */
+  run(job: Job, runHere: (task: Task) => void): void {
+    const { tasks, segmentStarts } = job;
+    if (tasks.length > MAX_TASKS) throw new RangeError(`wasm threads: a job of ${tasks.length} tasks; at most ${MAX_TASKS}`);
     const words = this.#words;
-    if (Atomics.compareExchange(words, STATE, POSTED, IDLE) === POSTED) {
-      runHere(task);
-      return;
+    const table = this.#table;
+    tasks.forEach((task, i) => {
+      table[i * SLOTS] = TEAM_KERNELS.indexOf(task.kernel);
+      table.set(task.args, i * SLOTS + 1);
+    });
+    Atomics.store(words, DONE, 0);
+    Atomics.store(words, FAILED, 0);
+    const threads = this.threads;
+    for (let t = 0; t < threads; t++) {
+      const start = segmentStarts[t] ?? tasks.length;
+      const end = t + 1 < segmentStarts.length ? segmentStarts[t + 1]! : tasks.length;
+      Atomics.store(words, SEGMENTS + t, (start << 16) | Math.max(start, end));
     }
-    // The helper's task is as large as this thread's, so it is nearly done: spin (a sleeping
-    // wait costs tens of microseconds to wake from), then sleep if it is not.
-    const spinUntil = performance.now() + SPIN_MS;
-    while (Atomics.load(words, STATE) !== DONE) {
-      if (performance.now() < spinUntil) continue;
-      // Node allows a blocking wait on its main thread; it returns as soon as the helper notifies.
-      Atomics.wait(words, STATE, RUNNING, 1);
-      this.#check();
+    Atomics.add(words, GENERATION, 1);
+    Atomics.notify(words, GENERATION);
+    let done = 0;
+    let failed = true;
+    try {
+      for (let s = 0; s < threads; s++) {
+        for (let task = this.#take(s, s > 0); task >= 0; task = this.#take(s, s > 0)) {
+          done++;
+          runHere(tasks[task]!);
+        }
+      }
+      failed = false;
+    } finally {
+      // After a failure here, the tasks no thread has taken are taken and dropped: the next job
+      // must not start while a helper still works on this one.
+      if (failed) for (let s = 0; s < threads; s++) for (let task = this.#take(s, true); task >= 0; task = this.#take(s, true)) done++;
+      // The helpers' tasks still running are about as long as this thread's: spin (a sleeping
+      // wait costs tens of microseconds to wake from), then sleep until each is done.
+      const spinUntil = performance.now() + SPIN_MS;
+      for (let finished = Atomics.load(words, DONE); finished + done < tasks.length; finished = Atomics.load(words, DONE)) {
+        // Node allows a blocking wait on its main thread; it returns as soon as a helper notifies.
+        if (performance.now() > spinUntil) Atomics.wait(words, DONE, finished, 1);
+      }
     }
-    Atomics.store(words, STATE, IDLE);
+    if (Atomics.load(words, FAILED) !== 0) throw new Error('wasm threads: a kernel failed in a helper thread; its part of the result is missing');
   }
 
-  #check(): void {
-    if (this.#failed !== null) throw new Error(`wasm threads: a helper thread failed: ${String(this.#failed)}`);
+  /** The next task of `segment`: from its front, or from its back when taking over another
+   *  thread's tasks; -1 when it has none left. (The helpers' `take`, above, is the same.) */
+  #take(segment: number, fromBack: boolean): number {
+    const words = this.#words;
+    const at = SEGMENTS + segment;
+    for (;;) {
+      const word = Atomics.load(words, at);
+      const front = word >>> 16;
+      const back = word & 0xffff;
+      if (front >= back) return -1;
+      const next = fromBack ? (front << 16) | (back - 1) : ((front + 1) << 16) | back;
+      if (Atomics.compareExchange(words, at, word, next) === word) return fromBack ? back - 1 : front;
+    }
   }
 
-  /** Stops the helper thread. */
+  /** Stops the helper threads. */
   async stop(): Promise<void> {
-    Atomics.store(this.#words, STATE, EXIT);
-    Atomics.notify(this.#words, STATE);
-    await this.worker.terminate();
+    Atomics.store(this.#words, EXIT, 1);
+    Atomics.notify(this.#words, GENERATION);
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    for (const [at, bytes] of this.blocks.taken) this.blocks.arena.release(at, bytes);
   }
 }
 

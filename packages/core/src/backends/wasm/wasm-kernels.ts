@@ -3,7 +3,7 @@ import { checkAxpy } from '../../kernels/checks.js';
 import { jsKernels } from '../../kernels/js.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
 import { Arena, ArenaPool, SMALLEST_ARENA_BYTES } from './arena.js';
-import { KernelHelper, type Task } from './threads.js';
+import { MAX_TASKS, ThreadTeam, type Job, type Task } from './threads.js';
 import { sharedInitialPages, sharedMaximumPages, sharedWasmBase64, wasmBase64 } from './generated.js';
 
 /** The arguments of the module's matmulF32/F64 (m, n, k, a, ars, acs, b, brs, bcs, c, ldc). */
@@ -31,7 +31,7 @@ interface KernelExports {
   col2imF64: PatchKernel;
   maxPoolPairsF32(planes: number, h: number, w: number, src: number, dst: number): void;
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
-  gatherBlocks(outer: number, size: number, count: number, blockBytes: number, copyBytes: number, src: number, indices: number, dst: number): void;
+  gatherBlocks(outer: number, size: number, count: number, blockBytes: number, src: number, indices: number, dst: number): void;
   fillF32(n: number, value: number, dst: number): void;
   fillF64(n: number, value: number, dst: number): void;
 }
@@ -67,8 +67,8 @@ const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'ma
  *  36.6 against 39.5 and 37.8 against 42.2. */
 export const SPLIT_MIN_MACS = 2 ** 22;
 
-/** take's copies and the update y ← y + αx are split over the threads from this many elements
- *  (a batch of 100 digits is 78,400, as is the first layer's weight matrix). */
+/** The update y ← y + αx is split over the threads from this many elements (the benchmark's
+ *  first-layer weights are 78,400). */
 export const SPLIT_MIN_ELEMENTS = 2 ** 15;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -99,8 +99,8 @@ type Staged = [at: number, bytes: number][];
 class WasmKernels {
   private f32: Float32Array;
   private f64: Float64Array;
-  /** Threads beside this one that take a share of each large product. */
-  helpers: KernelHelper[] = [];
+  /** Threads beside this one that take tasks of each large kernel call; null on one thread. */
+  team: ThreadTeam | null = null;
 
   constructor(
     private readonly exports: KernelExports,
@@ -135,7 +135,7 @@ class WasmKernels {
       const pa = aAt < 0 ? inPlace(a, bytes) : place(m, k, a, heap, aAt / bytes, bytes);
       const pb = bAt < 0 ? inPlace(b, bytes) : place(k, n, b, heap, bAt / bytes, bytes);
       const args: ProductArgs = [m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cAt, n];
-      if (this.helpers.length > 0 && m * n * k >= SPLIT_MIN_MACS) this.#splitProduct(is32, args);
+      if (this.team !== null && m * n * k >= SPLIT_MIN_MACS) this.#splitProduct(this.team, is32, args);
       else (is32 ? this.exports.matmulF32 : this.exports.matmulF64)(...args);
       if (!this.#held(out)) out.set(heap.subarray(cAt / bytes, cAt / bytes + m * n), outOffset);
     } finally {
@@ -152,17 +152,14 @@ class WasmKernels {
       if (xAt === null || yAt === null) return jsKernels.axpy(alpha, x, y);
       const kernel = y instanceof Float32Array ? 'axpyF32' : 'axpyF64';
       const n = y.length;
-      if (this.helpers.length === 0 || n < SPLIT_MIN_ELEMENTS) {
+      if (this.team === null || n < SPLIT_MIN_ELEMENTS) {
         this.exports[kernel](n, alpha, xAt, yAt);
       } else {
-        // Parts of whole vectors, the first to this thread: a weight matrix's update cut where
-        // its weight gradient's product and the take before its forward product are cut, so
-        // each thread updates the rows it computed the gradient of and reads next.
+        // Cut as a weight gradient's product (by rows) and the next forward product (along k)
+        // are, so that each thread tends to update the rows it computed the gradient of and
+        // multiplies by next.
         const bytes = y.BYTES_PER_ELEMENT;
-        const part = Math.ceil(n / (this.helpers.length + 1) / 4) * 4;
-        const tasks: Task[] = [];
-        for (let start = 0; start < n; start += part) tasks.push({ kernel, args: [Math.min(part, n - start), alpha, xAt + start * bytes, yAt + start * bytes] });
-        this.#parallel(tasks);
+        this.#run(this.team, rangeJob(n, this.team.threads, 4, (start, size) => ({ kernel, args: [size, alpha, xAt + start * bytes, yAt + start * bytes] })));
       }
       this.#copyOut(y, yAt);
     } finally {
@@ -211,47 +208,38 @@ class WasmKernels {
   }
 
   /** One product on several threads. Where k is long beside m and n (x·W of a first layer: a
-   *  batch of 100 digits times 784×100 weights) it is cut along k, so that each thread reads its
-   *  own part of the batch's columns and of W's rows, the parts take's copies and the update
-   *  left in its cache; otherwise into blocks of rows (of columns where C has few rows). */
-  #splitProduct(is32: boolean, args: ProductArgs): void {
+   *  batch of 100 digits times 784×100 weights) it is cut along k, so that each thread tends to
+   *  read the rows of W that its part of the gradient's product and of the update left in its
+   *  cache; otherwise into blocks of rows (of columns where C has few rows). */
+  #splitProduct(team: ThreadTeam, is32: boolean, args: ProductArgs): void {
     const [m, n, k] = args;
-    if (k >= 2 * Math.max(m, n) && this.#splitAlongK(is32, args)) return;
-    this.#splitRowsOrColumns(is32, args);
+    if (k >= 2 * Math.max(m, n) && this.#splitAlongK(team, is32, args)) return;
+    this.#splitRowsOrColumns(team, is32, args);
   }
 
-  /** Blocks of rows or of columns, one a thread, this thread the first; whole micro-tiles (4
-   *  rows, 8 columns). Each C element is computed as on one thread, so the bits are the same. */
-  #splitRowsOrColumns(is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): void {
+  /** Blocks of rows or of columns, whole micro-tiles (4 rows, 8 columns). Each C element is
+   *  computed as on one thread, so the bits are the same. */
+  #splitRowsOrColumns(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): void {
     const bytes = is32 ? 4 : 8;
-    const threads = this.helpers.length + 1;
-    const byRows = m >= 8 * threads || m >= n;
-    const length = byRows ? m : n;
-    const tile = byRows ? 4 : 8;
-    const share = Math.ceil(length / threads / tile) * tile;
+    const byRows = m >= 8 * team.threads || m >= n;
     const kernel = is32 ? 'matmulF32' : 'matmulF64';
-    const tasks: Task[] = [];
-    for (let start = 0; start < length; start += share) {
-      const size = Math.min(share, length - start);
-      tasks.push({
-        kernel,
-        args: byRows
-          ? [size, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc]
-          : [m, size, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc],
-      });
-    }
-    this.#parallel(tasks);
+    this.#run(
+      team,
+      byRows
+        ? rangeJob(m, team.threads, 4, (start, rows) => ({ kernel, args: [rows, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc] }))
+        : rangeJob(n, team.threads, 8, (start, cols) => ({ kernel, args: [m, cols, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc] })),
+    );
   }
 
-  /** k's blocks (the module's productBlockK) shared out in runs, one a thread: this thread sums
-   *  the first run into C as one call would, each other block goes into a partial product of its
-   *  own, and the partials are then added to C in block order: the order one thread adds the
-   *  blocks in, so the bits are the same. False (nothing done) where k has one block or memory
-   *  has no room for the partials. */
-  #splitAlongK(is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): boolean {
+  /** k's blocks (the module's productBlockK) shared out in runs, one a thread, each run cut into
+   *  blocks of rows. The first run's tasks sum their rows' blocks into C as one call would; the
+   *  others' put each block into a partial product of its own; the partials are then added to C
+   *  in block order, the order one thread adds the blocks in, so the bits are the same. False
+   *  (nothing done) where k has one block or memory has no room for the partials. */
+  #splitAlongK(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): boolean {
     const blockK = this.exports.productBlockK(k);
     const blocks = Math.ceil(k / blockK);
-    const threads = Math.min(this.helpers.length + 1, blocks);
+    const threads = Math.min(team.threads, blocks);
     if (threads < 2) return false;
     const firsts = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * blocks) / threads));
     const bytes = is32 ? 4 : 8;
@@ -260,12 +248,25 @@ class WasmKernels {
     const partials = this.arena.allocate(partialCount * partialBytes);
     if (partials < 0) return false;
     try {
-      const tasks: Task[] = [{ kernel: is32 ? 'matmulF32' : 'matmulF64', args: [m, n, firsts[1]! * blockK, a, ars, acs, b, brs, bcs, c, ldc] }];
-      for (let t = 1; t < threads; t++) {
-        const at = partials + (firsts[t]! - firsts[1]!) * partialBytes;
-        tasks.push({ kernel: is32 ? 'blockProductsF32' : 'blockProductsF64', args: [m, n, k, firsts[t]!, firsts[t + 1]!, a, ars, acs, b, brs, bcs, at] });
+      // Each task lists its rows' non-zeros and checks its part of B for Inf and NaN, so rows are
+      // cut in few blocks: enough for a thread that is ahead to take over some of another's.
+      const rowBlocks = rangeBlocks(m, ROW_BLOCKS_ALONG_K, 4);
+      const job: Job = { tasks: [], segmentStarts: [] };
+      for (let t = 0; t < threads; t++) {
+        job.segmentStarts.push(job.tasks.length);
+        for (const [start, rows] of rowBlocks) {
+          const ai = a + start * ars * bytes;
+          job.tasks.push(
+            t === 0
+              ? { kernel: is32 ? 'matmulF32' : 'matmulF64', args: [rows, n, firsts[1]! * blockK, ai, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc] }
+              : {
+                  kernel: is32 ? 'blockProductsF32' : 'blockProductsF64',
+                  args: [rows, n, k, firsts[t]!, firsts[t + 1]!, ai, ars, acs, b, brs, bcs, partials + (firsts[t]! - firsts[1]!) * partialBytes + start * n * bytes, partialBytes],
+                },
+          );
+        }
       }
-      this.#parallel(tasks);
+      this.#run(team, job);
       const add = is32 ? this.exports.binaryRowsF32 : this.exports.binaryRowsF64;
       const addOp = BINARY_ROW_OPS.indexOf('add');
       for (let j = 0; j < partialCount; j++) add(addOp, m, n, c, ldc * bytes, 1, partials + j * partialBytes, n * bytes, 1, c, ldc * bytes);
@@ -275,15 +276,9 @@ class WasmKernels {
     }
   }
 
-  /** Runs tasks[0] on this thread and each other task on a helper; returns once all are done. */
-  #parallel(tasks: Task[]): void {
-    const runHere = (task: Task): void => (this.exports[task.kernel] as (...args: number[]) => void)(...task.args);
-    for (let i = 1; i < tasks.length; i++) this.helpers[i - 1]!.post(tasks[i]!);
-    try {
-      runHere(tasks[0]!);
-    } finally {
-      for (let i = 1; i < tasks.length; i++) this.helpers[i - 1]!.join(runHere, tasks[i]!);
-    }
+  /** Runs a job's tasks on this thread and the team's. */
+  #run(team: ThreadTeam, job: Job): void {
+    team.run(job, (task) => (this.exports[task.kernel] as (...args: number[]) => void)(...task.args));
   }
 
   /** Elementwise rows on arrays in the module's memory; false where that does not apply
@@ -340,21 +335,7 @@ class WasmKernels {
       const at = this.#stage(indices.byteLength, staged);
       if (at === null) return false;
       new Int32Array(this.exports.memory.buffer, at, indices.length).set(indices);
-      const blockBytes = inner * (is32 ? 4 : 8);
-      const count = indices.length;
-      if (this.helpers.length === 0 || outer * count * inner < SPLIT_MIN_ELEMENTS) {
-        this.exports.gatherBlocks(outer, size, count, blockBytes, blockBytes, x.byteOffset, at, out.byteOffset);
-        return true;
-      }
-      // Every row cut into parts, one a thread, the first to this thread: a batch of digits
-      // cut by pixels, as its product with the first layer's weights is cut along k (see
-      // #splitAlongK), so each thread's part of the batch is in its own cache.
-      const part = Math.ceil(blockBytes / (this.helpers.length + 1) / 16) * 16;
-      const tasks: Task[] = [];
-      for (let start = 0; start < blockBytes; start += part) {
-        tasks.push({ kernel: 'gatherBlocks', args: [outer, size, count, blockBytes, Math.min(part, blockBytes - start), x.byteOffset + start, at, out.byteOffset + start] });
-      }
-      this.#parallel(tasks);
+      this.exports.gatherBlocks(outer, size, indices.length, inner * (is32 ? 4 : 8), x.byteOffset, at, out.byteOffset);
       return true;
     } finally {
       this.#unstage(staged);
@@ -414,6 +395,36 @@ class WasmKernels {
   }
 }
 
+/** Tasks a thread's segment is cut into, so that a thread that is ahead can take over some of
+ *  another's. */
+const TASKS_PER_THREAD = 4;
+
+/** Blocks of rows a product cut along k is cut into (see WasmKernels.#splitAlongK). */
+const ROW_BLOCKS_ALONG_K = 2;
+
+/** [start, size) blocks covering [0, length) in `count` runs as even as multiples of `multiple` allow. */
+function rangeBlocks(length: number, count: number, multiple: number): [number, number][] {
+  const size = Math.ceil(length / count / multiple) * multiple;
+  const blocks: [number, number][] = [];
+  for (let start = 0; start < length; start += size) blocks.push([start, Math.min(size, length - start)]);
+  return blocks;
+}
+
+/** [0, length) cut into one segment a thread, each cut into tasks (multiples of `multiple`).
+ *  The caller's segment runs upward and the others downward, so that a thread that takes over
+ *  another's tasks (from the end of its segment) takes those next to its own. */
+function rangeJob(length: number, threads: number, multiple: number, task: (start: number, size: number) => Task): Job {
+  const job: Job = { tasks: [], segmentStarts: [] };
+  const perThread = Math.min(TASKS_PER_THREAD, Math.floor(MAX_TASKS / threads));
+  for (const [segmentStart, segmentSize] of rangeBlocks(length, threads, multiple)) {
+    const blocks = rangeBlocks(segmentSize, perThread, multiple);
+    if (job.segmentStarts.length > 0) blocks.reverse();
+    job.segmentStarts.push(job.tasks.length);
+    for (const [start, size] of blocks) job.tasks.push(task(segmentStart + start, size));
+  }
+  return job;
+}
+
 function inPlace(v: MatrixView, bytes: number): Placed {
   return { ptr: v.data.byteOffset + v.offset * bytes, rowStride: v.rowStride, colStride: v.colStride };
 }
@@ -470,13 +481,10 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
       throw new RangeError(`setThreads: count must be an integer from 1 to ${MAX_THREADS}, got ${String(count)}`);
     }
     if (!shared && count > 1) throw new Error('setThreads: more than one thread needs SharedArrayBuffer, which this host does not offer (a browser page must be cross-origin isolated)');
-    const keep = impl.helpers.slice(0, count - 1);
-    const stopping = impl.helpers.slice(count - 1);
-    const started = await Promise.all(
-      Array.from({ length: Math.max(0, count - 1 - keep.length) }, () => KernelHelper.start(module, exports.memory, arena, exports.scratchBytes())),
-    );
-    impl.helpers = [...keep, ...started];
-    await Promise.all(stopping.map((helper) => helper.stop()));
+    const stopping = impl.team;
+    impl.team = null;
+    await stopping?.stop();
+    if (count > 1) impl.team = await ThreadTeam.start(count - 1, module, exports.memory, arena, exports.scratchBytes());
   };
   const kernels: Kernels = {
     matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset),
@@ -490,7 +498,7 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
     maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };
-  return { kernels, pool, setThreads, threads: () => impl.helpers.length + 1 };
+  return { kernels, pool, setThreads, threads: () => impl.team?.threads ?? 1 };
 }
 
 /** More threads than this are refused: past a few, a product's blocks get too thin to pay. */
