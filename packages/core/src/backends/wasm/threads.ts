@@ -21,16 +21,21 @@ const MAX_ARGS = 13;
 /** Tasks a job may hold (the size of the shared task table). */
 export const MAX_TASKS = 128;
 
-// The control block: Int32 words, then the task table (Float64 slots: the task's kernel, as its
-// position in TEAM_KERNELS, then its arguments). A segment's word holds its next task from the
-// front (high 16 bits) and the end of the tasks not yet taken (low 16 bits).
-const GENERATION = 0;
-const DONE = 1;
-const FAILED = 2;
-const EXIT = 3;
-const SEGMENTS = 4;
+// The control block: Int32 words, each group that one thread writes and others read on a cache
+// line of its own (two threads writing one line pass it back and forth between cores), then
+// the task table (Float64 slots: the task's kernel, as its position in TEAM_KERNELS, then its
+// arguments). A segment's word holds its next task from the front (high 16 bits) and the end of
+// the tasks not yet taken (low 16 bits); a helper's done word counts the tasks of this job it
+// finished.
+const LINE = 16;
 const MAX_THREADS = 64;
-const TABLE_AT = (SEGMENTS + MAX_THREADS) * 4;
+const GENERATION = 0;
+const EXIT = 1;
+const FAILED = LINE;
+const SEGMENTS = 2 * LINE;
+const DONE = SEGMENTS + MAX_THREADS * LINE;
+const WORDS = DONE + MAX_THREADS * LINE;
+const TABLE_AT = WORDS * 4;
 const SLOTS = 1 + MAX_ARGS;
 const CONTROL_BYTES = TABLE_AT + MAX_TASKS * SLOTS * 8;
 
@@ -53,10 +58,10 @@ const { module, memory, control, scratch, self, threads, spinMs } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 kernels.useScratch(scratch);
 const run = ${JSON.stringify(TEAM_KERNELS)}.map((name) => kernels[name]);
-const words = new Int32Array(memory.buffer, control, ${SEGMENTS + MAX_THREADS});
+const words = new Int32Array(memory.buffer, control, ${WORDS});
 const table = new Float64Array(memory.buffer, control + ${TABLE_AT}, ${MAX_TASKS * SLOTS});
 function take(segment, fromBack) {
-  const at = ${SEGMENTS} + segment;
+  const at = ${SEGMENTS} + ${LINE} * segment;
   for (;;) {
     const word = Atomics.load(words, at);
     const front = word >>> 16, back = word & 0xffff;
@@ -87,8 +92,8 @@ for (;;) {
       } catch {
         Atomics.store(words, ${FAILED}, 1);
       }
-      Atomics.add(words, ${DONE}, 1);
-      Atomics.notify(words, ${DONE});
+      Atomics.add(words, ${DONE} + ${LINE} * self, 1);
+      Atomics.notify(words, ${DONE} + ${LINE} * self);
     }
   }
 }
@@ -112,10 +117,10 @@ export class ThreadTeam {
     private readonly workers: WorkerLike[],
     memory: WebAssembly.Memory,
     /** The blocks of the arena the team took, with their sizes: given back when it stops. */
+    control: number,
     private readonly blocks: { arena: Arena; taken: [at: number, bytes: number][] },
   ) {
-    const control = blocks.taken[0]![0];
-    this.#words = new Int32Array(memory.buffer, control, SEGMENTS + MAX_THREADS);
+    this.#words = new Int32Array(memory.buffer, control, WORDS);
     this.#table = new Float64Array(memory.buffer, control + TABLE_AT, MAX_TASKS * SLOTS);
     for (const worker of workers) worker.unref();
   }
@@ -123,20 +128,22 @@ export class ThreadTeam {
   /** Starts `helpers` threads (Node only: worker_threads), or throws saying why not. */
   static async start(helpers: number, module: WebAssembly.Module, memory: WebAssembly.Memory, arena: Arena, scratchBytes: number): Promise<ThreadTeam> {
     if (helpers + 1 > MAX_THREADS) throw new RangeError(`setThreads: at most ${MAX_THREADS} threads, got ${helpers + 1}`);
-    const control = arena.allocate(CONTROL_BYTES);
+    // One line more than the block, to start it on a line.
+    const block = arena.allocate(CONTROL_BYTES + 64);
+    const control = (block + 63) & ~63;
     const scratch = Array.from({ length: helpers }, () => arena.allocate(scratchBytes));
-    const taken: [number, number][] = [[control, CONTROL_BYTES], ...scratch.map((at): [number, number] => [at, scratchBytes])];
+    const taken: [number, number][] = [[block, CONTROL_BYTES + 64], ...scratch.map((at): [number, number] => [at, scratchBytes])];
     if (taken.some(([at]) => at < 0)) {
       for (const [at, bytes] of taken) if (at >= 0) arena.release(at, bytes);
       throw new RangeError('setThreads: WebAssembly memory is full; no room for more threads');
     }
-    new Int32Array(memory.buffer, control, SEGMENTS + MAX_THREADS).fill(0);
+    new Int32Array(memory.buffer, control, WORDS).fill(0);
     try {
       const { Worker } = await nodeWorkerThreads();
       const workers = scratch.map(
         (at, i) => new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, control, scratch: at, self: i + 1, threads: helpers + 1, spinMs: SPIN_MS } }) as WorkerLike,
       );
-      return new ThreadTeam(workers, memory, { arena, taken });
+      return new ThreadTeam(workers, memory, control, { arena, taken });
     } catch (error) {
       for (const [at, bytes] of taken) arena.release(at, bytes);
       throw error;
@@ -155,17 +162,15 @@ export class ThreadTeam {
     if (tasks.length > MAX_TASKS) throw new RangeError(`wasm threads: a job of ${tasks.length} tasks; at most ${MAX_TASKS}`);
     const words = this.#words;
     const table = this.#table;
-    tasks.forEach((task, i) => {
-      table[i * SLOTS] = TEAM_KERNELS.indexOf(task.kernel);
-      table.set(task.args, i * SLOTS + 1);
-    });
-    Atomics.store(words, DONE, 0);
-    Atomics.store(words, FAILED, 0);
+    for (let i = 0; i < tasks.length; i++) {
+      table[i * SLOTS] = TEAM_KERNELS.indexOf(tasks[i]!.kernel);
+      table.set(tasks[i]!.args, i * SLOTS + 1);
+    }
     const threads = this.threads;
     for (let t = 0; t < threads; t++) {
       const start = segmentStarts[t] ?? tasks.length;
       const end = t + 1 < segmentStarts.length ? segmentStarts[t + 1]! : tasks.length;
-      Atomics.store(words, SEGMENTS + t, (start << 16) | Math.max(start, end));
+      Atomics.store(words, SEGMENTS + LINE * t, (start << 16) | Math.max(start, end));
     }
     Atomics.add(words, GENERATION, 1);
     Atomics.notify(words, GENERATION);
@@ -185,20 +190,32 @@ export class ThreadTeam {
       if (failed) for (let s = 0; s < threads; s++) for (let task = this.#take(s, true); task >= 0; task = this.#take(s, true)) done++;
       // The helpers' tasks still running are about as long as this thread's: spin (a sleeping
       // wait costs tens of microseconds to wake from), then sleep until each is done.
-      const spinUntil = performance.now() + SPIN_MS;
-      for (let finished = Atomics.load(words, DONE); finished + done < tasks.length; finished = Atomics.load(words, DONE)) {
-        // Node allows a blocking wait on its main thread; it returns as soon as a helper notifies.
-        if (performance.now() > spinUntil) Atomics.wait(words, DONE, finished, 1);
+      let spinUntil = 0;
+      for (let helper = 1; done < tasks.length; ) {
+        const finished = Atomics.load(words, DONE + LINE * helper);
+        if (finished > 0) {
+          done += finished;
+          Atomics.sub(words, DONE + LINE * helper, finished);
+        } else if (spinUntil === 0) {
+          spinUntil = performance.now() + SPIN_MS;
+        } else if (performance.now() > spinUntil) {
+          // Node allows a blocking wait on its main thread; it returns as soon as the helper notifies.
+          Atomics.wait(words, DONE + LINE * helper, 0, 1);
+        }
+        helper = helper + 1 < threads ? helper + 1 : 1;
       }
     }
-    if (Atomics.load(words, FAILED) !== 0) throw new Error('wasm threads: a kernel failed in a helper thread; its part of the result is missing');
+    if (Atomics.load(words, FAILED) !== 0) {
+      Atomics.store(words, FAILED, 0);
+      throw new Error('wasm threads: a kernel failed in a helper thread; its part of the result is missing');
+    }
   }
 
   /** The next task of `segment`: from its front, or from its back when taking over another
    *  thread's tasks; -1 when it has none left. (The helpers' `take`, above, is the same.) */
   #take(segment: number, fromBack: boolean): number {
     const words = this.#words;
-    const at = SEGMENTS + segment;
+    const at = SEGMENTS + LINE * segment;
     for (;;) {
       const word = Atomics.load(words, at);
       const front = word >>> 16;

@@ -58,7 +58,7 @@ const STAGED_ROWS_MIN_ELEMENTS = 1024;
 const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maskPositive'];
 
 /** Products smaller than this many multiply-adds stay on one thread. A split costs more than
- *  the call: the helper spins between products (waking a sleeping one costs more), and it must
+ *  the call: a helper spins between jobs (waking a sleeping one costs more), and it must
  *  first fetch from the other core's cache what the main thread just wrote. Splitting every
  *  product of the benchmark's training step, 100×100×10 ones included, made its epoch 63-65 ms
  *  against 47-50 on one thread. Its two first-layer products (100×784×100, 7.8M, mostly zeros)
@@ -68,8 +68,8 @@ const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'ma
 export const SPLIT_MIN_MACS = 2 ** 22;
 
 /** The update y ← y + αx is split over the threads from this many elements (the benchmark's
- *  first-layer weights are 78,400). */
-export const SPLIT_MIN_ELEMENTS = 2 ** 15;
+ *  first-layer weights are 78,400: 13.5 µs on one thread, 9.7 on two; 32,768 were no faster). */
+export const SPLIT_MIN_ELEMENTS = 2 ** 16;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -159,7 +159,7 @@ class WasmKernels {
         // are, so that each thread tends to update the rows it computed the gradient of and
         // multiplies by next.
         const bytes = y.BYTES_PER_ELEMENT;
-        this.#run(this.team, rangeJob(n, this.team.threads, 4, (start, size) => ({ kernel, args: [size, alpha, xAt + start * bytes, yAt + start * bytes] })));
+        this.#run(this.team, rangeJob(n, this.team.threads, 4, MIN_TASK_ELEMENTS, (start, size) => ({ kernel, args: [size, alpha, xAt + start * bytes, yAt + start * bytes] })));
       }
       this.#copyOut(y, yAt);
     } finally {
@@ -226,8 +226,8 @@ class WasmKernels {
     this.#run(
       team,
       byRows
-        ? rangeJob(m, team.threads, 4, (start, rows) => ({ kernel, args: [rows, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc] }))
-        : rangeJob(n, team.threads, 8, (start, cols) => ({ kernel, args: [m, cols, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc] })),
+        ? rangeJob(m, team.threads, 4, MIN_TASK_MACS / (n * k), (start, rows) => ({ kernel, args: [rows, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc] }))
+        : rangeJob(n, team.threads, 8, MIN_TASK_MACS / (m * k), (start, cols) => ({ kernel, args: [m, cols, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc] })),
     );
   }
 
@@ -395,9 +395,15 @@ class WasmKernels {
   }
 }
 
-/** Tasks a thread's segment is cut into, so that a thread that is ahead can take over some of
- *  another's. */
+/** At most this many tasks to a thread's segment, so that a thread that is ahead can take over
+ *  some of another's. */
 const TASKS_PER_THREAD = 4;
+
+/** A task is at least this much work (multiply-adds of a product, elements of an update): each
+ *  costs ~0.5 µs of hand-over between cores (the update of 32,768 float32, 5 µs on one thread,
+ *  took 4.9 µs on two as one task a thread and 7.7 as four). */
+const MIN_TASK_MACS = 2 ** 18;
+const MIN_TASK_ELEMENTS = 2 ** 15;
 
 /** Blocks of rows a product cut along k is cut into (see WasmKernels.#splitAlongK). */
 const ROW_BLOCKS_ALONG_K = 2;
@@ -410,14 +416,15 @@ function rangeBlocks(length: number, count: number, multiple: number): [number, 
   return blocks;
 }
 
-/** [0, length) cut into one segment a thread, each cut into tasks (multiples of `multiple`).
- *  The caller's segment runs upward and the others downward, so that a thread that takes over
- *  another's tasks (from the end of its segment) takes those next to its own. */
-function rangeJob(length: number, threads: number, multiple: number, task: (start: number, size: number) => Task): Job {
+/** [0, length) cut into one segment a thread, each cut into tasks (multiples of `multiple`) of
+ *  at least `minTaskLength`. The caller's segment runs upward and the others downward, so that a
+ *  thread that takes over another's tasks (from the end of its segment) takes those next to its
+ *  own. */
+function rangeJob(length: number, threads: number, multiple: number, minTaskLength: number, task: (start: number, size: number) => Task): Job {
   const job: Job = { tasks: [], segmentStarts: [] };
-  const perThread = Math.min(TASKS_PER_THREAD, Math.floor(MAX_TASKS / threads));
   for (const [segmentStart, segmentSize] of rangeBlocks(length, threads, multiple)) {
-    const blocks = rangeBlocks(segmentSize, perThread, multiple);
+    const count = Math.max(1, Math.min(TASKS_PER_THREAD, Math.floor(MAX_TASKS / threads), Math.floor(segmentSize / minTaskLength)));
+    const blocks = rangeBlocks(segmentSize, count, multiple);
     if (job.segmentStarts.length > 0) blocks.reverse();
     job.segmentStarts.push(job.tasks.length);
     for (const [start, size] of blocks) job.tasks.push(task(segmentStart + start, size));
