@@ -80,11 +80,13 @@ export function memoryStats(backend?: string): MemoryStats {
   return (backend === undefined ? current : backendNamed('memoryStats', backend)).memoryStats();
 }
 
-/** Splits the `wasm` backend's large matrix products over `count` threads (1 to 64; 1, the
- *  default, computes everything on the calling thread). The helpers are Node worker threads on
- *  the module's shared memory, so nothing is copied, and results are bit-identical to one
- *  thread's. Between products a helper spins for 2 ms before it sleeps, so it answers at once
- *  within a training step. Node only: elsewhere it throws, saying why. */
+/** Splits the `wasm` backend's large matrix products and updates over `count` threads (1 to 64;
+ *  1, the default, computes everything on the calling thread). The helpers are Node worker
+ *  threads on the module's shared memory, so nothing is copied, and results are bit-identical
+ *  to one thread's. Each call is cut into tasks, a run of them for each thread; a thread that is
+ *  done with its own takes over the others' last ones, so a helper that has no core for a while
+ *  holds up at most the task it started. Between calls a helper spins for 2 ms before it sleeps, so it answers at once within
+ *  a training step. Node only: elsewhere it throws, saying why. */
 export async function setThreads(count: number): Promise<void> {
   await wasmLoaded;
   if (wasmSet === null) throw new Error(`setThreads: the 'wasm' backend is not available here (${wasm === null ? 'no WebAssembly with SIMD128' : 'its module did not load'})`);
