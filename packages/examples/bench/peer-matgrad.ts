@@ -204,5 +204,5 @@ function ops(cases: OpCase[]): OpsResult {
 
 const kernelName = getBackend().name === 'wasm' ? 'WebAssembly SIMD128' : 'JavaScript';
 const layers = job === 'cnn' ? 'nn Conv2d/ReLU/MaxPool2d/Flatten/Linear/SGD: conv2d as im2col + matmul' : 'nn Linear/ReLU/SGD';
-const threadText = threads === 1 ? '1 thread' : `${threads} threads (products split)`;
+const threadText = threads === 1 ? '1 thread' : `${threads} threads (products and updates split)`;
 await servePeer({ detail: `matgrad ${dtype} (${layers}), ${kernelName} kernels, ${threadText}`, epoch, matmul: matmulBench, largeSteps, latency, ops });
