@@ -111,6 +111,26 @@ describe('products on several threads', () => {
     }
   });
 
+  it('give one thread\'s bits for a long k and a tiny C (256 blocks of k: too many partial products to cut k)', async () => {
+    const [m, n, k] = [8, 8, 65_536];
+    expect(m * n * k).toBeGreaterThanOrEqual(SPLIT_MIN_MACS);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const a = operand(dtype, m, k, false, 5);
+      const b = operand(dtype, k, n, true, 6);
+      const single: FloatArray = take(dtype, m * n);
+      await set.setThreads(1);
+      set.kernels.matmul(m, n, k, a, b, single, 0);
+      await set.setThreads(2);
+      const split: FloatArray = take(dtype, m * n);
+      set.kernels.matmul(m, n, k, a, b, split, 0);
+      expect(split.every((v, i) => Object.is(v, single[i])), dtype).toBe(true);
+      const want = new (dtype === 'float32' ? Float32Array : Float64Array)(m * n);
+      referenceKernels.matmul(m, n, k, a, b, want, 0);
+      const u = dtype === 'float32' ? 2 ** -24 : 2 ** -53;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(split[i]! - want[i]!)).toBeLessThanOrEqual(k * u * k);
+    }
+  });
+
   it('split the update y ← y + αx, with the bits of one thread', async () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const n = 78_401;

@@ -235,7 +235,8 @@ class WasmKernels {
    *  blocks of rows. The first run's tasks sum their rows' blocks into C as one call would; the
    *  others' put each block into a partial product of its own; the partials are then added to C
    *  in block order, the order one thread adds the blocks in, so the bits are the same. False
-   *  (nothing done) where k has one block or memory has no room for the partials. */
+   *  (nothing done) where k has one block, or the partials would be many or large (each is
+   *  added to C in a pass of its own), or memory has no room for them. */
   #splitAlongK(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): boolean {
     const blockK = this.exports.productBlockK(k);
     const blocks = Math.ceil(k / blockK);
@@ -245,6 +246,7 @@ class WasmKernels {
     const bytes = is32 ? 4 : 8;
     const partialBytes = m * n * bytes;
     const partialCount = blocks - firsts[1]!;
+    if (partialCount > MAX_PARTIALS || partialCount * partialBytes > MAX_PARTIAL_BYTES) return false;
     const partials = this.arena.allocate(partialCount * partialBytes);
     if (partials < 0) return false;
     try {
@@ -407,6 +409,11 @@ const MIN_TASK_ELEMENTS = 2 ** 15;
 
 /** Blocks of rows a product cut along k is cut into (see WasmKernels.#splitAlongK). */
 const ROW_BLOCKS_ALONG_K = 2;
+
+/** A product is cut along k only while the partial products it needs are at most this many
+ *  and this large in all (x·W₁ of the benchmark: 2, 80 KB). */
+const MAX_PARTIALS = 16;
+const MAX_PARTIAL_BYTES = 2 ** 20;
 
 /** [start, size) blocks covering [0, length) in `count` runs as even as multiples of `multiple` allow. */
 function rangeBlocks(length: number, count: number, multiple: number): [number, number][] {
