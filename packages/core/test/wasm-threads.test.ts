@@ -166,6 +166,24 @@ describe('products on several threads', () => {
     expect(threadCount()).toBe(1);
   });
 
+  it('take calls of setThreads one after another, the last one winning', async () => {
+    await set.setThreads(1);
+    await Promise.all([set.setThreads(3), set.setThreads(2), set.setThreads(3)]);
+    expect(set.threads()).toBe(3);
+    await Promise.all([set.setThreads(2), set.setThreads(1)]);
+    expect(set.threads()).toBe(1);
+    const [m, n, k] = [100, 100, 784];
+    const a = operand('float32', m, k, false, 11, true);
+    const b = operand('float32', k, n, false, 12);
+    const single: FloatArray = take('float32', m * n);
+    set.kernels.matmul(m, n, k, a, b, single, 0);
+    await Promise.all([set.setThreads(3), set.setThreads(2)]);
+    expect(set.threads()).toBe(2);
+    const split: FloatArray = take('float32', m * n);
+    set.kernels.matmul(m, n, k, a, b, split, 0);
+    expect(split.every((v, i) => Object.is(v, single[i]))).toBe(true);
+  });
+
   it('refuse a count that is not an integer from 1 to 64, naming it', async () => {
     await expect(setThreads(0)).rejects.toThrow(/setThreads: count must be an integer from 1 to 64, got 0/);
     await expect(setThreads(1.5)).rejects.toThrow(/got 1.5/);

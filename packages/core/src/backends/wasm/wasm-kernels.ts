@@ -490,15 +490,23 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
   const arena = new Arena(exports.memory, exports.operandBase());
   const pool = shared ? new ArenaPool(arena, options.smallestArenaBytes) : null;
   const impl = new WasmKernels(exports, arena, pool);
+  let settled: Promise<void> = Promise.resolve();
   const setThreads = async (count: number): Promise<void> => {
     if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
       throw new RangeError(`setThreads: count must be an integer from 1 to ${MAX_THREADS}, got ${String(count)}`);
     }
     if (!shared && count > 1) throw new Error('setThreads: more than one thread needs SharedArrayBuffer, which this host does not offer (a browser page must be cross-origin isolated)');
-    const stopping = impl.team;
-    impl.team = null;
-    await stopping?.stop();
-    if (count > 1) impl.team = await ThreadTeam.start(count - 1, module, exports.memory, arena, exports.scratchBytes());
+    // Calls take effect one after another (two at once would each start a team), and a call
+    // that keeps the count keeps the team.
+    const change = settled.then(async () => {
+      if ((impl.team?.threads ?? 1) === count) return;
+      const stopping = impl.team;
+      impl.team = null;
+      await stopping?.stop();
+      if (count > 1) impl.team = await ThreadTeam.start(count - 1, module, exports.memory, arena, exports.scratchBytes());
+    });
+    settled = change.catch(() => undefined);
+    await change;
   };
   const kernels: Kernels = {
     matmul: (m, n, k, a, b, out, outOffset) => impl.matmul(m, n, k, a, b, out, outOffset),
