@@ -20,6 +20,8 @@ export interface Job {
 const MAX_ARGS = 13;
 /** Tasks a job may hold (the size of the shared task table). */
 export const MAX_TASKS = 128;
+/** More threads than this are refused: past a few, a product's blocks get too thin to pay. */
+export const MAX_THREADS = 64;
 
 // The control block: Int32 words, each group that one thread writes and others read on a cache
 // line of its own (two threads writing one line pass it back and forth between cores), then
@@ -28,7 +30,6 @@ export const MAX_TASKS = 128;
 // the tasks not yet taken (low 16 bits); a helper's done word counts the tasks of this job it
 // finished.
 const LINE = 16;
-const MAX_THREADS = 64;
 const GENERATION = 0;
 const EXIT = 1;
 const FAILED = LINE;

@@ -3,7 +3,7 @@ import { checkAxpy } from '../../kernels/checks.js';
 import { jsKernels } from '../../kernels/js.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
 import { Arena, ArenaPool, SMALLEST_ARENA_BYTES } from './arena.js';
-import { MAX_TASKS, ThreadTeam, type Job, type Task } from './threads.js';
+import { MAX_TASKS, MAX_THREADS, ThreadTeam, type Job, type Task } from './threads.js';
 import { sharedInitialPages, sharedMaximumPages, sharedWasmBase64, wasmBase64 } from './generated.js';
 
 /** The arguments of the module's matmulF32/F64 (m, n, k, a, ars, acs, b, brs, bcs, c, ldc). */
@@ -19,8 +19,8 @@ interface KernelExports {
   matmulF32(...args: ProductArgs): void;
   matmulF64(...args: ProductArgs): void;
   productBlockK(k: number): number;
-  blockProductsF32(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number): void;
-  blockProductsF64(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number): void;
+  blockProductsF32(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number): void;
+  blockProductsF64(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number): void;
   binaryRowsF32(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
   binaryRowsF64(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
   reluRowF32(n: number, x: number, out: number): void;
@@ -523,8 +523,6 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
   return { kernels, pool, setThreads, threads: () => impl.team?.threads ?? 1 };
 }
 
-/** More threads than this are refused: past a few, a product's blocks get too thin to pay. */
-const MAX_THREADS = 64;
 
 /** Whether this host runs WebAssembly with SIMD128 (the module validates). */
 export function wasmSupported(): boolean {
