@@ -2,6 +2,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { matmul, randn, setThreads, threadCount, transpose } from '../src/index.js';
 import { createWasmKernels, SPLIT_MIN_ELEMENTS, SPLIT_MIN_MACS } from '../src/backends/wasm/wasm-kernels.js';
 import { referenceKernels, type FloatArray, type MatrixView } from '../src/kernels/index.js';
+import { Arena } from '../src/backends/wasm/arena.js';
+import { ThreadTeam } from '../src/backends/wasm/threads.js';
 
 const set = createWasmKernels({ smallestArenaBytes: 0 })!;
 const pool = set.pool!;
@@ -182,6 +184,19 @@ describe('products on several threads', () => {
     const split: FloatArray = take('float32', m * n);
     set.kernels.matmul(m, n, k, a, b, split, 0);
     expect(split.every((v, i) => Object.is(v, single[i]))).toBe(true);
+  });
+
+  it('report a helper thread that failed, on the next job', async () => {
+    // A module that imports the shared memory and exports nothing: the helper's first call
+    // (useScratch) throws in the worker.
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 16, shared: true });
+    const importMemory = [0x02, 0x10, 0x01, 0x03, ...'env'.split('').map((c) => c.charCodeAt(0)), 0x06, ...'memory'.split('').map((c) => c.charCodeAt(0)), 0x02, 0x03, 0x01, 0x10];
+    const module = new WebAssembly.Module(Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...importMemory]));
+    const team = await ThreadTeam.start(1, module, memory, new Arena(memory, 1024), 4096);
+    for (let waited = 0; !team.failed && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(team.failed).toBe(true);
+    expect(() => team.run({ tasks: [], segmentStarts: [] }, () => {})).toThrow(/wasm threads: a helper thread failed \(.*useScratch.*\); call setThreads again/);
+    await team.stop();
   });
 
   it('refuse a count that is not an integer from 1 to 64, naming it', async () => {

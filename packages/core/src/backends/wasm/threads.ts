@@ -103,6 +103,7 @@ for (;;) {
 interface WorkerLike {
   unref(): void;
   terminate(): Promise<number>;
+  on(event: 'error', listener: (error: unknown) => void): void;
 }
 
 /**
@@ -113,6 +114,7 @@ interface WorkerLike {
 export class ThreadTeam {
   readonly #words: Int32Array;
   readonly #table: Float64Array;
+  #failed: unknown = null;
 
   private constructor(
     private readonly workers: WorkerLike[],
@@ -123,7 +125,14 @@ export class ThreadTeam {
   ) {
     this.#words = new Int32Array(memory.buffer, control, WORDS);
     this.#table = new Float64Array(memory.buffer, control + TABLE_AT, MAX_TASKS * SLOTS);
-    for (const worker of workers) worker.unref();
+    for (const worker of workers) {
+      // A helper that failed (its module did not instantiate, say) takes no tasks, so jobs still
+      // finish; the next job reports it rather than running on fewer threads without a word.
+      worker.on('error', (error) => {
+        this.#failed ??= error;
+      });
+      worker.unref();
+    }
   }
 
   /** Starts `helpers` threads (Node only: worker_threads), or throws saying why not. */
@@ -151,6 +160,11 @@ export class ThreadTeam {
     }
   }
 
+  /** Whether a helper thread failed (the team then refuses jobs; start another). */
+  get failed(): boolean {
+    return this.#failed !== null;
+  }
+
   /** Threads in all, the caller's included. */
   get threads(): number {
     return this.workers.length + 1;
@@ -159,6 +173,7 @@ export class ThreadTeam {
   /** Runs every task of `job`, on this thread (through `runHere`) and the helpers; returns once
    *  all are done. This thread's segment is the first. */
   run(job: Job, runHere: (task: Task) => void): void {
+    if (this.#failed !== null) throw new Error(`wasm threads: a helper thread failed (${String(this.#failed)}); call setThreads again`);
     const { tasks, segmentStarts } = job;
     if (tasks.length > MAX_TASKS) throw new RangeError(`wasm threads: a job of ${tasks.length} tasks; at most ${MAX_TASKS}`);
     const words = this.#words;

@@ -497,9 +497,9 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     }
     if (!shared && count > 1) throw new Error('setThreads: more than one thread needs SharedArrayBuffer, which this host does not offer (a browser page must be cross-origin isolated)');
     // Calls take effect one after another (two at once would each start a team), and a call
-    // that keeps the count keeps the team.
+    // that keeps the count keeps the team, unless one of its helpers failed.
     const change = settled.then(async () => {
-      if ((impl.team?.threads ?? 1) === count) return;
+      if ((impl.team?.threads ?? 1) === count && impl.team?.failed !== true) return;
       const stopping = impl.team;
       impl.team = null;
       await stopping?.stop();
