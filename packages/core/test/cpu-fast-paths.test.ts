@@ -123,6 +123,60 @@ describe('the fast paths agree with the general ones', () => {
   });
 });
 
+describe('softmax after softmaxCrossEntropy (the loss keeps the probabilities it computed)', () => {
+  /** Logits rows (edge values among them: a row of all −∞, ∞, NaN, 1e38) and one-hot targets. */
+  const lossCases = fc
+    .record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 7 }), float32: fc.boolean() })
+    .chain(({ rows, cols, float32 }) => fc.tuple(fc.constant([rows, cols] as const), fc.constant(float32), float32Values(rows * cols), fc.array(fc.nat(cols - 1), { minLength: rows, maxLength: rows })));
+
+  /** A backend of its own per case, so that what one case kept cannot reach another. */
+  function setUp([rows, cols]: readonly [number, number], float32: boolean, values: Float32Array, classes: number[]) {
+    const backend = new CpuBackend('loss-probabilities-check', jsKernels);
+    const dtype = float32 ? 'float32' : 'float64';
+    const logits = backend.upload(values, dtype, [rows, cols]);
+    const oneHot = new Float64Array(rows * cols);
+    classes.forEach((k, row) => (oneHot[row * cols + k] = 1));
+    const targets = backend.upload(oneHot, dtype, [rows, cols]);
+    return { backend, logits, targets, fresh: () => new CpuBackend('fresh', jsKernels).readSync(new CpuBackend('fresh', jsKernels).softmax(logits, 1)) };
+  }
+
+  it('are handed over with the bits softmax computes, without allocating; a second softmax computes them', () => {
+    fc.assert(
+      fc.property(lossCases, ([shape, float32, values, classes]) => {
+        const { backend, logits, targets, fresh } = setUp(shape, float32, values, classes);
+        backend.softmaxCrossEntropy(logits, targets);
+        const before = backend.memoryStats();
+        const kept = backend.softmax(logits, 1);
+        const after = backend.memoryStats();
+        expect([after.fresh, after.reused]).toEqual([before.fresh, before.reused]);
+        sameElements(backend.readSync(kept), fresh());
+        sameElements(backend.readSync(backend.softmax(logits, 1)), fresh());
+        expect(backend.memoryStats().fresh + backend.memoryStats().reused).toBeGreaterThan(after.fresh + after.reused);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('are not used once the logits were written to, and go back to the pool with the logits', () => {
+    fc.assert(
+      fc.property(lossCases, ([shape, float32, values, classes]) => {
+        const { backend, logits, targets, fresh } = setUp(shape, float32, values, classes);
+        backend.softmaxCrossEntropy(logits, targets);
+        // A write through the public API (assign) bumps the version.
+        logits.ref.buffer<Float32Array | Float64Array>().reverse();
+        logits.ref.version++;
+        sameElements(backend.readSync(backend.softmax(logits, 1)), fresh());
+
+        backend.softmaxCrossEntropy(logits, targets);
+        const pooled = backend.memoryStats().pooledBuffers;
+        logits.ref.release();
+        expect(backend.memoryStats().pooledBuffers).toBe(pooled + 2);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe("elementwise kernels on tensors in the wasm module's memory", () => {
   // Even the smallest tensors in the module's memory, so every case runs the WebAssembly rows.
   const set = createWasmKernels({ smallestArenaBytes: 0 })!;

@@ -83,6 +83,8 @@ export class CpuBackend implements Backend {
   }
 
   recycle(buffer: unknown, dtype: DType): void {
+    // Probabilities kept for a gradient that can no longer come (see #lossProbabilities).
+    if (this.#lossProbabilities?.logitsBuffer === buffer) this.#dropLossProbabilities();
     this.#pool.give(buffer as FloatArray, dtype);
   }
 
@@ -194,11 +196,31 @@ export class CpuBackend implements Backend {
   }
 
   softmax(x: Storage, axis: number): Storage {
+    const kept = this.#lossProbabilities;
+    if (kept !== null && kept.logits === x && kept.version === x.ref.version && !x.ref.released && axis === x.ndim - 1) {
+      this.#lossProbabilities = null;
+      return kept.probabilities;
+    }
     return this.#alongLastAxis(x, axis, (rows) => softmaxRows(this.#alloc, rows));
   }
 
   softmaxCrossEntropy(logits: Storage, targets: Storage): Storage {
-    return this.#withRowMajor(logits, (a) => this.#withRowMajor(targets, (y) => softmaxCrossEntropy(this.#alloc, a, y)));
+    const { loss, probabilities } = this.#withRowMajor(logits, (a) => this.#withRowMajor(targets, (y) => softmaxCrossEntropy(this.#alloc, a, y)));
+    this.#dropLossProbabilities();
+    this.#lossProbabilities = { logits, logitsBuffer: logits.ref.buffer<unknown>(), version: logits.ref.version, probabilities };
+    return loss;
+  }
+
+  /** softmax(logits) of the last softmaxCrossEntropy, which computed it on the way: the loss's
+   *  gradient asks for exactly that next, and it is handed over once instead of computed again
+   *  (the exponentials are most of the loss's time). Given back when the next loss replaces it
+   *  or the logits' memory is released (the end of a tidy step, a disposed tensor). */
+  #lossProbabilities: { logits: Storage; logitsBuffer: unknown; version: number; probabilities: Storage } | null = null;
+
+  #dropLossProbabilities(): void {
+    const kept = this.#lossProbabilities;
+    this.#lossProbabilities = null;
+    kept?.probabilities.ref.release();
   }
 
   take(x: Storage, axis: number, indices: Int32Array, indexShape: Shape): Storage {

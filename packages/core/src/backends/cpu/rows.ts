@@ -11,23 +11,35 @@ function rowShift(src: FloatArray, row: number, cols: number): number {
 }
 
 /** log-probabilities of each row of row-major `x` ([..., C]), one pass per row, shifted by
- *  rowShift. */
-export function logSoftmaxRows(alloc: Allocate, x: Storage): Storage {
+ *  rowShift; and, into `probabilities` when given, the probabilities as softmaxRows computes them
+ *  (the same exponentials over the same sum: the same bits). */
+export function logSoftmaxRows(alloc: Allocate, x: Storage, probabilities?: FloatArray): Storage {
   const { storage, data: dst } = alloc(x.dtype, x.shape);
   const src = elementsOf(x);
   const cols = x.shape[x.ndim - 1]!;
+  const exps = rowScratch(cols);
   for (let row = 0; row < dst.length; row += cols) {
     const shift = rowShift(src, row, cols);
     let total = 0;
-    for (let c = 0; c < cols; c++) total += Math.exp(src[row + c]! - shift);
+    for (let c = 0; c < cols; c++) {
+      const e = Math.exp(src[row + c]! - shift);
+      exps[c] = e;
+      total += e;
+    }
     const logTotal = shift + Math.log(total);
     for (let c = 0; c < cols; c++) dst[row + c] = src[row + c]! - logTotal;
+    if (probabilities !== undefined) for (let c = 0; c < cols; c++) probabilities[row + c] = exps[c]! / total;
   }
   return storage;
 }
 
 // One row's exponentials, kept in float64 so a float32 result is rounded once.
 let rowExps = new Float64Array(16);
+
+function rowScratch(cols: number): Float64Array {
+  if (rowExps.length < cols) rowExps = new Float64Array(cols);
+  return rowExps;
+}
 
 /** Probabilities of each row of row-major `x` ([..., C]): exp(x − shift) over its row sum (see
  *  rowShift), one exponential per entry; a row with +∞ gives NaN and 0s and one of all −∞ NaNs,
@@ -36,8 +48,7 @@ export function softmaxRows(alloc: Allocate, x: Storage): Storage {
   const { storage, data: dst } = alloc(x.dtype, x.shape);
   const src = elementsOf(x);
   const cols = x.shape[x.ndim - 1]!;
-  if (rowExps.length < cols) rowExps = new Float64Array(cols);
-  const exps = rowExps;
+  const exps = rowScratch(cols);
   for (let row = 0; row < dst.length; row += cols) {
     const shift = rowShift(src, row, cols);
     let total = 0;
@@ -51,9 +62,11 @@ export function softmaxRows(alloc: Allocate, x: Storage): Storage {
   return storage;
 }
 
-/** −(1/N)·Σ Y∘log softmax(A) for row-major logits and targets [N, C]. */
-export function softmaxCrossEntropy(alloc: Allocate, logits: Storage, targets: Storage): Storage {
-  const logProbs = logSoftmaxRows(alloc, logits);
+/** −(1/N)·Σ Y∘log softmax(A) for row-major logits and targets [N, C]; and softmax(A), which the
+ *  loss's gradient asks for next. */
+export function softmaxCrossEntropy(alloc: Allocate, logits: Storage, targets: Storage): { loss: Storage; probabilities: Storage } {
+  const probabilities = alloc(logits.dtype, logits.shape);
+  const logProbs = logSoftmaxRows(alloc, logits, probabilities.data);
   const lp = elementsOf(logProbs);
   const y: FloatArray = elementsOf(targets);
   let total = 0;
@@ -62,5 +75,5 @@ export function softmaxCrossEntropy(alloc: Allocate, logits: Storage, targets: S
   logProbs.ref.release();
   const { storage, data } = alloc(logits.dtype, []);
   data[0] = total / logits.shape[0]!;
-  return storage;
+  return { loss: storage, probabilities: probabilities.storage };
 }
