@@ -367,3 +367,24 @@ describe('wasm kernels', () => {
     check(wasmKernels!, Float32Array, 3, 4, 5, 'rowMajor', 'transposed', 13);
   });
 });
+
+describe.runIf(wasmSet?.pool)('wasm axpy outside the module', () => {
+  const inModule = inModuleMemory(wasmSet!);
+  for (const T of [Float32Array, Float64Array]) {
+    it(`wasm axpy on small arrays outside the module (a loop, no copies in) gives the module's bits, edge values too, ${T.name}`, () => {
+      const rand = lcg(7);
+      const edges = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-40, 3e38, -3e38, 1e-310, 1.5e308];
+      for (const n of [1, 3, 4, 10, 100, 1023, 1024, 1500]) {
+        for (const alpha of [-0.1, 0.1 + rand(), -3e38, 1e-30]) {
+          const x = new T(n).map((_, i) => (i % 7 === 3 ? edges[i % edges.length]! : (rand() - 0.5) * 2 ** ((i % 9) * 8 - 32)));
+          const y = new T(n).map((_, i) => (i % 5 === 2 ? edges[(i * 3) % edges.length]! : rand() - 0.5));
+          const outside = y.slice();
+          wasmSet!.kernels.axpy(alpha, x, outside);
+          const inside = y.slice();
+          inModule.axpy(alpha, x, inside);
+          for (let i = 0; i < n; i++) if (!Object.is(outside[i], inside[i])) expect.fail(`n ${n}, α ${alpha}, element ${i}: ${outside[i]} outside, ${inside[i]} in the module`);
+        }
+      }
+    });
+  }
+});
