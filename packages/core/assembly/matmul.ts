@@ -25,6 +25,13 @@ const ROW_PRODUCT_ROWS: i32 = 2;
 // non-zeros. Measured against the dense kernel (f32, AMD Zen 5): at 10% non-zero 0.36-0.48 of
 // its time, at 30% 0.41-0.87, at 50% 0.61-1.16 (the last with k = 1024 and a 4 MB B).
 const SPARSE_MAX_DENSITY: f64 = 0.4;
+// One or two rows of A (a sample's inference) read B once either way, so the product is bound by
+// reading B, and skipping the rows of B that zeros of A pick pays up to a higher density, for B
+// wide enough. One row times 1024×1024 (f32, µs, dense against sparse): 132 / 82 at half the
+// row non-zero, 125 / 116 at 0.7, 123 / 159 at 0.85; with 10 columns the sparse path was slower
+// at 0.5 (the small MLP's x·W₂: 6.3 against 7.0 µs a sample).
+const ROW_SPARSE_MAX_DENSITY: f64 = 0.7;
+const ROW_SPARSE_MIN_COLUMNS: i32 = 64;
 
 // MR rows × two v128 columns of C stay in registers: 4×8 for f32 (8 f32x4
 // accumulators), 4×4 for f64 (8 f64x2). T is f32 or f64; every branch on
@@ -336,8 +343,11 @@ function micro<T>(kc: i32, count: i32, steps: usize, ap: usize, bp: usize, c: us
 /** C (m×n, rows ldc elements apart) = A (m×k) · B (k×n); A and B read through strides. A row
  *  stride of C other than n lets two threads each write a block of columns of one C. With B's
  *  columns contiguous, each block of A's rows that is mostly zeros is multiplied through its
- *  non-zeros (sparse-product.ts), with the bits the dense kernel gives. */
-function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
+ *  non-zeros (sparse-product.ts), with the bits the dense kernel gives; that needs B free of
+ *  Inf and NaN, which is checked unless `bFinite` says the caller knows it. Returns whether B is
+ *  known finite afterwards (said so, or checked and found so), for the caller to remember until
+ *  B is written to. */
+function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, bFinite: bool): bool {
   // Up to ROW_PRODUCT_ROWS rows the dense path sums all of k at once, else KC steps at a time.
   const rowsAtOnce = m <= ROW_PRODUCT_ROWS && bcs == 1;
   // The sparse lists hold byte offsets into B that grow with k: B's rows must be contiguous and
@@ -345,17 +355,16 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
   const blockRows = bcs == 1 && brs > 0 ? sparseBlockRows<T>(k, ars, acs, SCRATCH_BYTES) : 0;
   if (blockRows == 0) {
     dense<T>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, rowsAtOnce);
-    return;
+    return bFinite;
   }
   // B's finiteness is checked once, by the first block sparse enough to need it.
-  let bFinite = false;
   let trySparse = true;
   for (let i0 = 0; i0 < m; i0 += blockRows) {
     const rows = min(blockRows, m - i0);
     const ai = at<T>(a, i0 * ars);
     const ci = at<T>(c, i0 * ldc);
     if (trySparse) {
-      const outcome = sparseRows<T>(rows, n, k, ai, ars, acs, b, brs, ci, ldc, rowsAtOnce ? k : productBlockK(k), SPARSE_MAX_DENSITY, bFinite, scratchStart());
+      const outcome = sparseRows<T>(rows, n, k, ai, ars, acs, b, brs, ci, ldc, rowsAtOnce ? k : productBlockK(k), rowsAtOnce && n >= ROW_SPARSE_MIN_COLUMNS ? ROW_SPARSE_MAX_DENSITY : SPARSE_MAX_DENSITY, bFinite, scratchStart());
       if (outcome == SPARSE_DONE) {
         bFinite = true;
         continue;
@@ -364,6 +373,7 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
     }
     dense<T>(rows, n, k, ai, ars, acs, b, brs, bcs, ci, ldc, rowsAtOnce);
   }
+  return bFinite;
 }
 
 /** matmul through packed blocks (or, for rowsAtOnce, row by row straight from B). */
@@ -414,7 +424,7 @@ function blockProducts<T>(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize
   const blockK = productBlockK(k);
   for (let j = first; j < end; j++) {
     const pc = j * blockK;
-    matmul<T>(m, n, min(blockK, k - pc), at<T>(a, pc * acs), ars, acs, at<T>(b, pc * brs), brs, bcs, partials + <usize>(j - first) * <usize>partialBytes, n);
+    matmul<T>(m, n, min(blockK, k - pc), at<T>(a, pc * acs), ars, acs, at<T>(b, pc * brs), brs, bcs, partials + <usize>(j - first) * <usize>partialBytes, n, false);
   }
 }
 
@@ -426,10 +436,12 @@ export function blockProductsF64(m: i32, n: i32, k: i32, first: i32, end: i32, a
   blockProducts<f64>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes);
 }
 
-export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
-  matmul<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc);
+/** matmul (above) of float32 matrices; `bFinite` and the result are 0 or 1. */
+export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, bFinite: i32): i32 {
+  return <i32>matmul<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite != 0);
 }
 
-export function matmulF64(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32): void {
-  matmul<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc);
+/** matmul (above) of float64 matrices; `bFinite` and the result are 0 or 1. */
+export function matmulF64(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, bFinite: i32): i32 {
+  return <i32>matmul<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite != 0);
 }

@@ -233,6 +233,30 @@ describe.each(cases)('%s matmul kernel', (_name, kernel) => {
       );
     });
 
+    it(`gives the same bits for one or two rows of A half zeros times a wide B, Inf and NaN in B too, ${T.name}`, () => {
+      // One sample's inference: the kernel multiplies through A's non-zeros up to a higher
+      // density where B is wide (it is bound by reading B). Against a transposed B (the packed
+      // path, every product formed), for k ≤ 256 where both sum k in one block.
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 60, max: 140 }),
+          fc.integer({ min: 1, max: 256 }),
+          fc.constantFrom(0.45, 0.55, 0.65, 0.7, 0.75, 0.9),
+          fc.option(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity))),
+          fc.integer({ min: 1, max: 2 ** 30 }),
+          (m, n, k, density, special, seed) => {
+            const rand = lcg(seed);
+            const a = mostlyZeros(makeView(T, m, k, 'rowMajor', rand), m, k, density, false, rand);
+            const b = makeView(T, k, n, 'rowMajor', rand);
+            if (special !== null) b.data[b.offset + (special[0] % k) * b.rowStride + (special[0] % n) * b.colStride] = special[1];
+            expectSameBitsBothLayouts(kernel, T, m, n, k, a, b);
+          },
+        ),
+        { numRuns: 120 },
+      );
+    });
+
     it(`multiplies A in blocks of rows, some mostly zeros and some not, ${T.name}`, () => {
       // Past a block of rows (about 980 at k = 300 for f32), each block takes its own path.
       const [m, n, k] = [1500, 7, 300];

@@ -15,14 +15,18 @@ export interface MatrixView {
   rowStride: number;
   /** Elements between (i, j) and (i, j + 1). */
   colStride: number;
+  /** Set where every element of `data` is known to be finite (the kernel may then skip its
+   *  check for Inf and NaN, which a product that skips zeros of the other operand needs). */
+  finite?: boolean;
 }
 
 /** The matrix kernels of the CPU backends (products read in place, and y ← y + αx). Each CPU
  *  backend holds one set; ops reach them only through a backend. */
 export interface Kernels {
   /** `out[m×n] = A[m×k] · B[k×n]`, written row-major and contiguous at `outOffset`
-   *  (overwriting what was there). A, B and out share one dtype. */
-  matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): void;
+   *  (overwriting what was there). A, B and out share one dtype. Returns true where B's k×n
+   *  window is known to hold no Inf or NaN afterwards (`b.finite` said so, or the kernel checked). */
+  matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): boolean | void;
   /** `y ← y + alpha·x`, in place on y, elementwise over two arrays of one dtype and length
    *  (pass subarrays for parts of a buffer): the optimizers' update w ← w − η·g. */
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;

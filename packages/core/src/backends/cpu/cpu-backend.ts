@@ -164,6 +164,10 @@ export class CpuBackend implements Backend {
       this.#transposedProduct(m, n, k, { data: x, ...matrixLayout(a, 0) }, { data: y, ...matrixLayout(b, 0) }, out);
       return storage;
     }
+    if (r === 2) {
+      this.#noteFinite(b, this.matrices.matmul(m, n, k, { data: x, ...matrixLayout(a, 0) }, this.#rightOperand(b), out, 0));
+      return storage;
+    }
     let index = 0;
     // One kernel call per matrix of the batch; operands are read in place through their strides.
     const batchWalks = [a, b].map((s) => ({ strides: s.strides.slice(0, r - 2), offset: 0 }));
@@ -180,7 +184,7 @@ export class CpuBackend implements Backend {
   affine(x: Storage, w: Storage, b: Storage): Storage {
     const [n, k, m] = [x.shape[0]!, x.shape[1]!, w.shape[1]!];
     const { storage, data: out } = this.#alloc(x.dtype, [n, m]);
-    this.matrices.matmul(n, m, k, { data: elementsOf(x), ...matrixLayout(x, 0) }, { data: elementsOf(w), ...matrixLayout(w, 0) }, out, 0);
+    this.#noteFinite(w, this.matrices.matmul(n, m, k, { data: elementsOf(x), ...matrixLayout(x, 0) }, this.#rightOperand(w), out, 0));
     const bias = elementsOf(b);
     const [bo, bs] = [b.offset, b.strides[0]!];
     // The bias added to every row: one call into WebAssembly where the arrays lie in its memory.
@@ -189,6 +193,25 @@ export class CpuBackend implements Backend {
       for (let j = 0; j < m; j++) out[row + j]! += bias[bo + j * bs]!;
     }
     return storage;
+  }
+
+  /** Buffers found free of Inf and NaN, with the version they had then (every write through the
+   *  API bumps it: assign, the optimizers). A product that skips the zeros of its left operand
+   *  must know that the right one is finite (0·Inf is NaN); x·W for one sample (inference)
+   *  checked all of W every time, several times the product's own reads. Pooled buffers only:
+   *  the user's array behind fromBuffer can change without the version knowing. */
+  readonly #finiteAt = new WeakMap<BufferRef, number>();
+
+  /** The right operand of a 2-D product, marked finite where #finiteAt says so. */
+  #rightOperand(b: Storage): MatrixView {
+    const view: MatrixView = { data: elementsOf(b), ...matrixLayout(b, 0) };
+    if (this.#finiteAt.get(b.ref) === b.ref.version) view.finite = true;
+    return view;
+  }
+
+  /** Remembers what the kernel found of `b`, where its window is the whole buffer. */
+  #noteFinite(b: Storage, found: boolean | void): void {
+    if (found === true && b.ref.pooled && b.offset === 0 && b.isContiguous && b.size === b.ref.length) this.#finiteAt.set(b.ref, b.ref.version);
   }
 
   logSoftmax(x: Storage, axis: number): Storage {

@@ -6,8 +6,9 @@ import { Arena, ArenaPool, SMALLEST_ARENA_BYTES } from './arena.js';
 import { MAX_TASKS, MAX_THREADS, ThreadTeam, type Job, type Task } from './threads.js';
 import { sharedInitialPages, sharedMaximumPages, sharedWasmBase64, wasmBase64 } from './generated.js';
 
-/** The arguments of the module's matmulF32/F64 (m, n, k, a, ars, acs, b, brs, bcs, c, ldc). */
-type ProductArgs = [m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number];
+/** The arguments of the module's matmulF32/F64 (m, n, k, a, ars, acs, b, brs, bcs, c, ldc,
+ *  bFinite: 1 where B is known to hold no Inf or NaN). */
+type ProductArgs = [m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, bFinite: number];
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -16,8 +17,9 @@ interface KernelExports {
   useScratch(at: number): void;
   axpyF32(n: number, alpha: number, x: number, y: number): void;
   axpyF64(n: number, alpha: number, x: number, y: number): void;
-  matmulF32(...args: ProductArgs): void;
-  matmulF64(...args: ProductArgs): void;
+  /** Returns 1 where B is known finite afterwards (see assembly/matmul.ts), else 0. */
+  matmulF32(...args: ProductArgs): number;
+  matmulF64(...args: ProductArgs): number;
   productBlockK(k: number): number;
   blockProductsF32(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number): void;
   blockProductsF64(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number): void;
@@ -128,17 +130,17 @@ class WasmKernels {
     this.f64 = new Float64Array(exports.memory.buffer);
   }
 
-  matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): void {
+  matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): boolean {
     const is32 = out instanceof Float32Array;
     if ((a.data instanceof Float32Array) !== is32 || (b.data instanceof Float32Array) !== is32) {
       throw new TypeError(
         `matmul kernel: A, B and out must share one dtype, got A ${a.data.constructor.name}, B ${b.data.constructor.name}, out ${out.constructor.name}`,
       );
     }
-    if (m === 0 || n === 0) return;
+    if (m === 0 || n === 0) return false;
     if (k === 0) {
       out.fill(0, outOffset, outOffset + m * n);
-      return;
+      return false;
     }
     const bytes = is32 ? 4 : 8;
     const staged: Staged = [];
@@ -147,14 +149,19 @@ class WasmKernels {
       const aAt = this.#held(a.data) ? -1 : this.#stage(placedSize(m, k, a) * bytes, staged);
       const bAt = this.#held(b.data) ? -1 : this.#stage(placedSize(k, n, b) * bytes, staged);
       const cAt = this.#held(out) ? out.byteOffset + outOffset * bytes : this.#stage(m * n * bytes, staged);
-      if (aAt === null || bAt === null || cAt === null) return jsKernels.matmul(m, n, k, a, b, out, outOffset);
+      if (aAt === null || bAt === null || cAt === null) {
+        jsKernels.matmul(m, n, k, a, b, out, outOffset);
+        return false;
+      }
       const heap = this.#heap(is32);
       const pa = aAt < 0 ? inPlace(a, bytes) : place(m, k, a, heap, aAt / bytes, bytes);
       const pb = bAt < 0 ? inPlace(b, bytes) : place(k, n, b, heap, bAt / bytes, bytes);
-      const args: ProductArgs = [m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cAt, n];
+      const args: ProductArgs = [m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cAt, n, b.finite === true ? 1 : 0];
+      let bFinite = false;
       if (this.team !== null && m * n * k >= SPLIT_MIN_MACS) this.#splitProduct(this.team, is32, args);
-      else (is32 ? this.exports.matmulF32 : this.exports.matmulF64)(...args);
+      else bFinite = (is32 ? this.exports.matmulF32 : this.exports.matmulF64)(...args) !== 0;
       if (!this.#held(out)) out.set(heap.subarray(cAt / bytes, cAt / bytes + m * n), outOffset);
+      return bFinite;
     } finally {
       this.#unstage(staged);
     }
@@ -240,15 +247,15 @@ class WasmKernels {
 
   /** Blocks of rows or of columns, whole micro-tiles (4 rows, 8 columns). Each C element is
    *  computed as on one thread, so the bits are the same. */
-  #splitRowsOrColumns(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): void {
+  #splitRowsOrColumns(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite]: ProductArgs): void {
     const bytes = is32 ? 4 : 8;
     const byRows = m >= 8 * team.threads || m >= n;
     const kernel = is32 ? 'matmulF32' : 'matmulF64';
     this.#run(
       team,
       byRows
-        ? rangeJob(m, team.threads, 4, MIN_TASK_MACS / (n * k), (start, rows) => ({ kernel, args: [rows, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc] }))
-        : rangeJob(n, team.threads, 8, MIN_TASK_MACS / (m * k), (start, cols) => ({ kernel, args: [m, cols, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc] })),
+        ? rangeJob(m, team.threads, 4, MIN_TASK_MACS / (n * k), (start, rows) => ({ kernel, args: [rows, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc, bFinite] }))
+        : rangeJob(n, team.threads, 8, MIN_TASK_MACS / (m * k), (start, cols) => ({ kernel, args: [m, cols, k, a, ars, acs, b + start * bcs * bytes, brs, bcs, c + start * bytes, ldc, bFinite] })),
     );
   }
 
@@ -258,7 +265,7 @@ class WasmKernels {
    *  in block order, the order one thread adds the blocks in, so the bits are the same. False
    *  (nothing done) where k has one block, or the partials would be many or large (each is
    *  added to C in a pass of its own), or memory has no room for them. */
-  #splitAlongK(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc]: ProductArgs): boolean {
+  #splitAlongK(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite]: ProductArgs): boolean {
     const blockK = this.exports.productBlockK(k);
     const blocks = Math.ceil(k / blockK);
     const threads = Math.min(team.threads, blocks);
@@ -281,7 +288,7 @@ class WasmKernels {
           const ai = a + start * ars * bytes;
           job.tasks.push(
             t === 0
-              ? { kernel: is32 ? 'matmulF32' : 'matmulF64', args: [rows, n, firsts[1]! * blockK, ai, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc] }
+              ? { kernel: is32 ? 'matmulF32' : 'matmulF64', args: [rows, n, firsts[1]! * blockK, ai, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc, bFinite] }
               : {
                   kernel: is32 ? 'blockProductsF32' : 'blockProductsF64',
                   args: [rows, n, k, firsts[t]!, firsts[t + 1]!, ai, ars, acs, b, brs, bcs, partials + (firsts[t]! - firsts[1]!) * partialBytes + start * n * bytes, partialBytes],
