@@ -4,7 +4,8 @@
 // copied into one kind, the training step's ops deoptimized again for a dozen epochs.
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { broadcastTo, matmul, tensor, transpose, type Tensor } from '../src/index.js';
+import { broadcastTo, getBackend, matmul, sum, tensor, transpose, type Tensor } from '../src/index.js';
+import type { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
 
 setFlagsFromString('--allow-natives-syntax');
 // Compiled after the flag is set, so the V8 intrinsic parses.
@@ -27,6 +28,29 @@ describe('shape and stride arrays', () => {
       seen.matmul = kinds(matmul(transpose(a.reshape([6, 4])), a.reshape([6, 4])));
     }
     for (const [view, k] of Object.entries(seen)) expect({ view, ...k }).toEqual({ view, shape: true, strides: true });
+  });
+
+  it('reach the backend packed from the reductions, also once their shape code is optimized', () => {
+    // A bias gradient's sum over rows: its kept shape went to the allocation (sizeOf,
+    // rowMajorStrides) before any Storage copied it, and once TurboFan had optimized the op's
+    // shape code it arrived holey, throwing away the optimized allocation code mid-training.
+    const backend = getBackend() as CpuBackend;
+    const original = backend.reduce;
+    const holey: string[] = [];
+    backend.reduce = function (this: CpuBackend, kernel, x, kept) {
+      if (!isPackedSmallIntegers(kept) && holey.length < 3) holey.push(`${kernel} of [${x.shape}] kept as [${kept}]`);
+      return original.call(this, kernel, x, kept);
+    };
+    try {
+      const a = tensor(Array.from({ length: 24 }, (_, i) => i), { shape: [2, 3, 4] });
+      for (let i = 0; i < 20000; i++) {
+        sum(a, 0);
+        sum(a, [1, 2], true);
+      }
+    } finally {
+      backend.reduce = original;
+    }
+    expect(holey).toEqual([]);
   });
 
   it('are packed for a shape the caller built as a holey array', () => {

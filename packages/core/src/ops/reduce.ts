@@ -13,9 +13,13 @@ interface ReduceAttrs {
   keepDims: boolean;
 }
 
-/** The output shape with the reduced axes kept as 1s: the shape that broadcasts back. */
+/** The output shape with the reduced axes kept as 1s: the shape that broadcasts back. Built by
+ *  push, so it is a packed array: TurboFan's inlined `map` makes holey ones, and a holey shape
+ *  reaching the allocation paths deoptimized them mid-training (see array-kinds.test.ts). */
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
-  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const kept: number[] = [];
+  for (let i = 0; i < shape.length; i++) kept.push(axes.includes(i) ? 1 : shape[i]!);
+  return kept;
 }
 
 function outputShape(shape: Shape, { axes, keepDims }: ReduceAttrs): number[] {
