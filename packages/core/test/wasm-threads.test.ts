@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { matmul, randn, setThreads, threadCount, transpose } from '../src/index.js';
 import { createWasmKernels, SPLIT_MIN_ELEMENTS, SPLIT_MIN_MACS } from '../src/backends/wasm/wasm-kernels.js';
@@ -197,6 +198,24 @@ describe('products on several threads', () => {
     expect(team.failed).toBe(true);
     expect(() => team.run({ tasks: [], segmentStarts: [] }, () => {})).toThrow(/wasm threads: a helper thread failed \(.*useScratch.*\); call setThreads again/);
     await team.stop();
+  });
+
+  it.runIf(process.platform === 'linux')('run their helpers below the caller in priority (nice 10), the caller unchanged', async () => {
+    // The nice value is field 19 of /proc/<pid>/task/<tid>/stat (after the name in parentheses).
+    const niceOf = (task: string) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    await set.setThreads(1);
+    const before = new Set(readdirSync('/proc/self/task'));
+    const callerNice = niceOf(readlinkSync('/proc/thread-self').split('/').pop()!);
+    await set.setThreads(2);
+    // The helper sets its own priority once its script runs (a worker takes some milliseconds to start).
+    const helperNices = () => readdirSync('/proc/self/task').filter((task) => !before.has(task)).map(niceOf);
+    for (let waited = 0; waited < 5000 && !helperNices().includes(10); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(helperNices()).toContain(10);
+    expect(niceOf(readlinkSync('/proc/thread-self').split('/').pop()!)).toBe(callerNice);
+    await set.setThreads(1);
   });
 
   it('refuse a count that is not an integer from 1 to 64, naming it', async () => {
