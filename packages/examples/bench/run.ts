@@ -146,9 +146,13 @@ function parseModel(argv: string[]): 'mlp' | 'cnn' {
   if (model !== 'mlp' && model !== 'cnn') throw new Error(`bench: --model takes mlp or cnn, got ${model}`);
   return model;
 }
-/** V8 is still optimizing a JavaScript peer's training step during its first epoch (seen:
- *  matgrad's first two epochs 136 and 93 ms, then 77-83), so each peer gets two untimed. */
-const WARMUP_EPOCHS = 2;
+/** Untimed epochs each peer runs in a row before the rounds. V8 is still optimizing a JavaScript
+ *  peer's training step during its first epochs (seen: matgrad's first two epochs 136 and 93 ms,
+ *  then 77-83), and matgrad on two threads settles later still: from a cold start 200+ ms, then
+ *  80-100 for epochs 2-5 and 40-65 until about the 15th-20th, ~31-35 after (one thread: ~60, then
+ *  ~40 from the 6th; bench README, sixth and seventh passes). A CNN epoch is 1.5-4.5 s, so that
+ *  job runs two. */
+const WARMUP_EPOCHS = job === 'cnn' ? 2 : 16;
 /** In a training run epochs follow one another, but the rotation leaves each peer idle for
  *  6-12 s while the others run. After such a gap V8 judges its allocation rate low (the gap
  *  counts in its average until about ten scavenges have passed) and at every scavenge hands the
@@ -193,16 +197,17 @@ try {
       : `\nvCPUs: in round r every one-thread peer's main thread is pinned to vCPU ${cpus.length > 1 ? `[${cpus.join(', ')}][r mod ${cpus.length}]` : cpus[0]}${job === 'mlp' ? `, in the other sections to vCPU ${cpus[0]}` : ''}; two-thread peers are not pinned`,
   );
   const settling = MIN_SETTLING_EPOCHS === MAX_SETTLING_EPOCHS ? `${MIN_SETTLING_EPOCHS}` : `${MIN_SETTLING_EPOCHS}-${MAX_SETTLING_EPOCHS} (past ${MIN_SETTLING_EPOCHS} until one takes under ${STEADY_FAULTS} page faults)`;
-  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up + ${repeats} timed per peer, interleaved; each timed epoch right after ${settling} untimed`);
+  console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up in a row, then ${repeats} timed per peer, interleaved; each timed epoch right after ${settling} untimed`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[], faults: [] as number[] }]));
-  for (let round = -WARMUP_EPOCHS; round < repeats; round++) {
+  pinRound(peers, 0);
+  for (const p of peers) for (let e = 0; e < WARMUP_EPOCHS; e++) await p.request({ cmd: 'epoch' });
+  for (let round = 0; round < repeats; round++) {
     pinRound(peers, round);
-    const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
+    const order = peers.map((_, i) => peers[(i + round) % peers.length]!);
     for (const p of order) {
       await quiet();
-      const settled = round >= 0 ? await settle(p) : 0;
+      const settled = await settle(p);
       const r = await p.request({ cmd: 'epoch' });
-      if (round < 0) continue;
       const e = epochs.get(p.spec.id)!;
       e.ms.push(r.epochMs);
       e.accuracy.push(r.testAccuracy);
@@ -211,7 +216,7 @@ try {
       if (r.pageFaults !== undefined) e.faults.push(r.pageFaults);
       process.stdout.write(`  ${p.spec.id} ${r.epochMs.toFixed(1)} ms (${settled} untimed${r.pageFaults === undefined ? '' : `, ${r.pageFaults} faults`});`);
     }
-    if (round >= 0) process.stdout.write('\n');
+    process.stdout.write('\n');
   }
 
   pinRound(peers, 0);
