@@ -10,9 +10,33 @@ function rowShift(src: FloatArray, row: number, cols: number): number {
   return Number.isFinite(top) ? top : 0;
 }
 
+/** exp(x − shift) of the `cols` values from `row` into `exps` (in float64, so that a float32
+ *  result is rounded once); returns their sum, added in order. softmaxRows and logSoftmaxRows
+ *  both go through here, so the probabilities the loss keeps are softmax's bits. */
+function rowExponentials(src: FloatArray, row: number, cols: number, shift: number, exps: Float64Array): number {
+  let total = 0;
+  for (let c = 0; c < cols; c++) {
+    const e = Math.exp(src[row + c]! - shift);
+    exps[c] = e;
+    total += e;
+  }
+  return total;
+}
+
+/** The row's probabilities: its exponentials over their sum. */
+function writeProbabilities(dst: FloatArray, row: number, cols: number, exps: Float64Array, total: number): void {
+  for (let c = 0; c < cols; c++) dst[row + c] = exps[c]! / total;
+}
+
+let rowExps = new Float64Array(16);
+
+function rowScratch(cols: number): Float64Array {
+  if (rowExps.length < cols) rowExps = new Float64Array(cols);
+  return rowExps;
+}
+
 /** log-probabilities of each row of row-major `x` ([..., C]), one pass per row, shifted by
- *  rowShift; and, into `probabilities` when given, the probabilities as softmaxRows computes them
- *  (the same exponentials over the same sum: the same bits). */
+ *  rowShift; and, into `probabilities` when given, the probabilities as softmaxRows computes them. */
 export function logSoftmaxRows(alloc: Allocate, x: Storage, probabilities?: FloatArray): Storage {
   const { storage, data: dst } = alloc(x.dtype, x.shape);
   const src = elementsOf(x);
@@ -20,25 +44,12 @@ export function logSoftmaxRows(alloc: Allocate, x: Storage, probabilities?: Floa
   const exps = rowScratch(cols);
   for (let row = 0; row < dst.length; row += cols) {
     const shift = rowShift(src, row, cols);
-    let total = 0;
-    for (let c = 0; c < cols; c++) {
-      const e = Math.exp(src[row + c]! - shift);
-      exps[c] = e;
-      total += e;
-    }
+    const total = rowExponentials(src, row, cols, shift, exps);
     const logTotal = shift + Math.log(total);
     for (let c = 0; c < cols; c++) dst[row + c] = src[row + c]! - logTotal;
-    if (probabilities !== undefined) for (let c = 0; c < cols; c++) probabilities[row + c] = exps[c]! / total;
+    if (probabilities !== undefined) writeProbabilities(probabilities, row, cols, exps, total);
   }
   return storage;
-}
-
-// One row's exponentials, kept in float64 so a float32 result is rounded once.
-let rowExps = new Float64Array(16);
-
-function rowScratch(cols: number): Float64Array {
-  if (rowExps.length < cols) rowExps = new Float64Array(cols);
-  return rowExps;
 }
 
 /** Probabilities of each row of row-major `x` ([..., C]): exp(x − shift) over its row sum (see
@@ -50,14 +61,8 @@ export function softmaxRows(alloc: Allocate, x: Storage): Storage {
   const cols = x.shape[x.ndim - 1]!;
   const exps = rowScratch(cols);
   for (let row = 0; row < dst.length; row += cols) {
-    const shift = rowShift(src, row, cols);
-    let total = 0;
-    for (let c = 0; c < cols; c++) {
-      const e = Math.exp(src[row + c]! - shift);
-      exps[c] = e;
-      total += e;
-    }
-    for (let c = 0; c < cols; c++) dst[row + c] = exps[c]! / total;
+    const total = rowExponentials(src, row, cols, rowShift(src, row, cols), exps);
+    writeProbabilities(dst, row, cols, exps, total);
   }
   return storage;
 }
