@@ -12,6 +12,7 @@
 // All pointers are byte addresses in this module's memory, all strides are in
 // elements. The JavaScript side owns the memory layout above `operandBase()`.
 
+import { isNarrow, narrowProduct } from './narrow-product';
 import { rowProduct } from './row-product';
 import { add, allFinite, at, madd, splatLoad, storeTransposed2x2, storeTransposed4x4 } from './simd';
 import { SPARSE_B_NOT_FINITE, SPARSE_DONE, sparseBlockRows, sparseRows } from './sparse-product';
@@ -376,7 +377,8 @@ function matmul<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usiz
   return bFinite;
 }
 
-/** matmul through packed blocks (or, for rowsAtOnce, row by row straight from B). */
+/** matmul through packed blocks (or, for rowsAtOnce, row by row straight from B; for a B of few
+ *  columns, narrow-product.ts). */
 function dense<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, rowsAtOnce: bool): void {
   const NR = nr<T>();
   if (rowsAtOnce) {
@@ -386,6 +388,10 @@ function dense<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize
   const packedA = scratchStart();
   const packedB = packedA + (<usize>PACKED_A_ELEMS << 3);
   const tile = packedB + (<usize>PACKED_B_ELEMS << 3);
+  if (isNarrow<T>(m, n, k, acs, PACKED_B_ELEMS)) {
+    narrowProduct<T>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, productBlockK(k), packedB, tile);
+    return;
+  }
   const stepLists = tile + (<usize>TILE_ELEMS << 3);
   const stepCounts = stepLists + <usize>STEP_LIST_BYTES;
   const blockK = productBlockK(k);
@@ -419,21 +425,23 @@ function dense<T>(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize
 /** Blocks [first, end) of k (see productBlockK), each multiplied from +0 into an m×n partial
  *  product of its own (rows n elements apart), `partialBytes` apart from `partials` on: a
  *  thread's share of a product split along k. Adding them to C in block order gives the bits of
- *  the whole product. */
-function blockProducts<T>(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32): void {
+ *  the whole product. `bFinite` and the result are matmul's, for the blocks' rows of B. */
+function blockProducts<T>(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32, bFinite: bool): bool {
   const blockK = productBlockK(k);
+  let allFound = true;
   for (let j = first; j < end; j++) {
     const pc = j * blockK;
-    matmul<T>(m, n, min(blockK, k - pc), at<T>(a, pc * acs), ars, acs, at<T>(b, pc * brs), brs, bcs, partials + <usize>(j - first) * <usize>partialBytes, n, false);
+    allFound = matmul<T>(m, n, min(blockK, k - pc), at<T>(a, pc * acs), ars, acs, at<T>(b, pc * brs), brs, bcs, partials + <usize>(j - first) * <usize>partialBytes, n, bFinite) && allFound;
   }
+  return allFound;
 }
 
-export function blockProductsF32(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32): void {
-  blockProducts<f32>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes);
+export function blockProductsF32(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32, bFinite: i32): i32 {
+  return <i32>blockProducts<f32>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes, bFinite != 0);
 }
 
-export function blockProductsF64(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32): void {
-  blockProducts<f64>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes);
+export function blockProductsF64(m: i32, n: i32, k: i32, first: i32, end: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, partials: usize, partialBytes: i32, bFinite: i32): i32 {
+  return <i32>blockProducts<f64>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes, bFinite != 0);
 }
 
 /** matmul (above) of float32 matrices; `bFinite` and the result are 0 or 1. */

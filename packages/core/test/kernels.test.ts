@@ -103,6 +103,33 @@ function mostlyZeros(v: MatrixView, rows: number, cols: number, density: number,
   return v;
 }
 
+/** The length of k's blocks in the WebAssembly kernels (productBlockK in assembly/matmul.ts):
+ *  as even as the fewest blocks of at most 256 allow, rounded up to a multiple of 4. */
+function productBlockK(k: number): number {
+  const blocks = Math.ceil(k / 256);
+  return blocks <= 1 ? k : (Math.ceil(k / blocks) + 3) & ~3;
+}
+
+/** C = A·B associated as the WebAssembly kernels do, in the element type's rounding: each
+ *  block of k summed from +0 in k order (c + a·b, rounded after the product and the sum), the
+ *  blocks' sums added to C one after another. */
+function blockedProduct(T: Ctor, m: number, n: number, k: number, a: MatrixView, b: MatrixView, blockK: number): FloatArray {
+  const round = T === Float32Array ? Math.fround : (x: number) => x;
+  const out: FloatArray = new T(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let c = 0;
+      for (let pc = 0; pc < k; pc += blockK) {
+        let sum = 0;
+        for (let p = pc; p < Math.min(k, pc + blockK); p++) sum = round(sum + round(at(a, i, p) * at(b, p, j)));
+        c = pc === 0 ? sum : round(c + sum);
+      }
+      out[i * n + j] = c;
+    }
+  }
+  return out;
+}
+
 function productOf(kernel: Kernels, T: Ctor, m: number, n: number, k: number, a: MatrixView, b: MatrixView): FloatArray {
   const out: FloatArray = new T(m * n);
   kernel.matmul(m, n, k, a, b, out, 0);
@@ -303,6 +330,41 @@ describe.each(cases)('%s matmul kernel', (_name, kernel) => {
           (m, n, k, la, lb, seed) => check(kernel, T, m, n, k, la, lb, seed),
         ),
         { numRuns: 60 },
+      );
+    });
+
+    // The JavaScript kernels sum k in one pass; the association below is the module's.
+    if (kernel !== jsKernels) it(`sums as the packed kernel does, k in blocks each from +0, on every path (few columns of C, mostly zeros in A, one row), ${T.name}`, () => {
+      // C with at most three vectors of columns (n ≤ 12 for f32, ≤ 6 for f64: a classifier's
+      // logits) is computed straight from A, a mostly-zero A through its non-zeros, wider C in
+      // packed tiles: all must give the bits of one association, written out here in scalars.
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 23 }),
+          fc.integer({ min: 1, max: 16 }),
+          fc.constantFrom(1, 3, 10, 100, 255, 256, 257, 600),
+          fc.constantFrom(...layouts),
+          fc.constantFrom(...layouts),
+          fc.constantFrom(1, 0.3),
+          fc.boolean(),
+          fc.integer({ min: 1, max: 2 ** 30 }),
+          (m, n, k, la, lb, density, edges, seed) => {
+            const rand = lcg(seed);
+            const a = mostlyZeros(makeView(T, m, k, la, rand), m, k, density, edges, rand);
+            const b = mostlyZeros(makeView(T, k, n, lb, rand), k, n, 1, edges, rand);
+            const got = productOf(kernel, T, m, n, k, a, b);
+            // Up to two rows with B's columns contiguous, a row of C is summed over all of k at
+            // once (row-product.ts, sparse-product.ts).
+            const blockK = m <= 2 && b.colStride === 1 ? k : productBlockK(k);
+            const want = blockedProduct(T, m, n, k, a, b, blockK);
+            for (let i = 0; i < m * n; i++) {
+              if (!(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])))) {
+                throw new Error(`${T.name} ${m}×${k}·${k}×${n} (A ${la}, B ${lb}, density ${density}, seed ${seed}): C[${Math.floor(i / n)},${i % n}] = ${got[i]}, want ${want[i]}`);
+              }
+            }
+          },
+        ),
+        { numRuns: 150 },
       );
     });
 

@@ -60,6 +60,20 @@ describe('a weight found free of Inf and NaN is remembered until it is written t
       expect(finiteFlags(() => expectNaNs(matmul(x, w), m))).toEqual([undefined]);
     });
 
+    it(`is known after an optimizer step found the weights finite as it wrote them, with no product between (${m} row(s))`, () => {
+      // The update is what writes the weights every step of training; its kernel checks them as
+      // it writes, so the next forward product need not.
+      const w = tensor(finiteWeights(), { shape: [K, N], dtype: 'float32' });
+      const x = sparseInput(m);
+      const grad = tensor(Float32Array.from({ length: K * N }, (_, i) => Math.cos(i)), { shape: [K, N], dtype: 'float32' });
+      optimizerStep('sgd', w, grad, [], { lr: 0.1, weightDecay: 0, scale: 1, step: 1 });
+      expect(finiteFlags(() => matmul(x, w))).toEqual([true]);
+      const poison = new Float32Array(K * N);
+      for (let j = 0; j < N; j++) poison[row * N + j] = -Infinity;
+      optimizerStep('sgd', w, tensor(poison, { shape: [K, N], dtype: 'float32' }), [], { lr: 0.1, weightDecay: 0, scale: 1, step: 2 });
+      expect(finiteFlags(() => expectNaNs(matmul(x, w), m))).toEqual([undefined]);
+    });
+
     it(`is not used after an optimizer step wrote a NaN (${m} row(s))`, () => {
       const w = tensor(finiteWeights(), { shape: [K, N], dtype: 'float32' });
       const x = sparseInput(m);

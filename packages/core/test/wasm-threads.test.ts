@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { matmul, randn, setThreads, threadCount, transpose } from '../src/index.js';
-import { createWasmKernels, SPLIT_MIN_ELEMENTS, SPLIT_MIN_MACS } from '../src/backends/wasm/wasm-kernels.js';
+import { createWasmKernels, SPLIT_MIN_ELEMENTS, SPLIT_MIN_GATHER_BYTES, SPLIT_MIN_MACS } from '../src/backends/wasm/wasm-kernels.js';
 import { referenceKernels, type FloatArray, type MatrixView } from '../src/kernels/index.js';
 import { Arena } from '../src/backends/wasm/arena.js';
 import { ThreadTeam } from '../src/backends/wasm/threads.js';
@@ -152,6 +152,69 @@ describe('products on several threads', () => {
         expect(split.every((v, i) => Object.is(v, one[i])), `axpy ${dtype} on ${threads} threads`).toBe(true);
         expect(split[n - 1]).not.toBe(w[n - 1]);
       }
+    }
+  });
+
+  it('report the update\'s result finite only where every thread found its part finite', async () => {
+    // The backend then lets the next product skip checking the weights (0·Inf is NaN): an Inf or
+    // a NaN written by any thread's part, the vectors' or a scalar tail's, must say no.
+    const n = 78_401;
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const threads of [1, 2, 3]) {
+        await set.setThreads(threads);
+        for (const [at, bad] of [[-1, 0], [5, NaN], [40_000, Infinity], [78_000, -Infinity], [n - 1, NaN]] as const) {
+          const g = filled(dtype, n, (i) => (i === at ? bad : Math.sin(i * 0.37)));
+          const w = filled(dtype, n, (i) => Math.cos(i * 0.37));
+          expect(set.kernels.axpy(-0.1, g, w), `${dtype} on ${threads} threads, ${bad} at ${at}`).toBe(at < 0);
+          giveBack();
+        }
+      }
+    }
+  });
+
+  it('report B finite after a split product only where every task found its part so', async () => {
+    // x·W cut along k (each thread checks its rows of W) and by rows (each checks all of W).
+    for (const [m, n, k] of [[100, 100, 784], [784, 100, 100]] as const) {
+      for (const threads of [2, 3]) {
+        await set.setThreads(threads);
+        for (const badRow of [-1, 3, k - 2]) {
+          const a = operand('float32', m, k, false, 11, true);
+          const b = operand('float32', k, n, false, 12);
+          if (badRow >= 0) b.data[badRow * n + 5] = Infinity;
+          const out: FloatArray = take('float32', m * n);
+          expect(set.kernels.matmul(m, n, k, a, b, out, 0), `${m}×${k}·${k}×${n} on ${threads} threads, Inf in row ${badRow}`).toBe(badRow < 0);
+          giveBack();
+        }
+      }
+    }
+  });
+
+  it('split a large take between threads by columns, with the bytes one thread copies', async () => {
+    // 100 rows of 784 (the benchmark's batch), rows of 33 float64 (not whole cache lines), and
+    // a take along a middle axis (several blocks of rows).
+    for (const [outer, size, inner, count, dtype] of [
+      [1, 1000, 784, 100, 'float32'],
+      [1, 500, 33, 300, 'float64'],
+      [3, 40, 200, 50, 'float32'],
+    ] as const) {
+      const x = filled(dtype, outer * size * inner, (i) => Math.sin(i * 0.11) * 1e3);
+      const indices = Int32Array.from({ length: count }, (_, j) => (j * 7919 + 13) % size);
+      expect(outer * count * inner * (dtype === 'float32' ? 4 : 8)).toBeGreaterThanOrEqual(SPLIT_MIN_GATHER_BYTES);
+      await set.setThreads(1);
+      const one: FloatArray = take(dtype, outer * count * inner);
+      expect(set.kernels.gather!(outer, size, inner, x, indices, one)).toBe(true);
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < count; j++) {
+          for (let i = 0; i < inner; i++) expect(one[(o * count + j) * inner + i]).toBe(x[(o * size + indices[j]!) * inner + i]);
+        }
+      }
+      for (const threads of [2, 3]) {
+        await set.setThreads(threads);
+        const split: FloatArray = take(dtype, outer * count * inner).fill(-7);
+        expect(set.kernels.gather!(outer, size, inner, x, indices, split)).toBe(true);
+        expect(split.every((v, i) => Object.is(v, one[i])), `take of ${outer}×${count}×${inner} ${dtype} on ${threads} threads`).toBe(true);
+      }
+      giveBack();
     }
   });
 

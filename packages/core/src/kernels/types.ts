@@ -28,8 +28,9 @@ export interface Kernels {
    *  window is known to hold no Inf or NaN afterwards (`b.finite` said so, or the kernel checked). */
   matmul(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray, outOffset: number): boolean | void;
   /** `y ← y + alpha·x`, in place on y, elementwise over two arrays of one dtype and length
-   *  (pass subarrays for parts of a buffer): the optimizers' update w ← w − η·g. */
-  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+   *  (pass subarrays for parts of a buffer): the optimizers' update w ← w − η·g. Returns true
+   *  where y is known to hold no Inf or NaN afterwards (a kernel that checked as it wrote). */
+  axpy(alpha: number, x: FloatArray, y: FloatArray): boolean | void;
   /** im2col of row-major images `x` of `shape` [N, C, H, W] into `out` [C·kh·kw, N·OH·OW]
    *  (the layout of backends/cpu/patches.ts), where a kernel set has its own (the WebAssembly
    *  one); the CPU backend's loops otherwise. False when it could not run (no memory for its

@@ -19,7 +19,9 @@ export function optimizerStep(rule: OptimizerRule, param: Tensor, grad: Tensor, 
       throw new Error(`${where}: the ${name} is on the '${t.backend}' backend, the parameter on '${param.backend}'`);
     }
   }
-  param.storage.backend.optimizerStep(rule, param.storage, grad.storage, slots.map((s) => s.storage), h);
+  // Counted as written before the kernel runs, so that a backend may note facts about the new
+  // contents under the new version (the CPU backend: weights found finite as they were written).
   param.storage.ref.version++;
   for (const s of slots) s.storage.ref.version++;
+  param.storage.backend.optimizerStep(rule, param.storage, grad.storage, slots.map((s) => s.storage), h);
 }

@@ -195,8 +195,9 @@ export class CpuBackend implements Backend {
     return storage;
   }
 
-  /** Buffers found free of Inf and NaN, with the version they had then (every write through the
-   *  API bumps it: assign, the optimizers). A product that skips the zeros of its left operand
+  /** Buffers found free of Inf and NaN, by a product that checked them or an update that wrote
+   *  them, with the version they had then (every write through the API bumps it: assign, the
+   *  optimizers). A product that skips the zeros of its left operand
    *  must know that the right one is finite (0·Inf is NaN); x·W for one sample (inference)
    *  checked all of W every time, several times the product's own reads. Pooled buffers only:
    *  the user's array behind fromBuffer can change without the version knowing. */
@@ -327,7 +328,7 @@ export class CpuBackend implements Backend {
 
   optimizerStep(rule: OptimizerRule, w: Storage, g: Storage, slots: readonly Storage[], h: OptimizerHyperparameters): void {
     if (!w.isContiguous || slots.some((s) => !s.isContiguous)) throw new Error(`optimizerStep: the parameter and its slots must be row-major, whole buffers`);
-    this.#withRowMajor(g, (grad) => OPTIMIZER_UPDATES[rule](elementsOf(w), elementsOf(grad), slots.map(elementsOf), h, this.matrices));
+    this.#withRowMajor(g, (grad) => this.#noteFinite(w, OPTIMIZER_UPDATES[rule](elementsOf(w), elementsOf(grad), slots.map(elementsOf), h, this.matrices)));
   }
 
   /** out = A·B computed as (Bᵀ·Aᵀ)ᵀ: the same products summed in the same order, so the same

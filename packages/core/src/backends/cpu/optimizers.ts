@@ -2,15 +2,13 @@ import type { OptimizerHyperparameters, OptimizerRule } from '../backend.js';
 import type { FloatArray, Kernels } from '../../kernels/types.js';
 
 /** One parameter's update in place: w from its gradient g (times `scale`, the clipping
- *  factor) and its slots (velocity, running averages), as each nn optimizer documents it. */
-type Update = (w: FloatArray, g: FloatArray, slots: FloatArray[], h: OptimizerHyperparameters, matrices: Kernels) => void;
+ *  factor) and its slots (velocity, running averages), as each nn optimizer documents it.
+ *  Returns true where the kernel found w free of Inf and NaN afterwards. */
+type Update = (w: FloatArray, g: FloatArray, slots: FloatArray[], h: OptimizerHyperparameters, matrices: Kernels) => boolean | void;
 
 export const OPTIMIZER_UPDATES: Record<OptimizerRule, Update> = {
   sgd(w, g, _slots, { lr, weightDecay, scale }, matrices) {
-    if (scale === 1 && weightDecay === 0) {
-      matrices.axpy(-lr, g, w);
-      return;
-    }
+    if (scale === 1 && weightDecay === 0) return matrices.axpy(-lr, g, w);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (scale * g[i]! + weightDecay * w[i]!);
   },
   momentum(w, g, [v], { lr, weightDecay, scale, momentum = 0 }) {

@@ -1,8 +1,8 @@
 import type { Arena } from './arena.js';
 
 /** The module's kernels a helper thread runs: blocks of a product's rows or columns, a product's
- *  blocks along k, parts of an update. */
-export const TEAM_KERNELS = ['matmulF32', 'matmulF64', 'blockProductsF32', 'blockProductsF64', 'axpyF32', 'axpyF64'] as const;
+ *  blocks along k, parts of an update or of a take. */
+export const TEAM_KERNELS = ['matmulF32', 'matmulF64', 'blockProductsF32', 'blockProductsF64', 'axpyF32', 'axpyF64', 'gatherBlocks'] as const;
 
 /** One call of a module kernel: its export's name and its arguments (numbers, at most MAX_ARGS). */
 export interface Task {
@@ -17,7 +17,7 @@ export interface Job {
   segmentStarts: number[];
 }
 
-const MAX_ARGS = 13;
+const MAX_ARGS = 14;
 /** Tasks a job may hold (the size of the shared task table). */
 export const MAX_TASKS = 128;
 /** More threads than this are refused: past a few, a product's blocks get too thin to pay. */
@@ -103,8 +103,8 @@ for (;;) {
       const t = task * ${SLOTS};
       try {
         // Every slot is passed (WebAssembly ignores arguments past a function's own), so that
-        // no array is made per task.
-        run[table[t]](${Array.from({ length: MAX_ARGS }, (_, i) => `table[t + ${i + 1}]`).join(', ')});
+        // no array is made per task. The kernel's slot, read, takes its result.
+        table[t] = run[table[t]](${Array.from({ length: MAX_ARGS }, (_, i) => `table[t + ${i + 1}]`).join(', ')}) ?? 0;
       } catch {
         Atomics.store(words, ${FAILED}, 1);
       }
@@ -186,8 +186,9 @@ export class ThreadTeam {
   }
 
   /** Runs every task of `job`, on this thread (through `runHere`) and the helpers; returns once
-   *  all are done. This thread's segment is the first. */
-  run(job: Job, runHere: (task: Task) => void): void {
+   *  all are done. This thread's segment is the first. Each task's result (what its kernel
+   *  returned, 0 for nothing) is then `result(i)` until the next job. */
+  run(job: Job, runHere: (task: Task) => number | void): void {
     if (this.#failed !== null) throw new Error(`wasm threads: a helper thread failed (${String(this.#failed)}); call setThreads again`);
     const { tasks, segmentStarts } = job;
     if (tasks.length > MAX_TASKS) throw new RangeError(`wasm threads: a job of ${tasks.length} tasks; at most ${MAX_TASKS}`);
@@ -211,7 +212,7 @@ export class ThreadTeam {
       for (let s = 0; s < threads; s++) {
         for (let task = this.#take(s, s > 0); task >= 0; task = this.#take(s, s > 0)) {
           done++;
-          runHere(tasks[task]!);
+          table[task * SLOTS] = runHere(tasks[task]!) ?? 0;
         }
       }
       failed = false;
@@ -240,6 +241,11 @@ export class ThreadTeam {
       Atomics.store(words, FAILED, 0);
       throw new Error('wasm threads: a kernel failed in a helper thread; its part of the result is missing');
     }
+  }
+
+  /** What task `i` of the last job returned (0 where its kernel returns nothing). */
+  result(i: number): number {
+    return this.#table[i * SLOTS]!;
   }
 
   /** The next task of `segment`: from its front, or from its back when taking over another

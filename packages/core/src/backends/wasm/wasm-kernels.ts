@@ -15,14 +15,14 @@ interface KernelExports {
   operandBase(): number;
   scratchBytes(): number;
   useScratch(at: number): void;
-  axpyF32(n: number, alpha: number, x: number, y: number): void;
-  axpyF64(n: number, alpha: number, x: number, y: number): void;
+  axpyF32(n: number, alpha: number, x: number, y: number): number;
+  axpyF64(n: number, alpha: number, x: number, y: number): number;
   /** Returns 1 where B is known finite afterwards (see assembly/matmul.ts), else 0. */
   matmulF32(...args: ProductArgs): number;
   matmulF64(...args: ProductArgs): number;
   productBlockK(k: number): number;
-  blockProductsF32(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number): void;
-  blockProductsF64(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number): void;
+  blockProductsF32(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number, bFinite: number): number;
+  blockProductsF64(m: number, n: number, k: number, first: number, end: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, partials: number, partialBytes: number, bFinite: number): number;
   binaryRowsF32(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
   binaryRowsF64(op: number, rows: number, n: number, a: number, aRowBytes: number, as: number, b: number, bRowBytes: number, bs: number, out: number, outRowBytes: number): void;
   reluRowF32(n: number, x: number, out: number): void;
@@ -33,7 +33,7 @@ interface KernelExports {
   col2imF64: PatchKernel;
   maxPoolPairsF32(planes: number, h: number, w: number, src: number, dst: number): void;
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
-  gatherBlocks(outer: number, size: number, count: number, blockBytes: number, src: number, indices: number, dst: number): void;
+  gatherBlocks(outer: number, size: number, count: number, blockBytes: number, partStart: number, partBytes: number, src: number, indices: number, dst: number): void;
   fillF32(n: number, value: number, dst: number): void;
   fillF64(n: number, value: number, dst: number): void;
 }
@@ -89,6 +89,10 @@ export const SPLIT_MIN_MACS = 2 ** 22;
 /** The update y ← y + αx is split over the threads from this many elements (the benchmark's
  *  first-layer weights are 78,400: 13.5 µs on one thread, 9.7 on two; 32,768 were no faster). */
 export const SPLIT_MIN_ELEMENTS = 2 ** 16;
+
+/** A take is split over the threads from this many bytes copied (the benchmark's batch: 100
+ *  rows of 784 float32, 313,600 bytes). */
+export const SPLIT_MIN_GATHER_BYTES = 2 ** 16;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -157,9 +161,8 @@ class WasmKernels {
       const pa = aAt < 0 ? inPlace(a, bytes) : place(m, k, a, heap, aAt / bytes, bytes);
       const pb = bAt < 0 ? inPlace(b, bytes) : place(k, n, b, heap, bAt / bytes, bytes);
       const args: ProductArgs = [m, n, k, pa.ptr, pa.rowStride, pa.colStride, pb.ptr, pb.rowStride, pb.colStride, cAt, n, b.finite === true ? 1 : 0];
-      let bFinite = false;
-      if (this.team !== null && m * n * k >= SPLIT_MIN_MACS) this.#splitProduct(this.team, is32, args);
-      else bFinite = (is32 ? this.exports.matmulF32 : this.exports.matmulF64)(...args) !== 0;
+      const bFinite =
+        this.team !== null && m * n * k >= SPLIT_MIN_MACS ? this.#splitProduct(this.team, is32, args) : (is32 ? this.exports.matmulF32 : this.exports.matmulF64)(...args) !== 0;
       if (!this.#held(out)) out.set(heap.subarray(cAt / bytes, cAt / bytes + m * n), outOffset);
       return bFinite;
     } finally {
@@ -167,12 +170,9 @@ class WasmKernels {
     }
   }
 
-  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+  axpy(alpha: number, x: FloatArray, y: FloatArray): boolean | void {
     checkAxpy(x, y);
-    if (y.length < STAGED_AXPY_MIN_ELEMENTS && !(this.#held(x) && this.#held(y))) {
-      smallAxpy(alpha, x, y);
-      return;
-    }
+    if (y.length < STAGED_AXPY_MIN_ELEMENTS && !(this.#held(x) && this.#held(y))) return smallAxpy(alpha, x, y);
     const staged: Staged = [];
     try {
       const xAt = this.#address(x, staged, true);
@@ -180,16 +180,18 @@ class WasmKernels {
       if (xAt === null || yAt === null) return jsKernels.axpy(alpha, x, y);
       const kernel = y instanceof Float32Array ? 'axpyF32' : 'axpyF64';
       const n = y.length;
+      let finite: boolean;
       if (this.team === null || n < SPLIT_MIN_ELEMENTS) {
-        this.exports[kernel](n, alpha, xAt, yAt);
+        finite = this.exports[kernel](n, alpha, xAt, yAt) !== 0;
       } else {
         // Cut as a weight gradient's product (by rows) and the next forward product (along k)
         // are, so that each thread tends to update the rows it computed the gradient of and
         // multiplies by next.
         const bytes = y.BYTES_PER_ELEMENT;
-        this.#run(this.team, rangeJob(n, this.team.threads, 4, MIN_TASK_ELEMENTS, (start, size) => ({ kernel, args: [size, alpha, xAt + start * bytes, yAt + start * bytes] })));
+        finite = this.#run(this.team, rangeJob(n, this.team.threads, 4, MIN_TASK_ELEMENTS, (start, size) => ({ kernel, args: [size, alpha, xAt + start * bytes, yAt + start * bytes] })));
       }
       this.#copyOut(y, yAt);
+      return finite;
     } finally {
       this.#unstage(staged);
     }
@@ -238,20 +240,20 @@ class WasmKernels {
   /** One product on several threads. Where k is long beside m and n (x·W of a first layer: a
    *  batch of 100 digits times 784×100 weights) it is cut along k, so that each thread tends to
    *  read the rows of W that its part of the gradient's product and of the update left in its
-   *  cache; otherwise into blocks of rows (of columns where C has few rows). */
-  #splitProduct(team: ThreadTeam, is32: boolean, args: ProductArgs): void {
+   *  cache; otherwise into blocks of rows (of columns where C has few rows). Returns whether B
+   *  is known finite afterwards, as the module's matmul does. */
+  #splitProduct(team: ThreadTeam, is32: boolean, args: ProductArgs): boolean {
     const [m, n, k] = args;
-    if (k >= 2 * Math.max(m, n) && this.#splitAlongK(team, is32, args)) return;
-    this.#splitRowsOrColumns(team, is32, args);
+    return (k >= 2 * Math.max(m, n) ? this.#splitAlongK(team, is32, args) : null) ?? this.#splitRowsOrColumns(team, is32, args);
   }
 
   /** Blocks of rows or of columns, whole micro-tiles (4 rows, 8 columns). Each C element is
    *  computed as on one thread, so the bits are the same. */
-  #splitRowsOrColumns(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite]: ProductArgs): void {
+  #splitRowsOrColumns(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite]: ProductArgs): boolean {
     const bytes = is32 ? 4 : 8;
     const byRows = m >= 8 * team.threads || m >= n;
     const kernel = is32 ? 'matmulF32' : 'matmulF64';
-    this.#run(
+    return this.#run(
       team,
       byRows
         ? rangeJob(m, team.threads, 4, MIN_TASK_MACS / (n * k), (start, rows) => ({ kernel, args: [rows, n, k, a + start * ars * bytes, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc, bFinite] }))
@@ -262,24 +264,27 @@ class WasmKernels {
   /** k's blocks (the module's productBlockK) shared out in runs, one a thread, each run cut into
    *  blocks of rows. The first run's tasks sum their rows' blocks into C as one call would; the
    *  others' put each block into a partial product of its own; the partials are then added to C
-   *  in block order, the order one thread adds the blocks in, so the bits are the same. False
-   *  (nothing done) where k has one block, or the partials would be many or large (each is
-   *  added to C in a pass of its own), or memory has no room for them. */
-  #splitAlongK(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite]: ProductArgs): boolean {
+   *  in block order, the order one thread adds the blocks in, so the bits are the same. Returns
+   *  whether B is known finite afterwards; null (nothing done) where k has one block, or the
+   *  partials would be many or large (each is added to C in a pass of its own), or memory has no
+   *  room for them. */
+  #splitAlongK(team: ThreadTeam, is32: boolean, [m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite]: ProductArgs): boolean | null {
     const blockK = this.exports.productBlockK(k);
     const blocks = Math.ceil(k / blockK);
     const threads = Math.min(team.threads, blocks);
-    if (threads < 2) return false;
+    if (threads < 2) return null;
     const firsts = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * blocks) / threads));
     const bytes = is32 ? 4 : 8;
     const partialBytes = m * n * bytes;
     const partialCount = blocks - firsts[1]!;
-    if (partialCount > MAX_PARTIALS || partialCount * partialBytes > MAX_PARTIAL_BYTES) return false;
+    if (partialCount > MAX_PARTIALS || partialCount * partialBytes > MAX_PARTIAL_BYTES) return null;
     const partials = this.arena.allocate(partialCount * partialBytes);
-    if (partials < 0) return false;
+    if (partials < 0) return null;
     try {
-      // Each task lists its rows' non-zeros and checks its part of B for Inf and NaN, so rows are
-      // cut in few blocks: enough for a thread that is ahead to take over some of another's.
+      // Each task lists its rows' non-zeros and checks its part of B for Inf and NaN (unless B is
+      // known finite), so rows are cut in few blocks: enough for a thread that is ahead to take
+      // over some of another's. Four blocks instead of two, weights known finite, made the
+      // benchmark's epoch on two threads 1.04× as long (in one process, alternating, 150 pairs).
       const rowBlocks = rangeBlocks(m, ROW_BLOCKS_ALONG_K, 4);
       const job: Job = { tasks: [], segmentStarts: [] };
       for (let t = 0; t < threads; t++) {
@@ -291,24 +296,27 @@ class WasmKernels {
               ? { kernel: is32 ? 'matmulF32' : 'matmulF64', args: [rows, n, firsts[1]! * blockK, ai, ars, acs, b, brs, bcs, c + start * ldc * bytes, ldc, bFinite] }
               : {
                   kernel: is32 ? 'blockProductsF32' : 'blockProductsF64',
-                  args: [rows, n, k, firsts[t]!, firsts[t + 1]!, ai, ars, acs, b, brs, bcs, partials + (firsts[t]! - firsts[1]!) * partialBytes + start * n * bytes, partialBytes],
+                  args: [rows, n, k, firsts[t]!, firsts[t + 1]!, ai, ars, acs, b, brs, bcs, partials + (firsts[t]! - firsts[1]!) * partialBytes + start * n * bytes, partialBytes, bFinite],
                 },
           );
         }
       }
-      this.#run(team, job);
+      const finite = this.#run(team, job);
       const add = is32 ? this.exports.binaryRowsF32 : this.exports.binaryRowsF64;
       const addOp = BINARY_ROW_OPS.indexOf('add');
       for (let j = 0; j < partialCount; j++) add(addOp, m, n, c, ldc * bytes, 1, partials + j * partialBytes, n * bytes, 1, c, ldc * bytes);
-      return true;
+      return finite;
     } finally {
       this.arena.release(partials, partialCount * partialBytes);
     }
   }
 
-  /** Runs a job's tasks on this thread and the team's. */
-  #run(team: ThreadTeam, job: Job): void {
-    team.run(job, (task) => (this.exports[task.kernel] as (...args: number[]) => void)(...task.args));
+  /** Runs a job's tasks on this thread and the team's; returns whether every task returned 1
+   *  (a product's tasks: each found its part of B finite; an update's: its part of y). */
+  #run(team: ThreadTeam, job: Job): boolean {
+    team.run(job, (task) => (this.exports[task.kernel] as (...args: number[]) => number | void)(...task.args));
+    for (let i = 0; i < job.tasks.length; i++) if (team.result(i) !== 1) return false;
+    return true;
   }
 
   /** Elementwise rows on arrays in the module's memory; false where that does not apply
@@ -365,7 +373,16 @@ class WasmKernels {
       const at = this.#stage(indices.byteLength, staged);
       if (at === null) return false;
       new Int32Array(this.exports.memory.buffer, at, indices.length).set(indices);
-      this.exports.gatherBlocks(outer, size, indices.length, inner * (is32 ? 4 : 8), x.byteOffset, at, out.byteOffset);
+      const count = indices.length;
+      const blockBytes = inner * (is32 ? 4 : 8);
+      if (this.team === null || outer * count * blockBytes < SPLIT_MIN_GATHER_BYTES || blockBytes < 2 * CACHE_LINE_BYTES) {
+        this.exports.gatherBlocks(outer, size, count, blockBytes, 0, blockBytes, x.byteOffset, at, out.byteOffset);
+      } else {
+        // Each thread copies a range of every block's columns (a batch of digits: the same
+        // pixels of every row), cut as the products that read the batch next are (along k for
+        // x·W₁, by rows for xᵀ·Δ), so that each finds its part of x in its own cache.
+        this.#run(this.team, rangeJob(blockBytes, this.team.threads, CACHE_LINE_BYTES, MIN_TASK_GATHER_BYTES / (outer * count), (start, bytes) => ({ kernel: 'gatherBlocks', args: [outer, size, count, blockBytes, start, bytes, x.byteOffset, at, out.byteOffset] })));
+      }
       return true;
     } finally {
       this.#unstage(staged);
@@ -434,6 +451,8 @@ const TASKS_PER_THREAD = 4;
  *  took 4.9 µs on two as one task a thread and 7.7 as four). */
 const MIN_TASK_MACS = 2 ** 18;
 const MIN_TASK_ELEMENTS = 2 ** 15;
+const MIN_TASK_GATHER_BYTES = 2 ** 15;
+const CACHE_LINE_BYTES = 64;
 
 /** Blocks of rows a product cut along k is cut into (see WasmKernels.#splitAlongK). */
 const ROW_BLOCKS_ALONG_K = 2;
