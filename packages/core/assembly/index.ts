@@ -6,3 +6,4 @@ export * from './pooling';
 export * from './elementwise';
 export * from './gather';
 export * from './fill';
+export * from './exponentials';

@@ -53,7 +53,7 @@ export type { MatmulTile } from './backends/webgpu/shaders/matmul.js';
 export { Storage, BufferRef } from './storage.js';
 export type { MatrixLayout } from './storage.js';
 export { jsKernels, referenceKernels } from './kernels/index.js';
-export type { Kernels, MatrixView, FloatArray } from './kernels/index.js';
+export type { Kernels, MatrixView, FloatArray, RowExponentials } from './kernels/index.js';
 export * from './graph/dot.js';
 export * from './derive/index.js';
 export { sin, cos, log1p, expm1, erf, softplus, gelu } from './ops/smooth.js';

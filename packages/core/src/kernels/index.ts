@@ -1,3 +1,3 @@
-export type { FloatArray, Kernels, MatrixView } from './types.js';
+export type { FloatArray, Kernels, MatrixView, RowExponentials } from './types.js';
 export { referenceKernels } from './reference.js';
 export { jsKernels } from './js.js';

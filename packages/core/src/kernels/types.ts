@@ -74,6 +74,22 @@ export interface Kernels {
    *  set can copy them where they lie (the WebAssembly one, both arrays in its memory); false
    *  otherwise (or for an index outside [0, size)), and the caller runs its loop. */
   gather?(outer: number, size: number, inner: number, x: FloatArray, indices: Int32Array, out: FloatArray): boolean;
+  /** softmax's exponentials, where a kernel set computes them faster than Math.exp with Math.exp's
+   *  bits (the WebAssembly one, `x` in its memory): for each of `rows` rows of `cols` values of
+   *  `x` from `xi` on (rows one after another), its shift (the maximum as Math.max finds it, or 0
+   *  where that is not finite), exp(x − shift) of each value in float64, and their sum added in
+   *  order. The arrays are the kernel set's, valid until its next call; null where it cannot. */
+  rowExponentials?(rows: number, cols: number, x: FloatArray, xi: number): RowExponentials | null;
   /** max(x, 0) over `n` contiguous elements from `xi` into `out` from `oi`, as binaryRows. */
   reluRow?(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean;
+}
+
+/** What Kernels.rowExponentials computes, row by row. */
+export interface RowExponentials {
+  /** exp(x − shift) of row r's values, at r·cols + c. */
+  exps: Float64Array;
+  /** Row r's exponentials added in order. */
+  totals: Float64Array;
+  /** Row r's shift: its maximum, or 0 where that is not finite. */
+  shifts: Float64Array;
 }

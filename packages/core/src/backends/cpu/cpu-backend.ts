@@ -216,7 +216,7 @@ export class CpuBackend implements Backend {
   }
 
   logSoftmax(x: Storage, axis: number): Storage {
-    return this.#alongLastAxis(x, axis, (rows) => logSoftmaxRows(this.#alloc, rows));
+    return this.#alongLastAxis(x, axis, (rows) => logSoftmaxRows(this.#alloc, rows, undefined, this.matrices));
   }
 
   softmax(x: Storage, axis: number): Storage {
@@ -225,11 +225,11 @@ export class CpuBackend implements Backend {
       this.#lossProbabilities = null;
       return kept.probabilities;
     }
-    return this.#alongLastAxis(x, axis, (rows) => softmaxRows(this.#alloc, rows));
+    return this.#alongLastAxis(x, axis, (rows) => softmaxRows(this.#alloc, rows, this.matrices));
   }
 
   softmaxCrossEntropy(logits: Storage, targets: Storage): Storage {
-    const { loss, probabilities } = this.#withRowMajor(logits, (a) => this.#withRowMajor(targets, (y) => softmaxCrossEntropy(this.#alloc, a, y)));
+    const { loss, probabilities } = this.#withRowMajor(logits, (a) => this.#withRowMajor(targets, (y) => softmaxCrossEntropy(this.#alloc, a, y, this.matrices)));
     this.#dropLossProbabilities();
     this.#lossProbabilities = { logits, logitsBuffer: logits.ref.buffer<unknown>(), version: logits.ref.version, probabilities };
     return loss;

@@ -1,7 +1,7 @@
 import type { BinaryKernel, PatchGeometry } from '../backend.js';
 import { checkAxpy } from '../../kernels/checks.js';
 import { jsKernels } from '../../kernels/js.js';
-import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
+import type { FloatArray, Kernels, MatrixView, RowExponentials } from '../../kernels/types.js';
 import { Arena, ArenaPool, SMALLEST_ARENA_BYTES } from './arena.js';
 import { MAX_TASKS, MAX_THREADS, ThreadTeam, type Job, type Task } from './threads.js';
 import { sharedInitialPages, sharedMaximumPages, sharedWasmBase64, wasmBase64 } from './generated.js';
@@ -35,6 +35,8 @@ interface KernelExports {
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
   gatherBlocks(outer: number, size: number, count: number, blockBytes: number, partStart: number, partBytes: number, src: number, indices: number, dst: number): void;
   fillF32(n: number, value: number, dst: number): void;
+  rowExponentialsF32(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number): void;
+  rowExponentialsF64(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number): void;
   fillF64(n: number, value: number, dst: number): void;
 }
 
@@ -397,6 +399,29 @@ class WasmKernels {
     return true;
   }
 
+  /** The block the row exponentials go to, and its views (kept: a training step asks for the
+   *  same rows every time). */
+  #rowExps: { at: number; bytes: number; rows: number; cols: number; views: RowExponentials } | null = null;
+
+  rowExponentials(rows: number, cols: number, x: FloatArray, xi: number): RowExponentials | null {
+    if (!this.#held(x) || rows * cols === 0) return null;
+    let block = this.#rowExps;
+    if (block === null || block.rows !== rows || block.cols !== cols) {
+      if (block !== null) this.arena.release(block.at, block.bytes);
+      this.#rowExps = null;
+      const bytes = 8 * (rows * cols + 2 * rows);
+      const at = this.arena.allocate(bytes);
+      if (at < 0) return null;
+      const buffer = this.exports.memory.buffer;
+      const views = { exps: new Float64Array(buffer, at, rows * cols), totals: new Float64Array(buffer, at + 8 * rows * cols, rows), shifts: new Float64Array(buffer, at + 8 * (rows * cols + rows), rows) };
+      block = this.#rowExps = { at, bytes, rows, cols, views };
+    }
+    const { exps, totals, shifts } = block.views;
+    const is32 = x instanceof Float32Array;
+    (is32 ? this.exports.rowExponentialsF32 : this.exports.rowExponentialsF64)(rows, cols, x.byteOffset + xi * (is32 ? 4 : 8), exps.byteOffset, totals.byteOffset, shifts.byteOffset);
+    return block.views;
+  }
+
   #held(data: FloatArray): boolean {
     return this.pool !== null && this.pool.holds(data);
   }
@@ -564,6 +589,7 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     reluRow: (n, x, xi, out, oi) => impl.reluRow(n, x, xi, out, oi),
     gather: (outer, size, inner, x, indices, out) => impl.gather(outer, size, inner, x, indices, out),
     fill: (out, value) => impl.fill(out, value),
+    rowExponentials: (rows, cols, x, xi) => impl.rowExponentials(rows, cols, x, xi),
     maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
     maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };

@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
+import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
+import { jsKernels } from '../src/kernels/index.js';
+
+// softmax, log-softmax and the fused cross-entropy take their exponentials from the WebAssembly
+// module where the logits lie in its memory (assembly/exponentials.ts: fdlibm's exp, which is
+// what V8's Math.exp runs). Everything downstream assumes Math.exp's bits, so the module's
+// exponential is held to Math.exp bit for bit, and the three ops to the JavaScript backend's.
+
+const set = createWasmKernels({ smallestArenaBytes: 0 })!;
+/** Calls of the module's row exponentials that ran (returned the arrays). */
+let moduleCalls = 0;
+const wasm = new CpuBackend(
+  'exponentials-wasm',
+  {
+    ...set.kernels,
+    rowExponentials: (rows, cols, x, xi) => {
+      const computed = set.kernels.rowExponentials!(rows, cols, x, xi);
+      if (computed !== null) moduleCalls++;
+      return computed;
+    },
+  },
+  set.pool!,
+);
+const js = new CpuBackend('exponentials-js', jsKernels);
+
+function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])))) {
+      throw new Error(`${label}: element ${i} is ${got[i]}, want ${want[i]}`);
+    }
+  }
+}
+
+describe("the module's exponentials", () => {
+  it('are Math.exp bit for bit: every branch of the reduction, the thresholds, subnormal results, ±Inf, NaN, ±0', () => {
+    // A row [x, +Inf] has a non-finite maximum, so its shift is 0 and its first exponential is exp(x).
+    let seed = 7;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const ln2 = Math.LN2;
+    const special = [0, -0, 1e-300, -1e-300, 2 ** -28, -(2 ** -28), 2 ** -29, 0.5 * ln2, -0.5 * ln2, 1.5 * ln2, -1.5 * ln2, 709.782712893384, 709.79, -745.1332191019411, -745.14, -708.39, -708.4, -720, 88.72, -103.97, 1e308, -1e308, Infinity, -Infinity, NaN, 5e-324];
+    const xs = [...special, ...special.map((x) => x * (1 + 2 ** -52)), ...special.map((x) => x * (1 - 2 ** -52))];
+    for (let i = 0; i < 60_000; i++) xs.push((random() - 0.5) * 40, (random() - 0.5) * 1500, (random() - 0.5) * 3, (random() - 0.5) * 2 ** -20);
+    const rows = xs.length;
+    const data = set.pool!.take('float64', 2 * rows) as Float64Array;
+    xs.forEach((x, i) => {
+      data[2 * i] = x;
+      data[2 * i + 1] = Infinity;
+    });
+    const computed = set.kernels.rowExponentials!(rows, 2, data, 0);
+    expect(computed).not.toBeNull();
+    const exps = Array.from({ length: rows }, (_, i) => computed!.exps[2 * i]!);
+    sameBits(exps, xs.map(Math.exp), 'exp');
+    sameBits(computed!.shifts, new Float64Array(rows), 'shifts');
+    set.pool!.give(data, 'float64');
+  });
+});
+
+describe('softmax, log-softmax and softmaxCrossEntropy with the exponentials from the module', () => {
+  /** Rows of logits with edge values among them (a row of all −∞, +∞, NaN, ±0, 1e38), at least
+   *  1 KiB of them, so that they lie in the module's memory. */
+  const cases = fc
+    .record({ rows: fc.integer({ min: 26, max: 70 }), cols: fc.integer({ min: 10, max: 12 }), float32: fc.boolean(), seed: fc.integer({ min: 1, max: 2 ** 30 }) })
+    .map(({ rows, cols, float32, seed }) => {
+      let s = seed;
+      const random = () => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return s / 2 ** 32;
+      };
+      const edges = [Infinity, -Infinity, NaN, 0, -0, 1e38, -1e38, 3.5];
+      const values = Float64Array.from({ length: rows * cols }, () => (random() < 0.1 ? edges[Math.floor(random() * edges.length)]! : (random() - 0.5) * 30));
+      for (let c = 0; c < cols; c++) values[c] = -Infinity;
+      const classes = Array.from({ length: rows }, () => Math.floor(random() * cols));
+      return { rows, cols, dtype: float32 ? ('float32' as const) : ('float64' as const), values, classes };
+    });
+
+  it('give the JavaScript backend\'s bits', () => {
+    fc.assert(
+      fc.property(cases, ({ rows, cols, dtype, values, classes }) => {
+        const oneHot = new Float64Array(rows * cols);
+        classes.forEach((k, row) => (oneHot[row * cols + k] = 1));
+        const label = `${dtype} ${rows}×${cols}`;
+        const onBoth = <T>(f: (backend: CpuBackend) => T) => [f(wasm), f(js)] as const;
+        const [logitsWasm, logitsJs] = onBoth((b) => b.upload(values, dtype, [rows, cols]));
+        const [targetsWasm, targetsJs] = onBoth((b) => b.upload(oneHot, dtype, [rows, cols]));
+        const before = moduleCalls;
+        sameBits(wasm.readSync(wasm.softmax(logitsWasm, 1)), js.readSync(js.softmax(logitsJs, 1)), `softmax ${label}`);
+        sameBits(wasm.readSync(wasm.logSoftmax(logitsWasm, 1)), js.readSync(js.logSoftmax(logitsJs, 1)), `logSoftmax ${label}`);
+        sameBits(wasm.readSync(wasm.softmaxCrossEntropy(logitsWasm, targetsWasm)), js.readSync(js.softmaxCrossEntropy(logitsJs, targetsJs)), `softmaxCrossEntropy ${label}`);
+        expect(moduleCalls - before, `${label}: the module computed the exponentials`).toBe(3);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
