@@ -3,7 +3,7 @@ import { getBackend } from '../backends/registry.js';
 import { promote, type DType } from '../dtype.js';
 import { apply, constant, internal } from '../engine.js';
 import { defineOp, opNamed, type Op } from '../op.js';
-import { broadcastShapes } from '../shape.js';
+import { broadcastShapes, sameShape } from '../shape.js';
 import type { Storage } from '../storage.js';
 import { scalar } from '../creation.js';
 import { Tensor } from '../tensor.js';
@@ -25,7 +25,8 @@ export function binaryOperands(op: string, a: Operand, b: Operand): [Tensor, Ten
   const x = cast(toTensor(op, a, dtype, backend), dtype);
   const y = cast(toTensor(op, b, dtype, backend), dtype);
   const shape = broadcastShapes(op, x.shape, y.shape);
-  return [broadcastTo(x, shape), broadcastTo(y, shape)];
+  // Most operands already have the shape: broadcastTo would check it again and find nothing to do.
+  return [sameShape(x.shape, shape) ? x : broadcastTo(x, shape), sameShape(y.shape, shape) ? y : broadcastTo(y, shape)];
 }
 
 function toTensor(op: string, value: Operand, dtype: DType, backend: Backend): Tensor {
