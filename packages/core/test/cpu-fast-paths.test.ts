@@ -5,6 +5,7 @@ import type { PatchGeometry } from '../src/backends/backend.js';
 import { jsKernels } from '../src/kernels/index.js';
 import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
 import { BufferRef, matrixLayout, Storage } from '../src/storage.js';
+import { sameElements } from './support/compare.js';
 
 // float32 has kernels of its own on the CPU backends (relu through the bits, 2×2 max pooling in
 // WebAssembly SIMD): each is checked against the general loops (Math.max, the `js` backend), element for element with
@@ -42,13 +43,6 @@ const productValues = (length: number) =>
 
 function storageOf(backend: CpuBackend, data: Float32Array, shape: readonly number[]): Storage {
   return Storage.rowMajor(new BufferRef(backend, data, 'float32', data.length, false), [...shape]);
-}
-
-function sameElements(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) expect.fail(`element ${i}: got ${Object.is(actual[i], -0) ? '-0' : actual[i]}, expected ${Object.is(expected[i], -0) ? '-0' : expected[i]}`);
-  }
 }
 
 /** Images [n, c, h, w] with h, w from 1 to 19: odd sizes (a row or column in no window) and

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
 import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
 import { jsKernels } from '../src/kernels/index.js';
+import { sameElements } from './support/compare.js';
 
 // softmax, log-softmax and the fused cross-entropy take their exponentials from the WebAssembly
 // module where the logits lie in its memory (assembly/exponentials.ts: fdlibm's exp, which is
@@ -26,15 +27,6 @@ const wasm = new CpuBackend(
 );
 const js = new CpuBackend('exponentials-js', jsKernels);
 
-function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])))) {
-      throw new Error(`${label}: element ${i} is ${got[i]}, want ${want[i]}`);
-    }
-  }
-}
-
 describe("the module's exponentials", () => {
   it('are Math.exp bit for bit: every branch of the reduction, the thresholds, subnormal results, ±Inf, NaN, ±0', () => {
     // A row [x, +Inf] has a non-finite maximum, so its shift is 0 and its first exponential is exp(x).
@@ -56,8 +48,8 @@ describe("the module's exponentials", () => {
     const computed = set.kernels.rowExponentials!(rows, 2, data, 0);
     expect(computed).not.toBeNull();
     const exps = Array.from({ length: rows }, (_, i) => computed!.exps[2 * i]!);
-    sameBits(exps, xs.map(Math.exp), 'exp');
-    sameBits(computed!.shifts, new Float64Array(rows), 'shifts');
+    sameElements(exps, xs.map(Math.exp), 'exp');
+    sameElements(computed!.shifts, new Float64Array(rows), 'shifts');
     set.pool!.give(data, 'float64');
   });
 });
@@ -90,9 +82,9 @@ describe('softmax, log-softmax and softmaxCrossEntropy with the exponentials fro
         const [logitsWasm, logitsJs] = onBoth((b) => b.upload(values, dtype, [rows, cols]));
         const [targetsWasm, targetsJs] = onBoth((b) => b.upload(oneHot, dtype, [rows, cols]));
         const before = moduleCalls;
-        sameBits(wasm.readSync(wasm.softmax(logitsWasm, 1)), js.readSync(js.softmax(logitsJs, 1)), `softmax ${label}`);
-        sameBits(wasm.readSync(wasm.logSoftmax(logitsWasm, 1)), js.readSync(js.logSoftmax(logitsJs, 1)), `logSoftmax ${label}`);
-        sameBits(wasm.readSync(wasm.softmaxCrossEntropy(logitsWasm, targetsWasm)), js.readSync(js.softmaxCrossEntropy(logitsJs, targetsJs)), `softmaxCrossEntropy ${label}`);
+        sameElements(wasm.readSync(wasm.softmax(logitsWasm, 1)), js.readSync(js.softmax(logitsJs, 1)), `softmax ${label}`);
+        sameElements(wasm.readSync(wasm.logSoftmax(logitsWasm, 1)), js.readSync(js.logSoftmax(logitsJs, 1)), `logSoftmax ${label}`);
+        sameElements(wasm.readSync(wasm.softmaxCrossEntropy(logitsWasm, targetsWasm)), js.readSync(js.softmaxCrossEntropy(logitsJs, targetsJs)), `softmaxCrossEntropy ${label}`);
         expect(moduleCalls - before, `${label}: the module computed the exponentials`).toBe(3);
       }),
       { numRuns: 60 },

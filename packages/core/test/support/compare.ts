@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Tensor } from '../../src/index.js';
 
 /** max |a − b| / (1 + |b|) over the elements: 0 for the same numbers; shapes must match. */
@@ -10,4 +11,13 @@ export function relativeDifference(a: Tensor, b: Tensor): number {
     worst = Math.max(worst, both ? 0 : Math.abs(x[i]! - y[i]!) / (1 + Math.abs(y[i]!)));
   }
   return Number.isNaN(worst) ? Infinity : worst;
+}
+
+/** The same elements bit for bit as Object.is sees them (−0 against +0 counts; NaN is NaN),
+ *  naming the first one that differs and `label`. */
+export function sameElements(actual: ArrayLike<number>, expected: ArrayLike<number>, label = ''): void {
+  expect(actual.length, label).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) expect.fail(`${label ? `${label}: ` : ''}element ${i}: got ${Object.is(actual[i], -0) ? '-0' : actual[i]}, expected ${Object.is(expected[i], -0) ? '-0' : expected[i]}`);
+  }
 }
