@@ -1,4 +1,4 @@
-import type { FloatArray, Kernels } from '../../kernels/types.js';
+import type { FloatArray, Kernels, RowExponentials } from '../../kernels/types.js';
 import type { Storage } from '../../storage.js';
 import { elementsOf, type Allocate } from './memory.js';
 
@@ -25,15 +25,15 @@ function rowExponentials(src: FloatArray, row: number, cols: number, shift: numb
 /** Every row's shift, exponentials and their sum: through the kernels where they have them
  *  (Kernels.rowExponentials: Math.exp's bits, faster), else here. softmaxRows and logSoftmaxRows
  *  both go through this, so the probabilities the loss keeps are softmax's bits. */
-function allRowExponentials(src: FloatArray, rows: number, cols: number, kernels?: Kernels): { exps: Float64Array; totals: Float64Array; shifts: Float64Array } {
+function allRowExponentials(src: FloatArray, rows: number, cols: number, kernels?: Kernels): RowExponentials {
   const computed = kernels?.rowExponentials?.(rows, cols, src, 0) ?? null;
   if (computed !== null) return computed;
-  const { exps, totals, shifts } = rowScratch(rows, cols);
+  const here = rowScratch(rows, cols);
   for (let r = 0; r < rows; r++) {
-    shifts[r] = rowShift(src, r * cols, cols);
-    totals[r] = rowExponentials(src, r * cols, cols, shifts[r]!, exps, r * cols);
+    here.shifts[r] = rowShift(src, r * cols, cols);
+    here.totals[r] = rowExponentials(src, r * cols, cols, here.shifts[r]!, here.exps, r * cols);
   }
-  return { exps, totals, shifts };
+  return here;
 }
 
 /** The row's probabilities: its exponentials over their sum. */
@@ -41,9 +41,9 @@ function writeProbabilities(dst: FloatArray, row: number, cols: number, exps: Fl
   for (let c = 0; c < cols; c++) dst[row + c] = exps[row + c]! / total;
 }
 
-let scratch = { exps: new Float64Array(16), totals: new Float64Array(1), shifts: new Float64Array(1) };
+let scratch: RowExponentials = { exps: new Float64Array(16), totals: new Float64Array(1), shifts: new Float64Array(1) };
 
-function rowScratch(rows: number, cols: number): typeof scratch {
+function rowScratch(rows: number, cols: number): RowExponentials {
   if (scratch.exps.length < rows * cols || scratch.totals.length < rows) {
     scratch = { exps: new Float64Array(rows * cols), totals: new Float64Array(rows), shifts: new Float64Array(rows) };
   }

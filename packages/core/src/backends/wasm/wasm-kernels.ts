@@ -399,27 +399,24 @@ class WasmKernels {
     return true;
   }
 
-  /** The block the row exponentials go to, and its views (kept: a training step asks for the
-   *  same rows every time). */
-  #rowExps: { at: number; bytes: number; rows: number; cols: number; views: RowExponentials } | null = null;
+  /** The row exponentials' arrays: views of one block of the module's memory, exps first (kept:
+   *  a training step asks for the same rows every time). */
+  #rowExps: RowExponentials | null = null;
 
   rowExponentials(rows: number, cols: number, x: FloatArray, xi: number): RowExponentials | null {
     if (!this.#held(x) || rows * cols === 0) return null;
-    let block = this.#rowExps;
-    if (block === null || block.rows !== rows || block.cols !== cols) {
-      if (block !== null) this.arena.release(block.at, block.bytes);
+    let views = this.#rowExps;
+    if (views === null || views.totals.length !== rows || views.exps.length !== rows * cols) {
+      if (views !== null) this.arena.release(views.exps.byteOffset, 8 * (views.exps.length + 2 * views.totals.length));
       this.#rowExps = null;
-      const bytes = 8 * (rows * cols + 2 * rows);
-      const at = this.arena.allocate(bytes);
+      const at = this.arena.allocate(8 * (rows * cols + 2 * rows));
       if (at < 0) return null;
       const buffer = this.exports.memory.buffer;
-      const views = { exps: new Float64Array(buffer, at, rows * cols), totals: new Float64Array(buffer, at + 8 * rows * cols, rows), shifts: new Float64Array(buffer, at + 8 * (rows * cols + rows), rows) };
-      block = this.#rowExps = { at, bytes, rows, cols, views };
+      views = this.#rowExps = { exps: new Float64Array(buffer, at, rows * cols), totals: new Float64Array(buffer, at + 8 * rows * cols, rows), shifts: new Float64Array(buffer, at + 8 * (rows * cols + rows), rows) };
     }
-    const { exps, totals, shifts } = block.views;
     const is32 = x instanceof Float32Array;
-    (is32 ? this.exports.rowExponentialsF32 : this.exports.rowExponentialsF64)(rows, cols, x.byteOffset + xi * (is32 ? 4 : 8), exps.byteOffset, totals.byteOffset, shifts.byteOffset);
-    return block.views;
+    (is32 ? this.exports.rowExponentialsF32 : this.exports.rowExponentialsF64)(rows, cols, x.byteOffset + xi * (is32 ? 4 : 8), views.exps.byteOffset, views.totals.byteOffset, views.shifts.byteOffset);
+    return views;
   }
 
   #held(data: FloatArray): boolean {
