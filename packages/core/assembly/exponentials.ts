@@ -65,8 +65,9 @@ const TWO_M1000: f64 = 9.33263618503218878990e-302; // 2⁻¹⁰⁰⁰
 /** For each of `rows` rows of `cols` T values (rows contiguous, one after another) from `src`:
  *  its shift (the row's maximum as Math.max finds it, NaN included, or 0 where that is not
  *  finite) into shifts[r], exp(x − shift) of each value, in float64, into exps (rows × cols),
- *  and their sum, added in order, into totals[r]. */
-function rowExponentials<T>(rows: i32, cols: i32, src: usize, exps: usize, totals: usize, shifts: usize): void {
+ *  and their sum, added in order, into totals[r]; unless `probabilities` is 0, also each
+ *  exponential over its row's total, rounded to T, into probabilities (rows × cols T values). */
+function rowExponentials<T>(rows: i32, cols: i32, src: usize, exps: usize, totals: usize, shifts: usize, probabilities: usize): void {
   for (let r = 0; r < rows; r++) {
     const row = src + (<usize>(r * cols) << alignof<T>());
     let top: f64 = -Infinity;
@@ -81,13 +82,16 @@ function rowExponentials<T>(rows: i32, cols: i32, src: usize, exps: usize, total
     }
     store<f64>(totals + (<usize>r << 3), total);
     store<f64>(shifts + (<usize>r << 3), shift);
+    if (probabilities == 0) continue;
+    const p = probabilities + (<usize>(r * cols) << alignof<T>());
+    for (let c = 0; c < cols; c++) store<T>(p + (<usize>c << alignof<T>()), <T>(load<f64>(out + (<usize>c << 3)) / total));
   }
 }
 
-export function rowExponentialsF32(rows: i32, cols: i32, src: usize, exps: usize, totals: usize, shifts: usize): void {
-  rowExponentials<f32>(rows, cols, src, exps, totals, shifts);
+export function rowExponentialsF32(rows: i32, cols: i32, src: usize, exps: usize, totals: usize, shifts: usize, probabilities: usize): void {
+  rowExponentials<f32>(rows, cols, src, exps, totals, shifts, probabilities);
 }
 
-export function rowExponentialsF64(rows: i32, cols: i32, src: usize, exps: usize, totals: usize, shifts: usize): void {
-  rowExponentials<f64>(rows, cols, src, exps, totals, shifts);
+export function rowExponentialsF64(rows: i32, cols: i32, src: usize, exps: usize, totals: usize, shifts: usize, probabilities: usize): void {
+  rowExponentials<f64>(rows, cols, src, exps, totals, shifts, probabilities);
 }

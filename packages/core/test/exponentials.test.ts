@@ -11,15 +11,18 @@ import { sameElements } from './support/compare.js';
 // exponential is held to Math.exp bit for bit, and the three ops to the JavaScript backend's.
 
 const set = createWasmKernels({ smallestArenaBytes: 0 })!;
-/** Calls of the module's row exponentials that ran (returned the arrays). */
+/** Calls of the module's row exponentials that ran (returned the arrays), and those of them
+ *  that also wrote the probabilities. */
 let moduleCalls = 0;
+let moduleProbabilities = 0;
 const wasm = new CpuBackend(
   'exponentials-wasm',
   {
     ...set.kernels,
-    rowExponentials: (rows, cols, x, xi) => {
-      const computed = set.kernels.rowExponentials!(rows, cols, x, xi);
+    rowExponentials: (rows, cols, x, xi, probabilities) => {
+      const computed = set.kernels.rowExponentials!(rows, cols, x, xi, probabilities);
       if (computed !== null) moduleCalls++;
+      if (computed?.probabilitiesWritten) moduleProbabilities++;
       return computed;
     },
   },
@@ -81,11 +84,14 @@ describe('softmax, log-softmax and softmaxCrossEntropy with the exponentials fro
         const onBoth = <T>(f: (backend: CpuBackend) => T) => [f(wasm), f(js)] as const;
         const [logitsWasm, logitsJs] = onBoth((b) => b.upload(values, dtype, [rows, cols]));
         const [targetsWasm, targetsJs] = onBoth((b) => b.upload(oneHot, dtype, [rows, cols]));
-        const before = moduleCalls;
+        const [before, beforeProbabilities] = [moduleCalls, moduleProbabilities];
         sameElements(wasm.readSync(wasm.softmax(logitsWasm, 1)), js.readSync(js.softmax(logitsJs, 1)), `softmax ${label}`);
         sameElements(wasm.readSync(wasm.logSoftmax(logitsWasm, 1)), js.readSync(js.logSoftmax(logitsJs, 1)), `logSoftmax ${label}`);
         sameElements(wasm.readSync(wasm.softmaxCrossEntropy(logitsWasm, targetsWasm)), js.readSync(js.softmaxCrossEntropy(logitsJs, targetsJs)), `softmaxCrossEntropy ${label}`);
+        // The probabilities the loss kept for its gradient, handed over by the next softmax.
+        sameElements(wasm.readSync(wasm.softmax(logitsWasm, 1)), js.readSync(js.softmax(logitsJs, 1)), `the loss's probabilities ${label}`);
         expect(moduleCalls - before, `${label}: the module computed the exponentials`).toBe(3);
+        expect(moduleProbabilities - beforeProbabilities, `${label}: the module wrote softmax's and the loss's probabilities`).toBe(2);
       }),
       { numRuns: 60 },
     );

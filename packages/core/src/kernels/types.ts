@@ -78,8 +78,10 @@ export interface Kernels {
    *  bits (the WebAssembly one, `x` in its memory): for each of `rows` rows of `cols` values of
    *  `x` from `xi` on (rows one after another), its shift (the maximum as Math.max finds it, or 0
    *  where that is not finite), exp(x − shift) of each value in float64, and their sum added in
-   *  order. The arrays are the kernel set's, valid until its next call; null where it cannot. */
-  rowExponentials?(rows: number, cols: number, x: FloatArray, xi: number): RowExponentials | null;
+   *  order; given `probabilities` (x's type, rows·cols long), also each exponential over its
+   *  row's total, rounded to that type, where the set can write there (probabilitiesWritten).
+   *  The arrays are the kernel set's, valid until its next call; null where it cannot. */
+  rowExponentials?(rows: number, cols: number, x: FloatArray, xi: number, probabilities?: FloatArray): RowExponentials | null;
   /** max(x, 0) over `n` contiguous elements from `xi` into `out` from `oi`, as binaryRows. */
   reluRow?(n: number, x: FloatArray, xi: number, out: FloatArray, oi: number): boolean;
 }
@@ -92,4 +94,6 @@ export interface RowExponentials {
   totals: Float64Array;
   /** Row r's shift: its maximum, or 0 where that is not finite. */
   shifts: Float64Array;
+  /** Whether the call also wrote the probabilities it was given (exps over their row's total). */
+  probabilitiesWritten: boolean;
 }

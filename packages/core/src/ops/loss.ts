@@ -1,6 +1,6 @@
 import type { Backend } from '../backends/backend.js';
 import type { DType } from '../dtype.js';
-import { apply, internal } from '../engine.js';
+import { apply, constant, internal, isGradEnabled } from '../engine.js';
 import { defineOp } from '../op.js';
 import { formatShape, sameShape } from '../shape.js';
 import { Storage } from '../storage.js';
@@ -23,14 +23,29 @@ const softmaxCrossEntropyOp = defineOp<LossAttrs>({
   compute: ([a, y], _attrs, backend) => backend.softmaxCrossEntropy(a!, y!),
   gradients: [
     (dL, { inputs: [a, y], attrs: { rowsSumToOne } }) => {
-      const b = softmax(a!);
+      const scale = div(dL, a!.shape[0]!);
       // Soft targets (label smoothing, rows that do not sum to 1) need the general form.
-      const scaled = rowsSumToOne && !y!.requiresGrad ? b : mul(b, sum(y!, 1, true));
-      return mul(sub(scaled, y!), div(dL, a!.shape[0]!));
+      const oneHot = rowsSumToOne && !y!.requiresGrad;
+      if (oneHot && !isGradEnabled()) return scaledDifference(a!, y!, scale);
+      const b = softmax(a!);
+      return mul(sub(oneHot ? b : mul(b, sum(y!, 1, true)), y!), scale);
     },
     (dL, { inputs: [a] }) => mul(logSoftmax(a!), div(neg(dL), a!.shape[0]!)),
   ],
 });
+
+/** (softmax(A) − Y)·s as a constant, through the kernels that softmax, sub and mul run, without
+ *  the tensors and graph nodes the ops would make: the loss's gradient in every training step
+ *  whose backward pass is not recorded. */
+function scaledDifference(a: Tensor, y: Tensor, scale: Tensor): Tensor {
+  const backend = a.storage.backend;
+  const b = backend.softmax(a.storage, 1);
+  const difference = backend.binary('sub', b, y.storage);
+  b.ref.release();
+  const scaled = backend.binary('mul', difference, scale.storage.broadcast(a.shape));
+  difference.ref.release();
+  return constant(scaled);
+}
 
 /** Class indices (one per row), as numbers or a 1-D tensor; or one-hot / probability rows. */
 export type Targets = Tensor | readonly number[] | Int32Array | Uint8Array | Uint16Array;
@@ -117,7 +132,7 @@ function oneHotScratch(length: number): Float64Array {
  *  [1, C], the numbers 1 and NaN), made once per backend, dtype and value. */
 const constants = new WeakMap<Backend, Map<string, Storage>>();
 
-function constant(backend: Backend, dtype: DType, key: string, make: () => Storage): Storage {
+function sharedConstant(backend: Backend, dtype: DType, key: string, make: () => Storage): Storage {
   let made = constants.get(backend);
   if (made === undefined) constants.set(backend, (made = new Map()));
   let value = made.get(`${dtype}:${key}`);
@@ -142,9 +157,9 @@ function deviceOneHot(logits: Tensor, targets: Tensor, n: number, c: number): Te
   const labels = targets.storage;
   const column = new Storage(labels.ref, [n, c], [labels.strides[0]!, 0], labels.offset);
   const dtype = targets.dtype;
-  const classes = constant(backend, dtype, `classes ${c}`, () => backend.upload(Array.from({ length: c }, (_, k) => k), dtype, [1, c]));
-  const one = constant(backend, dtype, '1', () => backend.fill(dtype, [], 1));
-  const nan = constant(backend, dtype, 'NaN', () => backend.fill(dtype, [], NaN));
+  const classes = sharedConstant(backend, dtype, `classes ${c}`, () => backend.upload(Array.from({ length: c }, (_, k) => k), dtype, [1, c]));
+  const one = sharedConstant(backend, dtype, '1', () => backend.fill(dtype, [], 1));
+  const nan = sharedConstant(backend, dtype, 'NaN', () => backend.fill(dtype, [], NaN));
   const hits = backend.binary('eq', column, classes.broadcast([n, c]));
   const perRow = backend.reduce('sum', hits, [n, 1]);
   const valid = backend.binary('eq', perRow, one.broadcast([n, 1]));

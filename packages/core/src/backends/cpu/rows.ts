@@ -22,30 +22,38 @@ function rowExponentials(src: FloatArray, row: number, cols: number, shift: numb
   return total;
 }
 
-/** Every row's shift, exponentials and their sum: through the kernels where they have them
- *  (Kernels.rowExponentials: Math.exp's bits, faster), else here. softmaxRows and logSoftmaxRows
- *  both go through this, so the probabilities the loss keeps are softmax's bits. */
-function allRowExponentials(src: FloatArray, rows: number, cols: number, kernels?: Kernels): RowExponentials {
-  const computed = kernels?.rowExponentials?.(rows, cols, src, 0) ?? null;
-  if (computed !== null) return computed;
+/** Every row's shift, exponentials and their sum, and the probabilities into `probabilities`
+ *  when given: through the kernels where they have them (Kernels.rowExponentials: Math.exp's
+ *  bits, faster), else here. softmaxRows and logSoftmaxRows both go through this, so the
+ *  probabilities the loss keeps are softmax's bits. */
+function allRowExponentials(src: FloatArray, rows: number, cols: number, kernels: Kernels | undefined, probabilities: FloatArray | undefined): RowExponentials {
+  const computed = kernels?.rowExponentials?.(rows, cols, src, 0, probabilities) ?? null;
+  if (computed !== null) {
+    if (probabilities !== undefined && !computed.probabilitiesWritten) writeAllProbabilities(probabilities, rows, cols, computed);
+    return computed;
+  }
   const here = rowScratch(rows, cols);
   for (let r = 0; r < rows; r++) {
     here.shifts[r] = rowShift(src, r * cols, cols);
     here.totals[r] = rowExponentials(src, r * cols, cols, here.shifts[r]!, here.exps, r * cols);
   }
+  if (probabilities !== undefined) writeAllProbabilities(probabilities, rows, cols, here);
   return here;
 }
 
-/** The row's probabilities: its exponentials over their sum. */
-function writeProbabilities(dst: FloatArray, row: number, cols: number, exps: Float64Array, total: number): void {
-  for (let c = 0; c < cols; c++) dst[row + c] = exps[row + c]! / total;
+/** Each row's probabilities: its exponentials over their sum. */
+function writeAllProbabilities(dst: FloatArray, rows: number, cols: number, { exps, totals }: RowExponentials): void {
+  for (let r = 0, row = 0; r < rows; r++, row += cols) {
+    const total = totals[r]!;
+    for (let c = row; c < row + cols; c++) dst[c] = exps[c]! / total;
+  }
 }
 
-let scratch: RowExponentials = { exps: new Float64Array(16), totals: new Float64Array(1), shifts: new Float64Array(1) };
+let scratch: RowExponentials = { exps: new Float64Array(16), totals: new Float64Array(1), shifts: new Float64Array(1), probabilitiesWritten: false };
 
 function rowScratch(rows: number, cols: number): RowExponentials {
   if (scratch.exps.length < rows * cols || scratch.totals.length < rows) {
-    scratch = { exps: new Float64Array(rows * cols), totals: new Float64Array(rows), shifts: new Float64Array(rows) };
+    scratch = { exps: new Float64Array(rows * cols), totals: new Float64Array(rows), shifts: new Float64Array(rows), probabilitiesWritten: false };
   }
   return scratch;
 }
@@ -57,11 +65,10 @@ export function logSoftmaxRows(alloc: Allocate, x: Storage, probabilities?: Floa
   const src = elementsOf(x);
   const cols = x.shape[x.ndim - 1]!;
   const rows = cols === 0 ? 0 : dst.length / cols;
-  const { exps, totals, shifts } = allRowExponentials(src, rows, cols, kernels);
+  const { totals, shifts } = allRowExponentials(src, rows, cols, kernels, probabilities);
   for (let r = 0, row = 0; r < rows; r++, row += cols) {
     const logTotal = shifts[r]! + Math.log(totals[r]!);
     for (let c = 0; c < cols; c++) dst[row + c] = src[row + c]! - logTotal;
-    if (probabilities !== undefined) writeProbabilities(probabilities, row, cols, exps, totals[r]!);
   }
   return storage;
 }
@@ -74,23 +81,32 @@ export function softmaxRows(alloc: Allocate, x: Storage, kernels?: Kernels): Sto
   const src = elementsOf(x);
   const cols = x.shape[x.ndim - 1]!;
   const rows = cols === 0 ? 0 : dst.length / cols;
-  const { exps, totals } = allRowExponentials(src, rows, cols, kernels);
-  for (let r = 0, row = 0; r < rows; r++, row += cols) writeProbabilities(dst, row, cols, exps, totals[r]!);
+  allRowExponentials(src, rows, cols, kernels, dst);
   return storage;
 }
 
 /** −(1/N)·Σ Y∘log softmax(A) for row-major logits and targets [N, C]; and softmax(A), which the
- *  loss's gradient asks for next. */
+ *  loss's gradient asks for next. Each log-probability is rounded to the logits' dtype, as
+ *  logSoftmaxRows stores it, and used at once rather than stored. */
 export function softmaxCrossEntropy(alloc: Allocate, logits: Storage, targets: Storage, kernels?: Kernels): { loss: Storage; probabilities: Storage } {
   const probabilities = alloc(logits.dtype, logits.shape);
-  const logProbs = logSoftmaxRows(alloc, logits, probabilities.data, kernels);
-  const lp = elementsOf(logProbs);
+  const src = elementsOf(logits);
   const y: FloatArray = elementsOf(targets);
+  const cols = logits.shape[logits.ndim - 1]!;
+  const rows = cols === 0 ? 0 : src.length / cols;
+  const round = logits.dtype === 'float32' ? Math.fround : identity;
+  const { totals, shifts } = allRowExponentials(src, rows, cols, kernels, probabilities.data);
   let total = 0;
-  // Skipping zero targets keeps 0·log 0 (a probability that underflowed) out of the sum.
-  for (let i = 0; i < y.length; i++) if (y[i] !== 0) total -= y[i]! * lp[i]!;
-  logProbs.ref.release();
+  for (let r = 0, row = 0; r < rows; r++, row += cols) {
+    const logTotal = shifts[r]! + Math.log(totals[r]!);
+    // Skipping zero targets keeps 0·log 0 (a probability that underflowed) out of the sum.
+    for (let i = row; i < row + cols; i++) if (y[i] !== 0) total -= y[i]! * round(src[i]! - logTotal);
+  }
   const { storage, data } = alloc(logits.dtype, []);
   data[0] = total / logits.shape[0]!;
   return { loss: storage, probabilities: probabilities.storage };
+}
+
+function identity(x: number): number {
+  return x;
 }

@@ -35,8 +35,8 @@ interface KernelExports {
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
   gatherBlocks(outer: number, size: number, count: number, blockBytes: number, partStart: number, partBytes: number, src: number, indices: number, dst: number): void;
   fillF32(n: number, value: number, dst: number): void;
-  rowExponentialsF32(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number): void;
-  rowExponentialsF64(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number): void;
+  rowExponentialsF32(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number, probabilities: number): void;
+  rowExponentialsF64(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number, probabilities: number): void;
   fillF64(n: number, value: number, dst: number): void;
 }
 
@@ -403,7 +403,7 @@ class WasmKernels {
    *  a training step asks for the same rows every time). */
   #rowExps: RowExponentials | null = null;
 
-  rowExponentials(rows: number, cols: number, x: FloatArray, xi: number): RowExponentials | null {
+  rowExponentials(rows: number, cols: number, x: FloatArray, xi: number, probabilities?: FloatArray): RowExponentials | null {
     if (!this.#held(x) || rows * cols === 0) return null;
     let views = this.#rowExps;
     if (views === null || views.totals.length !== rows || views.exps.length !== rows * cols) {
@@ -412,10 +412,17 @@ class WasmKernels {
       const at = this.arena.allocate(8 * (rows * cols + 2 * rows));
       if (at < 0) return null;
       const buffer = this.exports.memory.buffer;
-      views = this.#rowExps = { exps: new Float64Array(buffer, at, rows * cols), totals: new Float64Array(buffer, at + 8 * rows * cols, rows), shifts: new Float64Array(buffer, at + 8 * (rows * cols + rows), rows) };
+      views = this.#rowExps = {
+        exps: new Float64Array(buffer, at, rows * cols),
+        totals: new Float64Array(buffer, at + 8 * rows * cols, rows),
+        shifts: new Float64Array(buffer, at + 8 * (rows * cols + rows), rows),
+        probabilitiesWritten: false,
+      };
     }
     const is32 = x instanceof Float32Array;
-    (is32 ? this.exports.rowExponentialsF32 : this.exports.rowExponentialsF64)(rows, cols, x.byteOffset + xi * (is32 ? 4 : 8), views.exps.byteOffset, views.totals.byteOffset, views.shifts.byteOffset);
+    views.probabilitiesWritten = probabilities !== undefined && probabilities instanceof x.constructor && probabilities.length >= rows * cols && this.#held(probabilities);
+    const p = views.probabilitiesWritten ? probabilities!.byteOffset : 0;
+    (is32 ? this.exports.rowExponentialsF32 : this.exports.rowExponentialsF64)(rows, cols, x.byteOffset + xi * (is32 ? 4 : 8), views.exps.byteOffset, views.totals.byteOffset, views.shifts.byteOffset, p);
     return views;
   }
 
@@ -586,7 +593,7 @@ function kernelSet(module: WebAssembly.Module, instance: WebAssembly.Instance, s
     reluRow: (n, x, xi, out, oi) => impl.reluRow(n, x, xi, out, oi),
     gather: (outer, size, inner, x, indices, out) => impl.gather(outer, size, inner, x, indices, out),
     fill: (out, value) => impl.fill(out, value),
-    rowExponentials: (rows, cols, x, xi) => impl.rowExponentials(rows, cols, x, xi),
+    rowExponentials: (rows, cols, x, xi, probabilities) => impl.rowExponentials(rows, cols, x, xi, probabilities),
     maxPoolPairs: (x, planes, h, w, out) => impl.pairs(x, null, planes, h, w, out),
     maxUnpoolPairs: (x, dy, planes, h, w, out) => impl.pairs(x, dy, planes, h, w, out),
   };
