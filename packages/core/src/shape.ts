@@ -87,8 +87,14 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 
 /** Sorted, de-duplicated, non-negative axes; all axes when none are given. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, ndim: number): number[] {
-  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof axis === 'number' ? [axis] : axis;
+  // Every axis, or one: no Set, spread or sort for the common calls (sum(), sum(dZ, 0)).
+  if (axis === undefined) {
+    const all: number[] = [];
+    for (let i = 0; i < ndim; i++) all.push(i);
+    return all;
+  }
+  if (typeof axis === 'number') return [normalizeAxis(op, axis, ndim)];
+  const list = axis;
   const axes = [...new Set(list.map((a) => normalizeAxis(op, a, ndim)))].sort((x, y) => x - y);
   if (axes.length !== list.length) throw new RangeError(`${op}: repeated axis in ${JSON.stringify(list)}`);
   return axes;

@@ -94,13 +94,16 @@ describe('matmul matches finite differences', () => {
 
   it('batches with broadcast batch axes, and vectors', () => {
     const arb = fc.tuple(dim, dim, dim, fc.constantFrom([2, 1], [1, 3], [3], [])).chain(([m, k, n, batch]) =>
-      fc.tuple(tensorOfShape([...batch, m, k]), tensorOfShape([2, 1, k, n].slice(4 - 2 - Math.min(batch.length, 2))), tensorOfShape([k]), tensorOfShape([m])),
+      fc.tuple(tensorOfShape([...batch, m, k]), tensorOfShape([2, 1, k, n].slice(4 - 2 - Math.min(batch.length, 2))), tensorOfShape([k]), tensorOfShape([m]), tensorOfShape([k])),
     );
     fc.assert(
-      fc.property(arb, ([a, b, v, w]) => {
+      fc.property(arb, ([a, b, v, w, u]) => {
         expectGradCheck((x, y) => x.matmul(y), [a, b]);
         expectGradCheck((x, y) => x.matmul(y), [a, v]);
         expectGradCheck((x, y) => x.matmul(y), [w, a]);
+        // A vector by a vector is their dot product, a scalar.
+        expect(v.matmul(u).shape).toEqual([]);
+        expectGradCheck((x, y) => x.matmul(y), [v, u]);
       }),
       { numRuns: 15 },
     );

@@ -34,8 +34,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         `A has ${k} columns but B has ${y.shape[y.shape.length - 2]} rows (expected A: [..., m, k] and B: [..., k, n])`,
     );
   }
-  const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
   const dtype = promote(x.dtype, y.dtype);
+  // Two matrices (most products, and every rule's): no batch axes to broadcast.
+  if (x.shape.length === 2 && y.shape.length === 2) {
+    const c = apply(matmulOp, [cast(x, dtype), cast(y, dtype)]);
+    if (aVector && bVector) return reshape(c, []);
+    return aVector ? reshape(c, [c.shape[1]!]) : bVector ? reshape(c, [c.shape[0]!]) : c;
+  }
+  const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
   x = broadcastTo(cast(x, dtype), [...batch, ...x.shape.slice(-2)]);
   y = broadcastTo(cast(y, dtype), [...batch, ...y.shape.slice(-2)]);
   const c = apply(matmulOp, [x, y]);

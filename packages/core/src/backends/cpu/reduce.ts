@@ -38,6 +38,16 @@ function reduceMatrix(src: FloatArray, kept: Shape, full: Shape, dst: FloatArray
   while (trail < n && kept[trail] === full[trail]) trail++;
   if (kept.slice(0, lead).every((d) => d === 1)) {
     const cols = sizeOf(full.slice(lead));
+    if (cols === 1) {
+      // Everything into one value (sum() of a whole tensor), in order, rounded to dst's type
+      // after each step as dst[0] += x stores it.
+      let acc = dst[0]!;
+      if (max) for (let i = 0; i < src.length; i++) acc = Math.max(acc, src[i]!);
+      else if (dst instanceof Float32Array) for (let i = 0; i < src.length; i++) acc = Math.fround(acc + src[i]!);
+      else for (let i = 0; i < src.length; i++) acc += src[i]!;
+      dst[0] = acc;
+      return true;
+    }
     // A sum of rows is one vector add a row, each row added in turn into the running sum: one
     // call into WebAssembly where the arrays lie in its memory.
     if (!max && cols > 0 && kernels?.binaryRows?.('add', src.length / cols, cols, dst, 0, 0, 1, src, 0, cols, 1, dst, 0, 0)) return true;
