@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arange, grad, gradients, noGrad, rand, randn, softmaxCrossEntropy, tensor, toDot, zeros, type Tensor } from '../src/index.js';
+import { arange, grad, gradients, noGrad, optimizerStep, rand, randn, softmaxCrossEntropy, tensor, toDot, zeros, type Tensor } from '../src/index.js';
 
 const loss = (): Tensor => tensor([1, 2], { requiresGrad: true }).mul(2).sum();
 const logits = (): Tensor => zeros([2, 3]);
@@ -37,6 +37,8 @@ const table: Array<[string, () => unknown, RegExp]> = [
   ['reshape to a string', () => logits().reshape('a' as never), /^reshape: shape must be an array of sizes/],
   ['transpose by a number', () => logits().transpose(1 as never), /^transpose: perm must be an array of axes/],
   ['broadcastTo a string', () => logits().broadcastTo('a' as never), /^broadcastTo: shape must be an array of non-negative integers/],
+  ['optimizerStep with a gradient of another shape', () => optimizerStep('sgd', zeros([2, 3]), zeros([3, 2]), [], { lr: 0.1, weightDecay: 0, scale: 1, step: 1 }), /^optimizerStep\(sgd\): the gradient is float64 \[3,2\], expected float64 \[2,3\] like the parameter/],
+  ['optimizerStep with a slot of another dtype', () => optimizerStep('momentum', zeros([2]), zeros([2]), [zeros([2], { dtype: 'float32' })], { lr: 0.1, weightDecay: 0, scale: 1, step: 1, momentum: 0.9 }), /^optimizerStep\(momentum\): the slot 0 is float32 \[2\], expected float64 \[2\] like the parameter/],
 ];
 
 describe('every public core function refuses bad input with a message naming itself and the problem', () => {

@@ -8,20 +8,29 @@ import type { Tensor } from '../tensor.js';
  * op: nothing is recorded, and the parameter's memory is overwritten.
  */
 export function optimizerStep(rule: OptimizerRule, param: Tensor, grad: Tensor, slots: readonly Tensor[], h: OptimizerHyperparameters): void {
-  const where = `optimizerStep(${rule})`;
-  if (!param.isLeaf) throw new TypeError(`${where}: the parameter must be a leaf tensor; this one was made by '${param.creator!.op.name}'`);
-  if (!param.storage.isContiguous) throw new TypeError(`${where}: the parameter is a strided view, so it cannot be updated in place; give the optimizer the tensor itself`);
-  for (const [name, t] of [['gradient', grad], ...slots.map((s, i) => [`slot ${i}`, s] as const)] as const) {
-    if (!sameShape(t.shape, param.shape) || t.dtype !== param.dtype) {
-      throw new RangeError(`${where}: the ${name} is ${t.dtype} ${formatShape(t.shape)}, expected ${param.dtype} ${formatShape(param.shape)} like the parameter`);
-    }
-    if (t.storage.backend !== param.storage.backend) {
-      throw new Error(`${where}: the ${name} is on the '${t.backend}' backend, the parameter on '${param.backend}'`);
-    }
-  }
+  if (!param.isLeaf) throw new TypeError(`optimizerStep(${rule}): the parameter must be a leaf tensor; this one was made by '${param.creator!.op.name}'`);
+  if (!param.storage.isContiguous) throw new TypeError(`optimizerStep(${rule}): the parameter is a strided view, so it cannot be updated in place; give the optimizer the tensor itself`);
+  // Checked without building a list or a message first: an optimizer calls this for every
+  // parameter at every step.
+  checkLike(rule, 'gradient', grad, param);
+  for (let i = 0; i < slots.length; i++) checkLike(rule, i, slots[i]!, param);
   // Counted as written before the kernel runs, so that a backend may note facts about the new
   // contents under the new version (the CPU backend: weights found finite as they were written).
   param.storage.ref.version++;
   for (const s of slots) s.storage.ref.version++;
   param.storage.backend.optimizerStep(rule, param.storage, grad.storage, slots.map((s) => s.storage), h);
+}
+
+/** `t` (the gradient, or slot i) must have the parameter's shape, dtype and backend. */
+function checkLike(rule: OptimizerRule, what: string | number, t: Tensor, param: Tensor): void {
+  if (!sameShape(t.shape, param.shape) || t.dtype !== param.dtype) {
+    throw new RangeError(`optimizerStep(${rule}): ${nameOf(what)} is ${t.dtype} ${formatShape(t.shape)}, expected ${param.dtype} ${formatShape(param.shape)} like the parameter`);
+  }
+  if (t.storage.backend !== param.storage.backend) {
+    throw new Error(`optimizerStep(${rule}): ${nameOf(what)} is on the '${t.backend}' backend, the parameter on '${param.backend}'`);
+  }
+}
+
+function nameOf(what: string | number): string {
+  return `the ${typeof what === 'number' ? `slot ${what}` : what}`;
 }

@@ -51,6 +51,9 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   #step = 0;
   readonly #rule: OptimizerRule;
   readonly #slots: Array<Record<string, Tensor>>;
+  /** Each parameter's slots in #slots's order, as optimizerStep takes them (the same tensors:
+   *  loadState writes into them). */
+  readonly #slotLists: Tensor[][];
 
   protected constructor(kind: string, rule: OptimizerRule, params: Module | Iterable<Tensor>, options: OptimizerOptions, extra: H, slotNames: readonly string[]) {
     this.kind = kind;
@@ -60,6 +63,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     this.hyperparameters = { ...extra, lr, weightDecay, clipGradNorm };
     checkHyperparameters(this.kind, this.hyperparameters);
     this.#slots = this.params.map((p) => Object.fromEntries(slotNames.map((name) => [name, zeros(p.shape, { dtype: p.dtype, backend: p.backend })])));
+    this.#slotLists = this.#slots.map((s) => Object.values(s));
   }
 
   /** The learning rate η of the next step. */
@@ -93,10 +97,10 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
       if (norm > clipGradNorm) scale = clipGradNorm / (norm + 1e-6);
     }
     const h = { ...this.hyperparameters, scale, step: this.#step };
-    this.params.forEach((p, i) => {
-      if (p.grad === null) return;
-      optimizerStep(this.#rule, p, p.grad, Object.values(this.#slots[i]!), h);
-    });
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i]!;
+      if (p.grad !== null) optimizerStep(this.#rule, p, p.grad, this.#slotLists[i]!, h);
+    }
   }
 
   /**

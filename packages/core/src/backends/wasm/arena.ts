@@ -104,6 +104,9 @@ export const SMALLEST_ARENA_BYTES = 1024;
 export class ArenaPool implements Pool {
   readonly #arena: Arena;
   readonly #buffers = new WeakSet<ArrayBufferLike>();
+  /** The memory's buffer when the latest view was made: nearly every view asked about lies in
+   *  it, and an identity test is cheaper than the set's lookup (dozens of asks a step). */
+  #latestBuffer: ArrayBufferLike | null = null;
   readonly #collected = new FinalizationRegistry<[number, number]>(([at, bytes]) => this.#arena.release(at, bytes));
   /** Buffers that had to come from JavaScript memory (the arena could not grow). */
   #outside = 0;
@@ -141,6 +144,7 @@ export class ArenaPool implements Pool {
     }
     const buffer = this.#arena.memory.buffer;
     this.#buffers.add(buffer);
+    this.#latestBuffer = buffer;
     const view = dtype === 'float32' ? new Float32Array(buffer, at, length) : new Float64Array(buffer, at, length);
     this.#collected.register(view, [at, bytes], view);
     return view;
@@ -157,7 +161,9 @@ export class ArenaPool implements Pool {
 
   /** Whether `data` lies in the arena's memory (so kernels can use its address). */
   holds(data: FloatArray): boolean {
-    return this.#buffers.has(data.buffer);
+    // The arena's memory is shared, so an ArrayBuffer (a small tensor's) is never in it.
+    const buffer = data.buffer;
+    return buffer === this.#latestBuffer || (buffer instanceof SharedArrayBuffer && this.#buffers.has(buffer));
   }
 
   stats(): MemoryStats {
