@@ -74,10 +74,13 @@ function resolveAxis(where: () => string, spec: SliceSpec, n: number): AxisWindo
   const stride = step ?? 1;
   if (stride < 1) throw new RangeError(`${where()}: step ${stride} is not supported; expected an integer ≥ 1`);
   // numpy clamps the ends of a slice into the axis rather than failing.
-  const clamp = (value: number | null | undefined, fallback: number): number =>
-    value === null || value === undefined ? fallback : Math.min(n, Math.max(0, value < 0 ? value + n : value));
-  const from = clamp(start, 0);
-  return { start: from, step: stride, count: Math.max(0, Math.ceil((clamp(stop, n) - from) / stride)), drop: false };
+  const from = clampEnd(start, 0, n);
+  return { start: from, step: stride, count: Math.max(0, Math.ceil((clampEnd(stop, n, n) - from) / stride)), drop: false };
+}
+
+/** A slice's end clamped into an axis of size n (negative counts from the end), or `fallback` when absent. */
+function clampEnd(value: number | null | undefined, fallback: number, n: number): number {
+  return value === null || value === undefined ? fallback : Math.min(n, Math.max(0, value < 0 ? value + n : value));
 }
 
 /** The window that `specs` select from `shape`, and the axes an integer index drops. */

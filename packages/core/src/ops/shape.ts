@@ -18,20 +18,21 @@ export function reshape(a: Tensor, shape: Shape): Tensor {
   if (!Array.isArray(shape)) throw new TypeError(`reshape: shape must be an array of sizes (one may be -1), got ${shape === null ? 'null' : typeof shape}`);
   const known = shape.filter((d) => d !== -1);
   const inferred = shape.length - known.length;
-  const fail = (why: string): never => {
-    throw new RangeError(`reshape: cannot reshape ${formatShape(a.shape)} (${a.size} elements) into ${formatShape(shape)}: ${why}`);
-  };
-  if (inferred > 1) fail('at most one axis may be -1');
-  if (!known.every((d) => Number.isInteger(d) && d >= 0)) fail('sizes must be non-negative integers or -1');
+  if (inferred > 1) reshapeError(a, shape, 'at most one axis may be -1');
+  if (!known.every((d) => Number.isInteger(d) && d >= 0)) reshapeError(a, shape, 'sizes must be non-negative integers or -1');
   const knownSize = sizeOf(known);
   let target = [...shape];
   if (inferred === 1) {
-    if (knownSize === 0 || a.size % knownSize !== 0) fail(`${a.size} is not a multiple of ${knownSize}`);
+    if (knownSize === 0 || a.size % knownSize !== 0) reshapeError(a, shape, `${a.size} is not a multiple of ${knownSize}`);
     target = shape.map((d) => (d === -1 ? a.size / knownSize : d));
   }
-  if (sizeOf(target) !== a.size) fail(`${sizeOf(target)} elements expected ${a.size}`);
+  if (sizeOf(target) !== a.size) reshapeError(a, shape, `${sizeOf(target)} elements expected ${a.size}`);
   if (sameShape(target, a.shape)) return a;
   return apply(reshapeOp, [a], { shape: target });
+}
+
+function reshapeError(a: Tensor, shape: Shape, why: string): never {
+  throw new RangeError(`reshape: cannot reshape ${formatShape(a.shape)} (${a.size} elements) into ${formatShape(shape)}: ${why}`);
 }
 
 const transposeOp = defineOp<{ perm: number[] }>({

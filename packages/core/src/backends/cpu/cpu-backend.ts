@@ -341,7 +341,6 @@ export class CpuBackend implements Backend {
   #transposedProduct(m: number, n: number, k: number, a: MatrixView, b: MatrixView, out: FloatArray): void {
     const dtype = dtypeOf(out);
     const transposed = this.#pool.take(dtype, m * n);
-    const swap = (v: MatrixView): MatrixView => ({ data: v.data, offset: v.offset, rowStride: v.colStride, colStride: v.rowStride });
     this.matrices.matmul(n, m, k, swap(b), swap(a), transposed, 0);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) out[i * n + j] = transposed[j * m + i]!;
@@ -395,6 +394,11 @@ export class CpuBackend implements Backend {
  */
 function prefersTransposedProduct(m: number, n: number, k: number, a: Storage, b: Storage): boolean {
   return a.strides[1] === 1 && b.strides[0] === 1 && b.strides[1] !== 1 && m < n && m * n <= k;
+}
+
+/** The same matrix read transposed (its strides swapped). */
+function swap(v: MatrixView): MatrixView {
+  return { data: v.data, offset: v.offset, rowStride: v.colStride, colStride: v.rowStride };
 }
 
 /** A float32 array's elements as their bits. */
