@@ -59,6 +59,18 @@ describe('take and scatterAdd', () => {
     expect(e.take(argmax(tensor([0.1, 0.9, 0.5])), 0).toArray()).toEqual([2, 3]);
   });
 
+  it('Int32Array indices (a batch from a shuffled order): negative positions, a copy kept for the backward pass, out-of-range ones named', () => {
+    expect(take(e, Int32Array.of(2, -1, 0), 0).toArray()).toEqual([[4, 5], [4, 5], [0, 1]]);
+    const table = tensor([[1, 2], [3, 4], [5, 6]], { requiresGrad: true });
+    const order = Int32Array.of(0, 2, 2);
+    const picked = table.take(order.subarray(1), 0);
+    order.fill(0); // the caller reuses its array before the backward pass
+    picked.sum().backward();
+    expect(table.grad!.toArray()).toEqual([[0, 0], [0, 0], [2, 2]]);
+    expect(() => e.take(Int32Array.of(0, 3), 0)).toThrow('take: index 3 at position 1 does not fit axis 0 of size 3 (shape [3,2]); expected an integer in [-3, 2]');
+    expect(() => e.take(Int32Array.of(-4), 0)).toThrow(/take: index -4 at position 0 does not fit axis 0 of size 3/);
+  });
+
   it('an embedding lookup: a row taken k times gets the sum of its k gradients (fan-out)', () => {
     const table = tensor([[1, 2], [3, 4], [5, 6]], { requiresGrad: true });
     table.take([0, 2, 0, 0], 0).mul(tensor([[1, 1], [2, 2], [3, 3], [4, 4]])).sum().backward();
