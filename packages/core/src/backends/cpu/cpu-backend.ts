@@ -1,7 +1,7 @@
 import { allocate, dtypeOf, type DType } from '../../dtype.js';
 import type { FloatArray, Kernels, MatrixView } from '../../kernels/types.js';
 import { patchCount } from '../../patch-size.js';
-import { rowMajorStrides, sizeOf, type Shape } from '../../shape.js';
+import { rowMajorStrides, sameShape, sizeOf, type Shape } from '../../shape.js';
 import { BufferRef, matrixLayout, Storage } from '../../storage.js';
 import type { Backend, BinaryKernel, MemoryStats, OptimizerHyperparameters, OptimizerRule, PatchGeometry, ReduceKernel, UnaryKernel } from '../backend.js';
 import { BINARY_ROWS, reluFloat32Row, UNARY_ROWS } from './elementwise.js';
@@ -140,10 +140,11 @@ export class CpuBackend implements Backend {
 
   binary(kernel: BinaryKernel, a: Storage, b: Storage): Storage {
     const { storage, data: out } = this.#alloc(a.dtype, a.shape);
-    const [x, y] = [elementsOf(a), elementsOf(b)];
+    const x = elementsOf(a);
+    const y = elementsOf(b);
     const row = BINARY_ROWS[kernel];
     const fast = this.matrices.binaryRows;
-    if (a.isContiguous && b.isContiguous && a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i])) {
+    if (a.isContiguous && b.isContiguous && sameShape(a.shape, b.shape)) {
       // Both whole row-major buffers of one shape: a single row, without the walk's set-up.
       const n = out.length;
       if (fast === undefined || !fast(kernel, 1, n, x, 0, 0, 1, y, 0, 0, 1, out, 0, 0)) row(out, 0, x, 0, 1, y, 0, 1, n);

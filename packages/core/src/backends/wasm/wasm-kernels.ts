@@ -77,6 +77,8 @@ function smallAxpy(alpha: number, x: FloatArray, y: FloatArray): void {
 
 /** The binary kernels of assembly/elementwise.ts, by their operation codes. */
 const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maskPositive'];
+/** BINARY_ROW_OPS as a lookup (called for every elementwise op). */
+const BINARY_ROW_CODES: Partial<Record<BinaryKernel, number>> = Object.fromEntries(BINARY_ROW_OPS.map((op, code) => [op, code]));
 
 /** Products smaller than this many multiply-adds stay on one thread. A split costs more than
  *  the call: a helper spins between jobs (waking a sleeping one costs more), and it must
@@ -327,12 +329,14 @@ class WasmKernels {
    *  back, when the call covers many rows' worth of elements (a 10×10 sum ran 1.6 µs with the
    *  loop and 2.2–2.5 with the copies). */
   binaryRows(kernel: BinaryKernel, rows: number, n: number, a: FloatArray, ai: number, aRow: number, as: number, b: FloatArray, bi: number, bRow: number, bs: number, out: FloatArray, oi: number, outRow: number): boolean {
-    const op = BINARY_ROW_OPS.indexOf(kernel);
-    if (op < 0 || (as !== 0 && as !== 1) || (bs !== 0 && bs !== 1)) return false;
+    const copies = rows > 1 && rows * n >= STAGED_ROWS_MIN_ELEMENTS;
+    // A small op on arrays outside the module (under 1 KiB, JavaScript's) is refused first.
+    if (!this.#reachable(out, copies)) return false;
+    const op = BINARY_ROW_CODES[kernel];
+    if (op === undefined || (as !== 0 && as !== 1) || (bs !== 0 && bs !== 1)) return false;
     const is32 = out instanceof Float32Array;
     if ((a instanceof Float32Array) !== is32 || (b instanceof Float32Array) !== is32) return false;
-    const copies = rows > 1 && rows * n >= STAGED_ROWS_MIN_ELEMENTS;
-    if (!this.#reachable(a, copies) || !this.#reachable(b, copies) || !this.#reachable(out, copies)) return false;
+    if (!this.#reachable(a, copies) || !this.#reachable(b, copies)) return false;
     const staged: Staged = [];
     try {
       // `out` is copied in as well: rows it does not write keep their values when copied back.
