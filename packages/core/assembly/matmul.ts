@@ -444,6 +444,36 @@ export function blockProductsF64(m: i32, n: i32, k: i32, first: i32, end: i32, a
   return <i32>blockProducts<f64>(m, n, k, first, end, a, ars, acs, b, brs, bcs, partials, partialBytes, bFinite != 0);
 }
 
+/** Adds `count` partial products (m×n, rows n elements apart, `partialBytes` apart from
+ *  `partials` on) to C (rows ldc elements apart), in order and in one pass: C + P₀ + P₁ + … as
+ *  one add a partial after another would give, each sum rounded to T. */
+function addPartials<T>(m: i32, n: i32, c: usize, ldc: i32, partials: usize, count: i32, partialBytes: i32): void {
+  const lanes = 16 / <i32>sizeof<T>();
+  for (let i = 0; i < m; i++) {
+    const row = at<T>(c, i * ldc);
+    const first = at<T>(partials, i * n);
+    let j = 0;
+    for (; j + lanes <= n; j += lanes) {
+      let v = v128.load(at<T>(row, j));
+      for (let p = 0; p < count; p++) v = add<T>(v, v128.load(at<T>(first + <usize>p * <usize>partialBytes, j)));
+      v128.store(at<T>(row, j), v);
+    }
+    for (; j < n; j++) {
+      let v = load<T>(at<T>(row, j));
+      for (let p = 0; p < count; p++) v += load<T>(at<T>(first + <usize>p * <usize>partialBytes, j));
+      store<T>(at<T>(row, j), v);
+    }
+  }
+}
+
+export function addPartialsF32(m: i32, n: i32, c: usize, ldc: i32, partials: usize, count: i32, partialBytes: i32): void {
+  addPartials<f32>(m, n, c, ldc, partials, count, partialBytes);
+}
+
+export function addPartialsF64(m: i32, n: i32, c: usize, ldc: i32, partials: usize, count: i32, partialBytes: i32): void {
+  addPartials<f64>(m, n, c, ldc, partials, count, partialBytes);
+}
+
 /** matmul (above) of float32 matrices; `bFinite` and the result are 0 or 1. */
 export function matmulF32(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, bFinite: i32): i32 {
   return <i32>matmul<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, bFinite != 0);

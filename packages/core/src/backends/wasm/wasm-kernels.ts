@@ -35,6 +35,8 @@ interface KernelExports {
   maxUnpoolPairsF32(planes: number, h: number, w: number, src: number, dy: number, dst: number): void;
   gatherBlocks(outer: number, size: number, count: number, blockBytes: number, partStart: number, partBytes: number, src: number, indices: number, dst: number): void;
   fillF32(n: number, value: number, dst: number): void;
+  addPartialsF32(m: number, n: number, c: number, ldc: number, partials: number, count: number, partialBytes: number): void;
+  addPartialsF64(m: number, n: number, c: number, ldc: number, partials: number, count: number, partialBytes: number): void;
   rowExponentialsF32(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number, probabilities: number): void;
   rowExponentialsF64(rows: number, cols: number, src: number, exps: number, totals: number, shifts: number, probabilities: number): void;
   fillF64(n: number, value: number, dst: number): void;
@@ -268,7 +270,8 @@ class WasmKernels {
   /** k's blocks (the module's productBlockK) shared out in runs, one a thread, each run cut into
    *  blocks of rows. The first run's tasks sum their rows' blocks into C as one call would; the
    *  others' put each block into a partial product of its own; the partials are then added to C
-   *  in block order, the order one thread adds the blocks in, so the bits are the same. Returns
+   *  in block order, in one pass (the order one thread adds the blocks in, so the bits are the
+   *  same). Returns
    *  whether B is known finite afterwards; null (nothing done) where k has one block, or the
    *  partials would be many or large (each is added to C in a pass of its own), or memory has no
    *  room for them. */
@@ -306,9 +309,7 @@ class WasmKernels {
         }
       }
       const finite = this.#run(team, job);
-      const add = is32 ? this.exports.binaryRowsF32 : this.exports.binaryRowsF64;
-      const addOp = BINARY_ROW_OPS.indexOf('add');
-      for (let j = 0; j < partialCount; j++) add(addOp, m, n, c, ldc * bytes, 1, partials + j * partialBytes, n * bytes, 1, c, ldc * bytes);
+      (is32 ? this.exports.addPartialsF32 : this.exports.addPartialsF64)(m, n, c, ldc, partials, partialCount, partialBytes);
       return finite;
     } finally {
       this.arena.release(partials, partialCount * partialBytes);
