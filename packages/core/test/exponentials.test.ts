@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
 import { createWasmKernels } from '../src/backends/wasm/wasm-kernels.js';
 import { jsKernels } from '../src/kernels/index.js';
+import { seededRandom, valuesWithEdges } from './support/arbitraries.js';
 import { sameElements } from './support/compare.js';
 
 // softmax, log-softmax and the fused cross-entropy take their exponentials from the WebAssembly
@@ -63,13 +64,8 @@ describe('softmax, log-softmax and softmaxCrossEntropy with the exponentials fro
   const cases = fc
     .record({ rows: fc.integer({ min: 26, max: 70 }), cols: fc.integer({ min: 10, max: 12 }), float32: fc.boolean(), seed: fc.integer({ min: 1, max: 2 ** 30 }) })
     .map(({ rows, cols, float32, seed }) => {
-      let s = seed;
-      const random = () => {
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        return s / 2 ** 32;
-      };
-      const edges = [Infinity, -Infinity, NaN, 0, -0, 1e38, -1e38, 3.5];
-      const values = Float64Array.from({ length: rows * cols }, () => (random() < 0.1 ? edges[Math.floor(random() * edges.length)]! : (random() - 0.5) * 30));
+      const random = seededRandom(seed);
+      const values = valuesWithEdges(rows * cols, random, [Infinity, -Infinity, NaN, 0, -0, 1e38, -1e38, 3.5], 0.1, 30);
       for (let c = 0; c < cols; c++) values[c] = -Infinity;
       const classes = Array.from({ length: rows }, () => Math.floor(random() * cols));
       return { rows, cols, dtype: float32 ? ('float32' as const) : ('float64' as const), values, classes };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { relu, softmaxCrossEntropy, tensor } from '../src/index.js';
+import { seededRandom, valuesWithEdges } from './support/arbitraries.js';
 import { sameElements } from './support/compare.js';
 
 // Some rules, when the backward pass is not recorded (no createGraph), call their kernels
@@ -19,12 +20,7 @@ const cases = fc.record({
 });
 
 function values(length: number, seed: number): Float64Array {
-  let s = seed;
-  const random = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  return Float64Array.from({ length }, () => (random() < 0.15 ? EDGES[Math.floor(random() * EDGES.length)]! : (random() - 0.5) * 20));
+  return valuesWithEdges(length, seededRandom(seed), EDGES, 0.15, 20);
 }
 
 describe('rules that skip the graph when it is not recorded', () => {

@@ -67,3 +67,19 @@ export const gathering: fc.Arbitrary<readonly [Tensor, Tensor, number, Indices]>
 
 /** Property runs per op: enough to cover the shape space, small enough for a fast suite. */
 export const RUNS = { numRuns: 30 };
+
+/** A seeded generator of numbers in [0, 1) (a linear congruential one: the same sequence for a
+ *  seed, so a failing case can be replayed from the seed fast-check reports). */
+export function seededRandom(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** `length` values, each one of `edges` with probability `edgeShare`, else uniform in
+ *  (−scale/2, scale/2), drawn from `random`. */
+export function valuesWithEdges(length: number, random: () => number, edges: readonly number[], edgeShare: number, scale: number): Float64Array {
+  return Float64Array.from({ length }, () => (random() < edgeShare ? edges[Math.floor(random() * edges.length)]! : (random() - 0.5) * scale));
+}

@@ -58,6 +58,12 @@ function rowScratch(rows: number, cols: number): RowExponentials {
   return scratch;
 }
 
+/** What row r's log-probabilities are its values minus: its shift plus the log of its
+ *  exponentials' sum (log-softmax and the loss share it, so they share its bits). */
+function logNormalizer(shifts: Float64Array, totals: Float64Array, r: number): number {
+  return shifts[r]! + Math.log(totals[r]!);
+}
+
 /** log-probabilities of each row of row-major `x` ([..., C]), shifted by rowShift; and, into
  *  `probabilities` when given, the probabilities as softmaxRows computes them. */
 export function logSoftmaxRows(alloc: Allocate, x: Storage, probabilities?: FloatArray, kernels?: Kernels): Storage {
@@ -67,7 +73,7 @@ export function logSoftmaxRows(alloc: Allocate, x: Storage, probabilities?: Floa
   const rows = cols === 0 ? 0 : dst.length / cols;
   const { totals, shifts } = allRowExponentials(src, rows, cols, kernels, probabilities);
   for (let r = 0, row = 0; r < rows; r++, row += cols) {
-    const logTotal = shifts[r]! + Math.log(totals[r]!);
+    const logTotal = logNormalizer(shifts, totals, r);
     for (let c = 0; c < cols; c++) dst[row + c] = src[row + c]! - logTotal;
   }
   return storage;
@@ -98,7 +104,7 @@ export function softmaxCrossEntropy(alloc: Allocate, logits: Storage, targets: S
   const { totals, shifts } = allRowExponentials(src, rows, cols, kernels, probabilities.data);
   let total = 0;
   for (let r = 0, row = 0; r < rows; r++, row += cols) {
-    const logTotal = shifts[r]! + Math.log(totals[r]!);
+    const logTotal = logNormalizer(shifts, totals, r);
     // Skipping zero targets keeps 0·log 0 (a probability that underflowed) out of the sum.
     for (let i = row; i < row + cols; i++) if (y[i] !== 0) total -= y[i]! * round(src[i]! - logTotal);
   }

@@ -77,10 +77,8 @@ function smallAxpy(alpha: number, x: FloatArray, y: FloatArray): void {
   }
 }
 
-/** The binary kernels of assembly/elementwise.ts, by their operation codes. */
-const BINARY_ROW_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maskPositive'];
-/** BINARY_ROW_OPS as a lookup (called for every elementwise op). */
-const BINARY_ROW_CODES: Partial<Record<BinaryKernel, number>> = Object.fromEntries(BINARY_ROW_OPS.map((op, code) => [op, code]));
+/** The binary kernels of assembly/elementwise.ts and their operation codes there. */
+const BINARY_ROW_CODES: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3, maskPositive: 4 };
 
 /** Products smaller than this many multiply-adds stay on one thread. A split costs more than
  *  the call: a helper spins between jobs (waking a sleeping one costs more), and it must
