@@ -62,6 +62,43 @@ const TWO_M1000: f64 = 9.33263618503218878990e-302; // 2⁻¹⁰⁰⁰
   return reinterpret<f64>(reinterpret<u64>(y) + (<u64>(k + 1000) << 52)) * TWO_M1000;
 }
 
+// The vector path below covers arguments in (SAFE_LOW, SAFE_HIGH): no overflow, no subnormal
+// result (k ≥ -1021), no NaN or Inf; a pair with a lane outside goes through exp() above.
+const SAFE_LOW: f64 = -700;
+const SAFE_HIGH: f64 = 709;
+
+/** exp() of both lanes, in the same operations lane by lane, so the same bits. Not reduced
+ *  (|x| ≤ ln2/2) is the reduced case with k = 0: hi = x − 0·ln2hi = x, lo = +0, and
+ *  1 − ((lo − x·c/(2 − c)) − hi) is 1 − (x·c/(c − 2) − x) (negating a divisor negates the
+ *  quotient exactly); k = ±1 (ln2/2 < |x| < 1.5·ln2) is what the general reduction gives there
+ *  too. |x| < 2⁻²⁸ takes 1 + x, as exp() does. */
+// @ts-ignore: decorator
+@inline function exp2Lanes(x: v128): v128 {
+  const safe = v128.and(f64x2.gt(x, f64x2.splat(SAFE_LOW)), f64x2.lt(x, f64x2.splat(SAFE_HIGH)));
+  if (!i64x2.all_true(safe)) return f64x2(exp(f64x2.extract_lane(x, 0)), exp(f64x2.extract_lane(x, 1)));
+  const high = v128.and(i64x2.shr_u(x, 32), i64x2.splat(0x7fffffff));
+  const reduce = i64x2.gt_s(high, i64x2.splat(0x3fd62e42));
+  const negative = i64x2.shr_s(x, 63);
+  const half = v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), negative);
+  // Truncated toward zero as exp()'s i32 conversion; +0 where x is not reduced.
+  const kf = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), half)), reduce);
+  const hi = f64x2.sub(x, f64x2.mul(kf, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(kf, f64x2.splat(LN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const t = f64x2.mul(r, r);
+  let p = f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)));
+  p = f64x2.add(f64x2.splat(P3), f64x2.mul(t, p));
+  p = f64x2.add(f64x2.splat(P2), f64x2.mul(t, p));
+  p = f64x2.add(f64x2.splat(P1), f64x2.mul(t, p));
+  const c = f64x2.sub(r, f64x2.mul(t, p));
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2.0), c));
+  const y = f64x2.sub(f64x2.splat(1.0), f64x2.sub(f64x2.sub(lo, q), hi));
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  const scaled = i64x2.add(y, i64x2.shl(k, 52));
+  const tiny = i64x2.lt_s(high, i64x2.splat(0x3e300000));
+  return v128.bitselect(f64x2.add(f64x2.splat(1.0), x), scaled, tiny);
+}
+
 /** For each of `rows` rows of `cols` T values (rows contiguous, one after another) from `src`:
  *  its shift (the row's maximum as Math.max finds it, NaN included, or 0 where that is not
  *  finite) into shifts[r], exp(x − shift) of each value, in float64, into exps (rows × cols),
@@ -75,7 +112,17 @@ function rowExponentials<T>(rows: i32, cols: i32, src: usize, exps: usize, total
     const shift: f64 = top - top == 0 ? top : 0;
     const out = exps + (<usize>(r * cols) << 3);
     let total: f64 = 0;
-    for (let c = 0; c < cols; c++) {
+    const shifts2 = f64x2.splat(shift);
+    let c = 0;
+    for (; c + 2 <= cols; c += 2) {
+      const at = row + (<usize>c << alignof<T>());
+      const x = sizeof<T>() == 4 ? f64x2.promote_low_f32x4(v128.load64_zero(at)) : v128.load(at);
+      const e = exp2Lanes(f64x2.sub(x, shifts2));
+      v128.store(out + (<usize>c << 3), e);
+      total += f64x2.extract_lane(e, 0);
+      total += f64x2.extract_lane(e, 1);
+    }
+    for (; c < cols; c++) {
       const e = exp(<f64>load<T>(row + (<usize>c << alignof<T>())) - shift);
       store<f64>(out + (<usize>c << 3), e);
       total += e;

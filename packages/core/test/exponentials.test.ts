@@ -32,29 +32,41 @@ const wasm = new CpuBackend(
 const js = new CpuBackend('exponentials-js', jsKernels);
 
 describe("the module's exponentials", () => {
-  it('are Math.exp bit for bit: every branch of the reduction, the thresholds, subnormal results, ±Inf, NaN, ±0', () => {
-    // A row [x, +Inf] has a non-finite maximum, so its shift is 0 and its first exponential is exp(x).
+  it('are Math.exp bit for bit: every branch of the reduction, the thresholds, subnormal results, ±Inf, NaN, ±0, two at a time and one', () => {
+    // A row [a, b, +Inf] has a non-finite maximum, so its shift is 0 and its exponentials are
+    // exp(a) and exp(b), computed as a pair of lanes (or one by one where a lane falls outside
+    // the pair's range), and exp(+Inf) alone, as the last element of an odd row.
     let seed = 7;
     const random = () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return seed / 2 ** 32;
     };
     const ln2 = Math.LN2;
-    const special = [0, -0, 1e-300, -1e-300, 2 ** -28, -(2 ** -28), 2 ** -29, 0.5 * ln2, -0.5 * ln2, 1.5 * ln2, -1.5 * ln2, 709.782712893384, 709.79, -745.1332191019411, -745.14, -708.39, -708.4, -720, 88.72, -103.97, 1e308, -1e308, Infinity, -Infinity, NaN, 5e-324];
+    const special = [0, -0, 1e-300, -1e-300, 2 ** -28, -(2 ** -28), 2 ** -29, 0.5 * ln2, -0.5 * ln2, 1.5 * ln2, -1.5 * ln2, 709.782712893384, 709.79, -745.1332191019411, -745.14, -708.39, -708.4, -720, 88.72, -103.97, 1e308, -1e308, Infinity, -Infinity, NaN, 5e-324, -700, 709, -699.99, 708.99];
+    // The doubles around exp()'s thresholds on the high word: |x| > ln2/2 but with the high word
+    // of ln2/2 (not reduced), 1.5·ln2, and 2⁻²⁸.
+    const bits = new DataView(new ArrayBuffer(8));
+    const fromWords = (high: number, low: number) => (bits.setUint32(0, high), bits.setUint32(4, low), bits.getFloat64(0));
+    const thresholds = [0x3fd62e42, 0x3ff0a2b2, 0x3e300000].flatMap((high) => [fromWords(high - 1, 0xffffffff), fromWords(high, 0), fromWords(high, 0xffffffff)]);
+    // Above ln2/2 with its high word, where reducing (k = ±1) would give other bits than exp()'s k = 0.
+    const unreduced = [fromWords(0x3fd62e42, 0xfefa3a08), fromWords(0x3fd62e42, 0xfffcd7b4), fromWords(0xbfd62e42, 0xff508676), fromWords(0xbfd62e42, 0xffaa2397)];
+    special.push(...thresholds, ...thresholds.map((x) => -x), ...unreduced);
     const xs = [...special, ...special.map((x) => x * (1 + 2 ** -52)), ...special.map((x) => x * (1 - 2 ** -52))];
-    for (let i = 0; i < 60_000; i++) xs.push((random() - 0.5) * 40, (random() - 0.5) * 1500, (random() - 0.5) * 3, (random() - 0.5) * 2 ** -20);
-    const rows = xs.length;
-    const data = set.pool!.take('float64', 2 * rows) as Float64Array;
-    xs.forEach((x, i) => {
-      data[2 * i] = x;
-      data[2 * i + 1] = Infinity;
-    });
-    const computed = set.kernels.rowExponentials!(rows, 2, data, 0);
-    expect(computed).not.toBeNull();
-    const exps = Array.from({ length: rows }, (_, i) => computed!.exps[2 * i]!);
-    sameElements(exps, xs.map(Math.exp), 'exp');
-    sameElements(computed!.shifts, new Float64Array(rows), 'shifts');
-    set.pool!.give(data, 'float64');
+    for (let i = 0; i < 60_000; i++) xs.push((random() - 0.5) * 40, (random() - 0.5) * 1500, (random() - 0.5) * 3, (random() - 0.5) * 2 ** -20, (random() - 0.5) * 2 ** -26, (random() - 0.5) * 2 ** -48);
+    // Each value in both lanes, beside values of every kind.
+    for (const pairs of [xs, [...xs.slice(1), xs[0]!]]) {
+      expect(pairs.length % 2).toBe(0);
+      const rows = pairs.length / 2;
+      const data = set.pool!.take('float64', 3 * rows) as Float64Array;
+      for (let r = 0; r < rows; r++) data.set([pairs[2 * r]!, pairs[2 * r + 1]!, Infinity], 3 * r);
+      const computed = set.kernels.rowExponentials!(rows, 3, data, 0);
+      expect(computed).not.toBeNull();
+      const exps = Array.from({ length: rows }, (_, r) => [computed!.exps[3 * r]!, computed!.exps[3 * r + 1]!]).flat();
+      sameElements(exps, pairs.map(Math.exp), 'exp');
+      sameElements(Array.from({ length: rows }, (_, r) => computed!.exps[3 * r + 2]!), new Array(rows).fill(Infinity), 'exp(+Inf) last in its row');
+      sameElements(computed!.shifts, new Float64Array(rows), 'shifts');
+      set.pool!.give(data, 'float64');
+    }
   });
 });
 
