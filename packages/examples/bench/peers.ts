@@ -142,6 +142,18 @@ export class PeerProcess {
     if (pinned.status !== 0) throw new Error(`bench: taskset could not pin peer '${this.spec.id}' (pid ${this.child.pid}) to vCPU ${cpu}`);
   }
 
+  /** Stops the peer's process (every thread of it) until `resume`, while another peer is timed:
+   *  an idle peer still computes now and then (V8 collects its garbage seconds after an epoch,
+   *  OpenBLAS keeps its threads spinning after a call), and a peer on two threads loses a core
+   *  to it. */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     this.child.stdin!.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
     this.rl.close();

@@ -64,6 +64,26 @@ function quiet(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, QUIET_MS));
 }
 
+/** Whether the other peers are paused while one is timed (POSIX signals; Windows has none). */
+const PAUSES_OTHERS = process.platform !== 'win32';
+
+/** Runs `work` (requests to `peer`) after QUIET_MS, with every other peer paused (SIGSTOP, see
+ *  PeerProcess.pause). An idle peer is not quite idle: V8 collects a peer's garbage seconds
+ *  after its epoch, on threads of its own, and the peers on two threads lost a core to that. In
+ *  three runs of the eight peers' epoch rounds with the others running (2026-11-29, 17:17-17:25
+ *  UTC) numpy-2t's epoch was 1.17×, 0.92× and 1.11× numpy's; in a subset of four peers (fewer
+ *  idle processes, shorter gaps) 0.95×, and with the others paused 0.78× and 0.89×. */
+async function alone<T>(peer: PeerProcess, work: () => Promise<T>): Promise<T> {
+  const others = PAUSES_OTHERS ? peers.filter((p) => p !== peer) : [];
+  for (const p of others) p.pause();
+  try {
+    await quiet();
+    return await work();
+  } finally {
+    for (const p of others) p.resume();
+  }
+}
+
 function sample(values: number[]): Sample {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
 }
@@ -77,8 +97,7 @@ async function largeSteps(all: PeerProcess[]): Promise<NonNullable<BenchResults[
     pinRound(peers, round);
     const order = peers.map((_, i) => peers[(i + Math.max(round, 0)) % peers.length]!);
     for (const p of order) {
-      await quiet();
-      const r = await p.request({ cmd: 'largeSteps' });
+      const r = await alone(p, () => p.request({ cmd: 'largeSteps' }));
       if (round < 0) continue;
       runs.get(p.spec.id)!.ms.push(r.stepMs);
       runs.get(p.spec.id)!.loss.push(r.meanLoss);
@@ -99,8 +118,7 @@ async function latencies(peers: PeerProcess[]): Promise<TimingRow[]> {
   for (const model of LATENCY_MODELS) {
     const row: TimingRow = { label: `latency, batch 1, ${model === 'small' ? `${SPEC.inputs}-${SPEC.hidden}-${SPEC.classes}` : LARGE_SPEC.layers.join('-')}`, us: {}, medianUs: {} };
     for (const p of peers) {
-      await quiet();
-      const r = await p.request({ cmd: 'latency', model });
+      const r = await alone(p, () => p.request({ cmd: 'latency', model }));
       row.us[p.spec.id] = r.us;
       row.medianUs[p.spec.id] = r.medianUs;
     }
@@ -114,8 +132,7 @@ async function latencies(peers: PeerProcess[]): Promise<TimingRow[]> {
 async function opTimes(peers: PeerProcess[]): Promise<TimingRow[]> {
   const rows: TimingRow[] = OP_CASES.map(({ op, size }) => ({ label: `${op} ${size}×${size}`, us: {}, medianUs: {} }));
   for (const p of peers) {
-    await quiet();
-    const r = await p.request({ cmd: 'ops', cases: OP_CASES });
+    const r = await alone(p, () => p.request({ cmd: 'ops', cases: OP_CASES }));
     r.ops.forEach((t, i) => {
       rows[i]!.us[p.spec.id] = t.us;
       rows[i]!.medianUs[p.spec.id] = t.medianUs;
@@ -149,10 +166,12 @@ function parseModel(argv: string[]): 'mlp' | 'cnn' {
 /** Untimed epochs each peer runs in a row before the rounds. V8 is still optimizing a JavaScript
  *  peer's training step during its first epochs (seen: matgrad's first two epochs 136 and 93 ms,
  *  then 77-83), and matgrad on two threads settles later still: from a cold start 200+ ms, then
- *  80-100 for epochs 2-5 and 40-65 until about the 15th-20th, ~31-35 after (one thread: ~60, then
- *  ~40 from the 6th; bench README, sixth and seventh passes). A CNN epoch is 1.5-4.5 s, so that
- *  job runs two. */
-const WARMUP_EPOCHS = job === 'cnn' ? 2 : 16;
+ *  80-100 for epochs 2-5 and 40-65 until about the 15th-20th (bench README, sixth and seventh
+ *  passes). Nor is it steady then: three processes from a cold start (2026-11-29, 17:55 UTC) ran
+ *  epochs 16-25 in 30-34 ms on two threads and 36-37 on one, epochs 35-50 in 28-29 and 34-36; so
+ *  32, after which a round's timed epoch (3-6 settling epochs later) is past the 35th. A CNN
+ *  epoch is 1.5-4.5 s, so that job runs two. */
+const WARMUP_EPOCHS = job === 'cnn' ? 2 : 32;
 /** In a training run epochs follow one another, but the rotation leaves each peer idle for
  *  6-12 s while the others run. After such a gap V8 judges its allocation rate low (the gap
  *  counts in its average until about ten scavenges have passed) and at every scavenge hands the
@@ -189,6 +208,14 @@ if (!python) console.log('numpy: no python3 with numpy found (tried python3, /us
 
 const specs = job === 'cnn' ? cnnPeerSpecs(workloadDir, python) : peerSpecs(workloadDir, python, parseBackends(process.argv.slice(2)));
 const peers = await Promise.all(specs.map((s) => PeerProcess.start(s)));
+// Interrupted while peers are paused, the orchestrator continues them first: a stopped process
+// would outlive it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const p of peers) p.resume();
+    process.exit(130);
+  });
+}
 try {
   for (const p of peers) console.log(`${p.spec.id.padEnd(12)} ${p.detail}`);
   console.log(
@@ -196,18 +223,17 @@ try {
       ? '\nvCPUs: peers not pinned (this needs Linux and taskset)'
       : `\nvCPUs: in round r every one-thread peer's main thread is pinned to vCPU ${cpus.length > 1 ? `[${cpus.join(', ')}][r mod ${cpus.length}]` : cpus[0]}${job === 'mlp' ? `, in the other sections to vCPU ${cpus[0]}` : ''}; two-thread peers are not pinned`,
   );
+  console.log(PAUSES_OTHERS ? 'others paused: while a peer runs, every other peer process is stopped (SIGSTOP) and continued after' : 'others not paused (this platform has no SIGSTOP)');
   const settling = MIN_SETTLING_EPOCHS === MAX_SETTLING_EPOCHS ? `${MIN_SETTLING_EPOCHS}` : `${MIN_SETTLING_EPOCHS}-${MAX_SETTLING_EPOCHS} (past ${MIN_SETTLING_EPOCHS} until one takes under ${STEADY_FAULTS} page faults)`;
   console.log(`\nepochs: ${WARMUP_EPOCHS} warm-up in a row, then ${repeats} timed per peer, interleaved; each timed epoch right after ${settling} untimed`);
   const epochs = new Map(peers.map((p) => [p.spec.id, { ms: [] as number[], accuracy: [] as number[], loss: [] as number[], fresh: [] as number[], faults: [] as number[] }]));
   pinRound(peers, 0);
-  for (const p of peers) for (let e = 0; e < WARMUP_EPOCHS; e++) await p.request({ cmd: 'epoch' });
+  for (const p of peers) await alone(p, async () => { for (let e = 0; e < WARMUP_EPOCHS; e++) await p.request({ cmd: 'epoch' }); });
   for (let round = 0; round < repeats; round++) {
     pinRound(peers, round);
     const order = peers.map((_, i) => peers[(i + round) % peers.length]!);
     for (const p of order) {
-      await quiet();
-      const settled = await settle(p);
-      const r = await p.request({ cmd: 'epoch' });
+      const [settled, r] = await alone(p, async () => [await settle(p), await p.request({ cmd: 'epoch' })] as const);
       const e = epochs.get(p.spec.id)!;
       e.ms.push(r.epochMs);
       e.accuracy.push(r.testAccuracy);
@@ -227,8 +253,7 @@ try {
       const row: MatmulRow = { m, k, n, variant, gflops: {}, ms: {}, medianMs: {} };
       for (const p of peers) {
         if (SKIP[p.spec.id]?.(m)) continue;
-        await quiet();
-        const r = await p.request({ cmd: 'matmul', m, k, n, variant });
+        const r = await alone(p, () => p.request({ cmd: 'matmul', m, k, n, variant }));
         row.gflops[p.spec.id] = r.gflops;
         row.ms[p.spec.id] = r.ms;
         row.medianMs[p.spec.id] = r.medianMs;
