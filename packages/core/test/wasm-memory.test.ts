@@ -68,6 +68,20 @@ describe("the wasm backend's memory", () => {
     expect(pool.stats().reused).toBe(reused + 1);
   });
 
+  it('counts a released buffer as pooled and not held until it is handed out again', () => {
+    const pool = createWasmKernels({ smallestArenaBytes: 0 })!.pool!;
+    const start = pool.stats();
+    const buffer = pool.take('float32', 1000);
+    const taken = pool.stats();
+    expect(taken.heldBytes! - start.heldBytes!).toBe(classSize(4000));
+    pool.give(buffer, 'float32');
+    const given = pool.stats();
+    expect(given.heldBytes).toBe(start.heldBytes);
+    expect([given.pooledBuffers - start.pooledBuffers, given.pooledBytes - start.pooledBytes]).toEqual([1, classSize(4000)]);
+    expect(pool.take('float32', 1000)).toBe(buffer);
+    expect(pool.stats()).toEqual({ ...taken, reused: taken.reused + 1 });
+  });
+
   it('hands the same view back for the same request, and a dropped view still returns its block, once', async () => {
     setFlagsFromString('--expose-gc');
     const collectGarbage = runInNewContext('gc') as () => void;
