@@ -28,6 +28,10 @@ export class BufferRef {
    *  backward pass can tell that a value its rules read was changed after the forward. */
   version = 0;
 
+  /** Set by `keep` (a kept tensor, a gradient stored in `.grad`): no `tidy` hands this buffer
+   *  back, the one it was made in nor any enclosing one. */
+  keptFromTidy = false;
+
   /** True once `release()` has handed the buffer back; reading it then throws. */
   get released(): boolean {
     return this.#buffer === null;
