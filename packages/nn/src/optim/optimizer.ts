@@ -1,4 +1,4 @@
-import { noGrad, optimizerStep, Tensor, zeros, type FloatArray, type OptimizerRule } from '@matgrad/core';
+import { noGrad, optimizerStep, Tensor, zeros, type FloatArray, type OptimizerHyperparameters, type OptimizerRule } from '@matgrad/core';
 import { Module } from '../module.js';
 
 /** The options every optimizer takes. */
@@ -54,6 +54,9 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   /** Each parameter's slots in #slots's order, as optimizerStep takes them (the same tensors:
    *  loadState writes into them). */
   readonly #slotLists: Tensor[][];
+  /** What each step hands the rule: the hyperparameters as they are, the clipping scale and the
+   *  step count, written into one object (a spread of the hyperparameters took ~0.8 µs a step). */
+  readonly #stepSettings: OptimizerHyperparameters;
 
   protected constructor(kind: string, rule: OptimizerRule, params: Module | Iterable<Tensor>, options: OptimizerOptions, extra: H, slotNames: readonly string[]) {
     this.kind = kind;
@@ -64,6 +67,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     checkHyperparameters(this.kind, this.hyperparameters);
     this.#slots = this.params.map((p) => Object.fromEntries(slotNames.map((name) => [name, zeros(p.shape, { dtype: p.dtype, backend: p.backend })])));
     this.#slotLists = this.#slots.map((s) => Object.values(s));
+    this.#stepSettings = { ...this.hyperparameters, scale: 1, step: 0 };
   }
 
   /** The learning rate η of the next step. */
@@ -96,7 +100,9 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
       const norm = gradNorm(this.params);
       if (norm > clipGradNorm) scale = clipGradNorm / (norm + 1e-6);
     }
-    const h = { ...this.hyperparameters, scale, step: this.#step };
+    const h = Object.assign(this.#stepSettings, this.hyperparameters);
+    h.scale = scale;
+    h.step = this.#step;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i]!;
       if (p.grad !== null) optimizerStep(this.#rule, p, p.grad, this.#slotLists[i]!, h);
