@@ -57,10 +57,7 @@ function resolveIndices(op: string, indices: Indices, size: number, axisText: ()
   const resolved = new Int32Array(values.length);
   for (let j = 0; j < values.length; j++) {
     const k = values[j]!;
-    if (!Number.isInteger(k) || k < -size || k >= size) {
-      const expected = size === 0 ? 'no index fits an empty axis' : `expected an integer in [${-size}, ${size - 1}]`;
-      throw new RangeError(`${op}: index ${k} at position ${j} does not fit ${axisText()}; ${expected}`);
-    }
+    if (!Number.isInteger(k) || k < -size || k >= size) throw indexError(op, k, j, size, axisText);
     resolved[j] = k < 0 ? k + size : k;
   }
   return { indices: resolved, indexShape: t === null ? [values.length] : [...t.shape] };
@@ -76,9 +73,15 @@ function resolvedInt32(op: string, indices: Int32Array, size: number, axisText: 
     const k = resolved[j]!;
     if (k >= 0 && k < size) continue;
     if (k < 0 && k >= -size) resolved[j] = k + size;
-    else throw new RangeError(`${op}: index ${k} at position ${j} does not fit ${axisText()}; ${size === 0 ? 'no index fits an empty axis' : `expected an integer in [${-size}, ${size - 1}]`}`);
+    else throw indexError(op, k, j, size, axisText);
   }
   return resolved;
+}
+
+/** Index k, at position j, does not fit an axis of `size`. */
+function indexError(op: string, k: number, j: number, size: number, axisText: () => string): RangeError {
+  const expected = size === 0 ? 'no index fits an empty axis' : `expected an integer in [${-size}, ${size - 1}]`;
+  return new RangeError(`${op}: index ${k} at position ${j} does not fit ${axisText()}; ${expected}`);
 }
 
 /** An index tensor read on the device must live where the values do. */
